@@ -1,0 +1,45 @@
+// Errors meant for the person at the terminal: what was wrong and how to fix it, no stack trace.
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+/** Parse a positive integer option, naming the option in the error. */
+export function positiveInt(option: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) {
+      throw new UserError(`${option} must be a positive integer, got "${value}"`, `for example ${option} 20`);
+    }
+    return n;
+  };
+}
+
+/** Parse one choice out of a fixed list, naming the option in the error. */
+export function oneOf<T extends string>(option: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value)) {
+      throw new UserError(`${option} "${value}" is not one of: ${choices.join(", ")}`);
+    }
+    return value as T;
+  };
+}
+
+/** Print an error the way every command does; returns the process exit code. */
+export function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof UserError) {
+    console.error(`error: ${err.message}`);
+    if (err.hint) console.error(`hint: ${err.hint}`);
+    if (debug) console.error(err.stack);
+    return 2;
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  console.error(`error: ${e.message}`);
+  console.error(debug ? e.stack : "(run again with --debug for the stack trace)");
+  return 1;
+}

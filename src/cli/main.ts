@@ -1,0 +1,29 @@
+// Entry point of the `neuralese` command line.
+import { Command, CommanderError } from "commander";
+import { createRequire } from "node:module";
+import { reportError } from "./errors.js";
+import { benchCommand } from "./commands/bench.js";
+
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+const debug = process.argv.includes("--debug");
+
+const program = new Command()
+  .name("neuralese")
+  .description("Train and compare models that reason in neuralese (continuous latent chains of thought).")
+  .version(version, "-V, --version", "print the version")
+  .option("--debug", "print stack traces on errors")
+  .showHelpAfterError("(run with --help for usage)")
+  .exitOverride();
+
+program.addCommand(benchCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // commander already printed its message; --help and --version exit 0.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else {
+    process.exitCode = reportError(err, debug);
+  }
+}

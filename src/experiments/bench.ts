@@ -1,0 +1,130 @@
+// `neuralese bench`: times jitted training steps (forward + backward + AdamW) of fixed
+// configurations. Speed is measured here and reported as figures, never asserted in tests.
+import { np, type Array } from "../engine/jax.js";
+import { activeBackend } from "../engine/backend.js";
+import { modelKey, splitKey, DataRng } from "../engine/rng.js";
+import { type Flops, transformerFlops, gruFlops, matmulFlops, addFlops, withBackward } from "../engine/flops.js";
+import { count, dispose, type Tree } from "../engine/tree.js";
+import { initTransformer, transformerLogits, crossEntropy, initGru, gruCell, initEmbedding, embed, initLinear, linear } from "../nn/index.js";
+import { adamw, makeTrainStep } from "../optim/index.js";
+
+export interface BenchResult {
+  name: string;
+  backend: string;
+  ms_per_step: number;
+  gflops_per_s: number;
+  steps: number;
+  compile_ms: number;
+  ms_min: number;
+  ms_max: number;
+  params: number;
+}
+
+interface Workload {
+  name: string;
+  /** FLOPs of one training step (forward + backward). */
+  flops: Flops;
+  params: Tree;
+  loss: (params: Tree, tokens: Array) => Array;
+  batch: number;
+  seq: number;
+  vocab: number;
+}
+
+const VOCAB = 32;
+
+function transformerWorkload(): Workload {
+  const cfg = { vocab: VOCAB, dim: 128, layers: 2, heads: 4, maxLen: 32, mlpRatio: 4 };
+  const [batch, seq] = [32, 32];
+  return {
+    name: "transformer-d128-l2-b32-t32",
+    flops: transformerFlops(cfg, batch, seq),
+    params: initTransformer(modelKey(0), cfg) as unknown as Tree,
+    // next-token cross-entropy on every position: predict tokens[t+1] from tokens[..t]
+    loss: (p, tokens) => {
+      const logits = transformerLogits(p as never, tokens.ref, cfg);
+      return crossEntropy(logits, np.roll(tokens, -1, 1));
+    },
+    batch,
+    seq,
+    vocab: VOCAB,
+  };
+}
+
+function gruWorkload(): Workload {
+  const [hidden, batch, seq] = [128, 64, 32];
+  const [k1, k2, k3] = splitKey(modelKey(0), 3);
+  const params = { embed: initEmbedding(k1, VOCAB, hidden), cell: initGru(k2, hidden, hidden), head: initLinear(k3, hidden, VOCAB) };
+  const flops = addFlops(gruFlops(hidden, hidden, batch, seq), withBackward(seq * matmulFlops(batch, hidden, VOCAB)));
+  return {
+    name: "gru-h128-b64-t32",
+    flops,
+    params: params as unknown as Tree,
+    loss: (p0, tokens) => {
+      const p = p0 as unknown as typeof params;
+      const xs = embed(p.embed, tokens.ref); // [B,T,H]
+      let h = np.zeros([batch, hidden]);
+      const logits: Array[] = [];
+      for (let t = 0; t < seq; t++) {
+        h = gruCell(p.cell, h, xs.ref.slice([], t));
+        logits.push(linear(p.head, h.ref));
+      }
+      xs.dispose();
+      h.dispose();
+      return crossEntropy(np.stack(logits, 1), np.roll(tokens, -1, 1));
+    },
+    batch,
+    seq,
+    vocab: VOCAB,
+  };
+}
+
+export const BENCH_WORKLOADS: Record<string, () => Workload> = {
+  "transformer-d128-l2-b32-t32": transformerWorkload,
+  "gru-h128-b64-t32": gruWorkload,
+};
+
+/** Time `steps` jitted AdamW steps after `warmup` untimed ones; fresh random tokens each step. */
+export async function runBench(name: string, opts: { steps: number; warmup: number }): Promise<BenchResult> {
+  const w = BENCH_WORKLOADS[name]();
+  const optimizer = adamw({ lr: 1e-3 });
+  const step = makeTrainStep(w.loss, optimizer);
+  let params = w.params;
+  let state = optimizer.init(params);
+  const nParams = count(params);
+  const data = new DataRng(1);
+  const batchTokens = () =>
+    np.array(Int32Array.from({ length: w.batch * w.seq }, () => data.int(0, w.vocab - 1)), { dtype: np.int32 }).reshape([w.batch, w.seq]);
+
+  const times: number[] = [];
+  let compileMs = 0;
+  for (let i = 0; i < opts.warmup + opts.steps; i++) {
+    const tokens = batchTokens();
+    const t0 = performance.now();
+    const [loss, p2, s2] = step(params, state, tokens);
+    await loss.data(); // the only good sync point
+    const ms = performance.now() - t0;
+    [params, state] = [p2, s2];
+    if (i === 0) compileMs = ms;
+    if (i >= opts.warmup) times.push(ms);
+  }
+  dispose(params);
+  dispose(state as Tree);
+  step.dispose();
+  const sorted = times.slice().sort((a, b) => a - b);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const flops = w.flops.forward + w.flops.backward;
+  return {
+    name,
+    backend: activeBackend(),
+    ms_per_step: round(median, 2),
+    gflops_per_s: round(flops / (median * 1e6), 2),
+    steps: times.length,
+    compile_ms: round(compileMs, 0),
+    ms_min: round(sorted[0], 2),
+    ms_max: round(sorted[sorted.length - 1], 2),
+    params: nParams,
+  };
+}
+
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
