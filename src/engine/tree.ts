@@ -103,3 +103,41 @@ function isLeaf(t: Tree): t is Array {
   // Same rule as jax-js's flatten: lists and plain objects are nodes, anything else a leaf.
   return !Array_isArray(t) && !(t !== null && typeof t === "object" && (t as object).constructor === Object);
 }
+
+/** Leaves in flatten order plus a function that rebuilds the same structure from new leaves. */
+export function flatten<T extends Tree>(t: T): [Array[], (newLeaves: Array[]) => T] {
+  const [ls, def] = jtree.flatten(t as never);
+  return [ls as Array[], (newLeaves) => jtree.unflatten(def, newLeaves) as unknown as T];
+}
+
+/**
+ * Rebuild `template`'s exact structure (key order, lists, empty subtrees) from leaves found by
+ * dotted name in `loaded` (e.g. a tree read from a checkpoint). Checks names, shapes and dtypes;
+ * moves the loaded leaves into the result and does not consume `template`.
+ */
+export function restoreLike<T extends Tree>(template: T, loaded: Tree | Record<string, Array>): T {
+  const named = flattenNamed(loaded as Tree);
+  const wanted = leafPaths(template);
+  const missing = wanted.filter((n) => !(n in named));
+  const extra = Object.keys(named).filter((n) => !wanted.includes(n));
+  if (missing.length || extra.length) {
+    throw new Error(
+      `tree does not match its template: missing [${missing.join(", ")}], unexpected [${extra.join(", ")}]`,
+    );
+  }
+  const [templateLeaves, rebuild] = flatten(template);
+  wanted.forEach((n, i) => {
+    const want = templateLeaves[i], got = named[n];
+    if (got.dtype !== want.dtype || got.shape.join(",") !== want.shape.join(",")) {
+      throw new Error(
+        `leaf "${n}" is ${got.dtype}[${got.shape}], template wants ${want.dtype}[${want.shape}]`,
+      );
+    }
+  });
+  return rebuild(wanted.map((n) => named[n]));
+}
+
+/** Same nesting, keys (in order) and leaf count; leaf shapes are not compared. */
+export function sameStructure(a: Tree, b: Tree): boolean {
+  return jtree.structure(a as never).equals(jtree.structure(b as never));
+}
