@@ -38,7 +38,7 @@ function transformerWorkload(): Workload {
   const [batch, seq] = [32, 32];
   return {
     name: "transformer-d128-l2-b32-t32",
-    flops: transformerFlops(cfg, batch, seq),
+    flops: transformerFlops({ ...cfg, oneHotEmbedding: true }, batch, seq), // nn's embedding is a one-hot matmul
     params: initTransformer(modelKey(0), cfg) as unknown as Tree,
     // next-token cross-entropy on every position: predict tokens[t+1] from tokens[..t]
     loss: (p, tokens) => {
@@ -55,23 +55,28 @@ function gruWorkload(): Workload {
   const [hidden, batch, seq] = [128, 64, 32];
   const [k1, k2, k3] = splitKey(modelKey(0), 3);
   const params = { embed: initEmbedding(k1, VOCAB, hidden), cell: initGru(k2, hidden, hidden), head: initLinear(k3, hidden, VOCAB) };
-  const flops = addFlops(gruFlops(hidden, hidden, batch, seq), withBackward(seq * matmulFlops(batch, hidden, VOCAB)));
+  const flops = addFlops(
+    gruFlops(hidden, hidden, batch, seq),
+    withBackward(seq * (matmulFlops(batch, VOCAB, hidden) + matmulFlops(batch, hidden, VOCAB))), // one-hot embedding, head
+  );
   return {
     name: "gru-h128-b64-t32",
     flops,
     params: params as unknown as Tree,
     loss: (p0, tokens) => {
       const p = p0 as unknown as typeof params;
-      const xs = embed(p.embed, tokens.ref); // [B,T,H]
+      // Embed each step's tokens (integer slices, no gradient): slicing a differentiable [B,T,H]
+      // activation per step makes jax-js's backward pass several times slower.
+      const columns = tokens.ref.transpose([1, 0]); // [T,B]
       let h = np.zeros([batch, hidden]);
-      const logits: Array[] = [];
+      const states: Array[] = [];
       for (let t = 0; t < seq; t++) {
-        h = gruCell(p.cell, h, xs.ref.slice([], t));
-        logits.push(linear(p.head, h.ref));
+        h = gruCell(p.cell, h, embed(p.embed, columns.ref.slice(t)));
+        states.push(h.ref);
       }
-      xs.dispose();
+      columns.dispose();
       h.dispose();
-      return crossEntropy(np.stack(logits, 1), np.roll(tokens, -1, 1));
+      return crossEntropy(linear(p.head, np.stack(states, 1)), np.roll(tokens, -1, 1));
     },
     batch,
     seq,
