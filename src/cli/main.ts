@@ -17,6 +17,11 @@ const program = new Command()
 
 program.addCommand(benchCommand());
 
+// Subcommands added with addCommand do not inherit these settings.
+for (const command of program.commands) {
+  command.exitOverride().showHelpAfterError("(run with --help for usage)");
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (err) {

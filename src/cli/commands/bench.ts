@@ -1,6 +1,7 @@
 // `neuralese bench`: one JSON line per configuration on stdout.
 import { Command, Option } from "commander";
-import { startEngine, BACKENDS, type Backend } from "../../engine/backend.js";
+import { BACKENDS, type Backend } from "../../engine/backend.js";
+import { startBackend } from "../engine.js";
 import { BENCH_WORKLOADS, runBench } from "../../experiments/bench.js";
 import { UserError, positiveInt, oneOf } from "../errors.js";
 
@@ -18,7 +19,7 @@ export function benchCommand(): Command {
         if (!names.includes(n)) throw new UserError(`--only: unknown configuration "${n}"`, `choose from ${names.join(", ")}`);
       }
       if (opts.steps < 20) throw new UserError(`--steps must be at least 20 for a stable median, got ${opts.steps}`);
-      await startEngine(opts.backend);
+      await startBackend(opts.backend);
       for (const n of chosen) {
         const r = await runBench(n, { steps: opts.steps, warmup: opts.warmup });
         console.log(JSON.stringify(r));
