@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { reportError } from "./errors.js";
 import { benchCommand } from "./commands/bench.js";
+import { dataCommand } from "./commands/data.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 const debug = process.argv.includes("--debug");
@@ -16,6 +17,7 @@ const program = new Command()
   .exitOverride();
 
 program.addCommand(benchCommand());
+program.addCommand(dataCommand());
 
 // Subcommands added with addCommand do not inherit these settings.
 for (const command of program.commands) {

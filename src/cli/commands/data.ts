@@ -1,0 +1,116 @@
+// `neuralese data <task>`: print generated examples (text or JSON lines) or their statistics.
+import { Command, Option } from "commander";
+import { TASKS, TASK_NAMES, SPLITS, TaskOptionError, type Split, type Task } from "../../tasks/index.js";
+import { parseOptionValue, formatRange } from "../../tasks/options.js";
+import { exampleStats, type ExampleStats } from "../../tasks/stats.js";
+import { UserError, positiveInt, oneOf } from "../errors.js";
+
+interface DataOptions {
+  split: Split;
+  n?: number;
+  seed: number;
+  jsonl?: boolean;
+  stats?: boolean;
+  vocab?: boolean;
+  [taskOption: string]: unknown;
+}
+
+export function dataCommand(): Command {
+  const data = new Command("data")
+    .description(`print generated examples of a task (${TASK_NAMES.join(", ")})`)
+    .usage("<task> [options]")
+    .argument("[task]", "one of the tasks listed under Commands")
+    .allowUnknownOption()
+    .exitOverride()
+    // reached only when the task is not one of the subcommands below
+    .action((name?: string) => {
+      const tasks = `the tasks are ${TASK_NAMES.join(", ")}`;
+      throw name ? new UserError(`unknown task "${name}"`, tasks) : new UserError("name a task: neuralese data <task>", tasks);
+    });
+  for (const task of Object.values(TASKS)) data.addCommand(taskCommand(task));
+  return data;
+}
+
+function taskCommand(task: Task): Command {
+  const cmd = new Command(task.name)
+    .description(task.description)
+    .addOption(new Option("--split <split>", "which split").argParser(oneOf("--split", SPLITS)).default("train"))
+    .option("--n <n>", "number of examples (default 10, or 1000 with --stats)", positiveInt("--n"))
+    .option("--seed <seed>", "seed, 0..4294967295", parseSeed, 0)
+    .option("--jsonl", "one JSON object per line: text, question, answer, steps, difficulty, meta")
+    .option("--stats", "print sizes, lengths and the difficulty histogram instead of examples")
+    .option("--vocab", "print the vocabulary as a JSON list of tokens (token id = position) instead of examples")
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)");
+  for (const spec of task.optionSpecs) {
+    const placeholder = spec.kind === "range" ? "<lo-hi>" : spec.kind === "choice" ? "<name>" : "<n>";
+    cmd.addOption(new Option(`${spec.flag} ${placeholder}`, spec.description).argParser((v) => asUserError(() => parseOptionValue(spec, v))));
+  }
+  return cmd.action((opts: DataOptions) => {
+    const given: Record<string, unknown> = {};
+    for (const spec of task.optionSpecs) if (opts[spec.key] !== undefined) given[spec.key] = opts[spec.key];
+    const options = asUserError(() => task.resolveOptions(given));
+    if (opts.vocab) {
+      process.stdout.write(`${JSON.stringify(task.vocab(options).tokens)}\n`);
+      return;
+    }
+    const n = opts.n ?? (opts.stats ? 1000 : 10);
+    const examples = asUserError(() => task.generate(opts.seed, opts.split, n, options));
+    process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(0); // output piped into `head`
+      throw err;
+    });
+    if (opts.stats) {
+      const stats = exampleStats(examples, task.vocab(options).size, task.limits(options));
+      const header = { task: task.name, split: opts.split, seed: opts.seed, options };
+      process.stdout.write(opts.jsonl ? `${JSON.stringify({ ...header, ...stats })}\n` : formatStats(header, stats));
+    } else if (opts.jsonl) {
+      const lines = examples.map(({ text, question, answer, steps, difficulty, meta }) =>
+        JSON.stringify({ text, question, answer, steps, difficulty, meta }),
+      );
+      process.stdout.write(`${lines.join("\n")}\n`);
+    } else {
+      process.stdout.write(`${examples.map((e) => e.text).join("\n\n")}\n`);
+    }
+  });
+}
+
+function formatStats(h: { task: string; split: string; seed: number; options: object }, s: ExampleStats): string {
+  const opts = Object.entries(h.options)
+    .map(([k, v]) => `${k}=${typeof v === "object" ? formatRange(v) : v}`)
+    .join(" ");
+  const len = (name: string, l: { min: number; mean: number; max: number }, limit: number) =>
+    `${name.padEnd(16)} min ${l.min}  mean ${l.mean}  max ${l.max}  (limit ${limit})`;
+  const width = Math.max(...Object.keys(s.difficulty).map((d) => d.length));
+  const histogram = Object.entries(s.difficulty).map(
+    ([d, c]) => `  ${d.padStart(width)}: ${String(c).padStart(6)}  ${((100 * c) / s.n).toFixed(1).padStart(5)}%  ${"#".repeat(Math.round((40 * c) / s.n))}`,
+  );
+  return [
+    `${h.task}, split ${h.split}, seed ${h.seed}: ${s.n} examples`,
+    `options          ${opts}`,
+    `vocabulary       ${s.vocabSize} tokens`,
+    len("question length", s.questionLength, s.limits.maxQuestionLength),
+    len("answer length", s.answerLength, s.limits.maxAnswerLength),
+    len("steps", s.steps, s.limits.maxSteps),
+    len("step length", s.stepLength, s.limits.maxStepLength),
+    "difficulty",
+    ...histogram,
+    "",
+  ].join("\n");
+}
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!/^\d+$/.test(value) || seed > 0xffffffff) throw new UserError(`--seed must be an integer in 0..4294967295, got "${value}"`);
+  return seed;
+}
+
+/** Task errors become the CLI's user errors (message and hint kept). */
+function asUserError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TaskOptionError) throw new UserError(err.message, err.hint);
+    throw err;
+  }
+}

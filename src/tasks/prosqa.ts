@@ -1,0 +1,141 @@
+// prosqa: Coconut's ProsQA (arXiv 2412.06769, appendix A.2). A random DAG of "every a is a b"
+// facts; the question asks whether the root is a A or a B, where exactly one of the two is
+// reachable from it. Tokens: each fact as two name tokens (subject, object) in shuffled order,
+// then <sep>, the root and the two options in random order. Answer: the reachable option. Gold
+// steps: a shortest path root → target, one fact (two tokens) per step; difficulty = its length.
+// Default sizes are small for CPU training; `--nodes 26 --train-steps 3-6` is close to Coconut's
+// released data (about 23 nodes, 35 edges, 3–6 steps).
+import { CONCEPTS, PERSONS } from "./names.js";
+import { checkInt, checkRange } from "./options.js";
+import { drawProsQAShape, maxEdges, nameProsQAShape, shortestPath, type ProsQAGraph, type ProsQAShape } from "./prosqa-graph.js";
+import { drawDistinct } from "./splits.js";
+import { exactMatch, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
+import { SPECIAL, Vocab } from "./vocab.js";
+
+export type { ProsQAGraph } from "./prosqa-graph.js";
+export type ProsQAMeta = ProsQAGraph;
+
+export interface ProsQAOptions {
+  /** Nodes grown by Algorithm 1 before isolated ones are dropped. */
+  nodes: number;
+  trainSteps: IntRange;
+  valSteps: IntRange;
+  testSteps: IntRange;
+}
+
+const MIN_NODES = 6;
+const MAX_NODES = CONCEPTS.length + 2; // every node but the two start nodes may need a concept name
+
+function resolveOptions(given: Partial<ProsQAOptions> = {}): ProsQAOptions {
+  const nodes = checkInt("--nodes", given.nodes ?? 12, MIN_NODES, MAX_NODES);
+  const why = `a path in a graph of ${nodes} nodes has 1..${nodes - 2} steps; raise --nodes for longer paths`;
+  const trainSteps = checkRange("--train-steps", given.trainSteps ?? { min: 2, max: 4 }, 1, nodes - 2, why);
+  const valSteps = checkRange("--val-steps", given.valSteps ?? trainSteps, 1, nodes - 2, why);
+  const testSteps = checkRange("--test-steps", given.testSteps ?? trainSteps, 1, nodes - 2, why);
+  return { nodes, trainSteps, valSteps, testSteps };
+}
+
+/** Person names, then concept names: the same vocabulary for every size, and for Coconut's files. */
+export const prosqaVocab = () => new Vocab([...PERSONS, ...CONCEPTS]);
+
+function stepsOf(o: ProsQAOptions, split: Split): IntRange {
+  return split === "train" ? o.trainSteps : split === "val" ? o.valSteps : o.testSteps;
+}
+
+function limits(o: ProsQAOptions): Limits {
+  const maxSteps = Math.max(o.trainSteps.max, o.valSteps.max, o.testSteps.max);
+  return { maxQuestionLength: 2 * maxEdges(o.nodes) + 4, maxAnswerLength: 1, maxSteps, maxStepLength: 2 };
+}
+
+/** Each name's number in the vocabulary order: keys built from numbers sort fast (keys are computed per draw). */
+const NAME_CODE = new Map<string, number>([...PERSONS, ...CONCEPTS].map((name, i) => [name, i]));
+
+function problemKey(g: ProsQAMeta): string {
+  const code = g.idx_to_symbol.map((name) => {
+    const c = NAME_CODE.get(name);
+    if (c === undefined) throw new Error(`prosqa: unknown name "${name}"`);
+    return c;
+  });
+  const facts = Int32Array.from(g.edges, ([a, b]) => code[a] * 64 + code[b]).sort(); // 64 > number of names
+  const options = [code[g.target], code[g.neg_target]].sort((x, y) => x - y);
+  return `${code[g.root]}|${facts.join(",")}|${options.join(",")}`;
+}
+
+/** Coconut's sentence for a fact: persons are named, concepts quantified. */
+export function factSentence(subject: string, object: string): string {
+  return (PERSONS as readonly string[]).includes(subject) ? `${subject} is a ${object}.` : `Every ${subject} is a ${object}.`;
+}
+
+/**
+ * The example for graph `g` shown with its facts in `factOrder` and the options in `optionOrder`,
+ * with gold steps `path`. Shared by the generator and the reader of Coconut's JSON.
+ */
+export function prosqaExample(
+  g: ProsQAGraph,
+  factOrder: readonly [number, number][],
+  optionOrder: readonly [number, number],
+  path: readonly [number, number][],
+  v: Vocab,
+): Example<ProsQAMeta> {
+  const name = (i: number) => g.idx_to_symbol[i];
+  const id = (i: number) => v.id(name(i));
+  const question = [...factOrder.flatMap(([a, b]) => [id(a), id(b)]), SPECIAL.separator, id(g.root), id(optionOrder[0]), id(optionOrder[1])];
+  const facts = factOrder.map(([a, b]) => factSentence(name(a), name(b)));
+  const ask = `Is ${name(g.root)} a ${name(optionOrder[0])} or ${name(optionOrder[1])}?`;
+  const steps = path.map(([a, b]) => factSentence(name(a), name(b)));
+  const text = `${[...facts, ask].join(" ")}\nsteps: ${steps.join(" ")}\nanswer: ${name(g.root)} is a ${name(g.target)}.`;
+  return {
+    question,
+    answer: [id(g.target)],
+    steps: path.map(([a, b]) => [id(a), id(b)]),
+    difficulty: path.length,
+    text,
+    meta: g,
+  };
+}
+
+interface Drawn {
+  shape: ProsQAShape;
+  graph: ProsQAGraph;
+  path: [number, number][];
+  factOrder: [number, number][];
+  optionOrder: [number, number];
+}
+
+function generate(seed: number, split: Split, n: number, options: Partial<ProsQAOptions> = {}): Example<ProsQAMeta>[] {
+  const o = resolveOptions(options);
+  const v = prosqaVocab();
+  const range = stepsOf(o, split);
+  return drawDistinct<Drawn, ProsQAMeta>({
+    task: "prosqa",
+    seed,
+    split,
+    n,
+    draw: (rng) => {
+      const shape = drawProsQAShape(rng, o.nodes, range.min, range.max);
+      if (!shape) return undefined;
+      const optionOrder: [number, number] = rng.bool() ? [shape.target, shape.neg_target] : [shape.neg_target, shape.target];
+      return { shape, graph: nameProsQAShape(rng, shape), path: shortestPath(shape), factOrder: rng.shuffle(shape.edges), optionOrder };
+    },
+    rename: (d, rng) => ({ ...d, graph: nameProsQAShape(rng, d.shape) }),
+    key: (d) => problemKey(d.graph),
+    build: (d) => prosqaExample(d.graph, d.factOrder, d.optionOrder, d.path, v),
+  });
+}
+
+export const prosqa: Task<ProsQAOptions, ProsQAMeta> = {
+  name: "prosqa",
+  description: "is the root a A or a B? graph reachability over random DAGs of facts (Coconut's ProsQA)",
+  optionSpecs: [
+    { key: "nodes", flag: "--nodes", kind: "int", description: `graph size grown by Coconut's Algorithm 1, ${MIN_NODES}..${MAX_NODES} (default 12; 26 is close to Coconut's data)` },
+    { key: "trainSteps", flag: "--train-steps", kind: "range", description: "shortest-path length (steps) of train questions (default 2-4)" },
+    { key: "valSteps", flag: "--val-steps", kind: "range", description: "steps of val questions (default: the train range)" },
+    { key: "testSteps", flag: "--test-steps", kind: "range", description: "steps of test questions (default: the train range)" },
+  ],
+  resolveOptions,
+  vocab: (o) => (resolveOptions(o), prosqaVocab()),
+  limits: (o) => limits(resolveOptions(o)),
+  generate,
+  grade: (example, predicted) => exactMatch(example.answer, predicted),
+  problemKey,
+};

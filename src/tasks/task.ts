@@ -1,0 +1,88 @@
+// The Task contract shared by every task, and the types it speaks in.
+import type { Vocab } from "./vocab.js";
+
+export const SPLITS = ["train", "val", "test"] as const;
+export type Split = (typeof SPLITS)[number];
+
+/**
+ * One generated example. `question`, `answer` and each step hold the task's content tokens only;
+ * recipes add the framing specials themselves (`<bos>`, `<bot>`, `<latent>`, `<eot>`, `<ans>`,
+ * `<eos>`, and `<sep>` between steps). A question may hold `<sep>` inside it as structure.
+ */
+export interface Example<Meta = unknown> {
+  question: number[];
+  answer: number[];
+  /** The gold chain of thought, one token list per step; following it yields the answer. */
+  steps: number[][];
+  difficulty: number;
+  /** Human-readable rendering of question, steps and answer. */
+  text: string;
+  /** Task-specific structure from which an independent program can recompute the answer. */
+  meta: Meta;
+}
+
+/** Upper bounds on lengths over all splits of one configuration, for padding to fixed shapes. */
+export interface Limits {
+  maxQuestionLength: number;
+  maxAnswerLength: number;
+  maxSteps: number;
+  maxStepLength: number;
+}
+
+/** An inclusive integer range, written "lo-hi" (or "k" for lo = hi) on the command line. */
+export interface IntRange {
+  min: number;
+  max: number;
+}
+
+/** How one task option is named, parsed and explained. */
+export interface OptionSpec {
+  /** Property name in the options object, e.g. "trainHops". */
+  key: string;
+  /** Command-line flag, e.g. "--train-hops"; errors name the option by it. */
+  flag: string;
+  kind: "int" | "range" | "choice";
+  choices?: readonly string[];
+  /** Help text, including the default. */
+  description: string;
+}
+
+export interface Task<Options = any, Meta = any> {
+  name: string;
+  description: string;
+  optionSpecs: readonly OptionSpec[];
+  /** Defaults filled in and every option checked; throws TaskOptionError naming the bad option. */
+  resolveOptions(given?: Partial<Options>): Options;
+  // The methods below take options as given (missing ones default) and resolve them first.
+  vocab(options?: Partial<Options>): Vocab;
+  limits(options?: Partial<Options>): Limits;
+  /**
+   * `n` distinct examples of `split`: a pure function of its arguments. A problem's split is a
+   * hash of its canonical key (`problemKey`), so no two splits can ever share a question,
+   * whatever seeds produced them.
+   */
+  generate(seed: number, split: Split, n: number, options?: Partial<Options>): Example<Meta>[];
+  /** 1 when the predicted answer tokens equal the gold answer exactly, else 0. */
+  grade(example: Example<Meta>, predicted: readonly number[]): 0 | 1;
+  /** The problem itself, independent of presentation (fact order, option order, layout). */
+  problemKey(meta: Meta): string;
+}
+
+/** A bad option value; the message names the option (by its flag) and what is allowed. */
+export class TaskOptionError extends Error {
+  constructor(
+    readonly option: string,
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "TaskOptionError";
+  }
+}
+
+/** Exact match of answer tokens, the grader of every task here. */
+export function exactMatch(gold: readonly number[], predicted: readonly number[]): 0 | 1 {
+  if (gold.length !== predicted.length) return 0;
+  for (let i = 0; i < gold.length; i++) if (gold[i] !== predicted[i]) return 0;
+  return 1;
+}
