@@ -1,0 +1,27 @@
+// direct: answer straight after the question, no reasoning. The lower bound of every comparison.
+//   read <bos> q  →  decode <ans> a₁…a_n  (CE on a₁…a_n <eos>)
+import type { Array } from "../engine/jax.js";
+import type { Tree } from "../engine/tree.js";
+import type { Reasoner } from "../models/reasoner.js";
+import type { Limits } from "../tasks/index.js";
+import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
+import type { Batch, SupervisedRecipe } from "./recipe.js";
+import { answerAfter, greedyAnswer, plainLossAndGrad, promptAnswerBatch } from "./supervised-parts.js";
+
+export function direct(): SupervisedRecipe {
+  const sequenceLength = (l: Limits) => promptWidth(l) + answerWidth(l);
+  return {
+    name: "direct",
+    sequenceLength,
+    frame: promptAnswerBatch,
+    lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
+      const B = batch.prompt.shape[0];
+      return plainLossAndGrad((p: P) => answerAfter(reasoner, p, reasoner.read(p, reasoner.start(B), batch.prompt), batch), params);
+    },
+    predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
+      return greedyAnswer(reasoner, p, reasoner.read(p, reasoner.start(prompt.shape[0]), prompt), limits);
+    },
+    answerOf: answerFromDecoded,
+    tokensPerExample: sequenceLength,
+  };
+}

@@ -1,0 +1,30 @@
+// Greedy decoding with the reasoner's fixed-shape state: one token per position, argmax, fed back.
+// Written as an unrolled JS loop so a whole decode traces into one jit.
+import { np, type Array } from "../engine/jax.js";
+import { dispose, type Tree } from "../engine/tree.js";
+import type { Reasoner, ReasonerState } from "../models/reasoner.js";
+
+/**
+ * Starting from `state`, feed `first` [B] int32, then each argmax in turn: returns the `steps`
+ * tokens chosen [B, steps] int32. Consumes `state` and `first`.
+ */
+export function greedyDecode<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, first: Array, steps: number): Array {
+  const [B] = first.shape;
+  let token = first;
+  const chosen: Array[] = [];
+  for (let i = 0; i < steps; i++) {
+    const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
+    state = next;
+    token = np.argmax(logits.reshape([B, reasoner.config.vocab]), -1).astype(np.int32);
+    chosen.push(token.ref);
+  }
+  token.dispose();
+  disposeState(state);
+  return np.stack(chosen, 1);
+}
+
+/** Free a state that is no longer needed. */
+export function disposeState(state: ReasonerState): void {
+  state.latent.dispose();
+  dispose(state.carry);
+}

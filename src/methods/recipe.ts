@@ -1,0 +1,35 @@
+// The contract of the supervised recipes (direct, pause, cot, neuralese): how examples become
+// fixed-shape batches, the loss and its gradient (one jit with the optimizer update), and how
+// answers are predicted. The shared trainer (src/methods/train-supervised.ts) drives them.
+import type { Array } from "../engine/jax.js";
+import type { Tree } from "../engine/tree.js";
+import type { Reasoner } from "../models/reasoner.js";
+import type { Example, Limits } from "../tasks/index.js";
+
+/** A batch: named arrays (token grids int32, masks float32). */
+export type Batch = Record<string, Array>;
+
+export interface StepOutput {
+  loss: Array;
+  /** [B] 1 where the teacher-forced answer was right. */
+  correct: Array;
+  grads: Tree;
+  /** Recipe-specific diagnostics, e.g. the gradient norm at each latent step [K]. */
+  diagnostics: Record<string, Array>;
+}
+
+export interface SupervisedRecipe {
+  name: string;
+  /** Positions one sequence uses (the transformer's maxLen), for a task's limits. */
+  sequenceLength(limits: Limits): number;
+  /** Host side: examples → the batch's arrays. */
+  frame(examples: readonly Example[], limits: Limits): Batch;
+  /** jit-traceable: loss, correctness and gradients. Borrows params, consumes the batch. */
+  lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch): StepOutput;
+  /** jit-traceable: answer tokens [B, n] int32 for prompts [B, P] (greedy). Borrows params, consumes prompt. */
+  predict<P extends Tree>(reasoner: Reasoner<P>, params: P, prompt: Array, limits: Limits): Array;
+  /** Host side: decoded token row → the answer tokens to grade. */
+  answerOf(decoded: ArrayLike<number>): number[];
+  /** Token positions one example costs in a training step (forward; backward equals it for BPTT). */
+  tokensPerExample(limits: Limits): number;
+}
