@@ -1,0 +1,97 @@
+// The training-run config as a zod schema: every field, its allowed values and its default.
+// Fields whose default depends on other fields (layers, heads, maxLen, warm-up, decay length)
+// are optional here and filled in by resolveRunConfig (config.ts).
+import { z } from "zod";
+import { DEFAULT_TASK } from "../tasks/index.js";
+import { RUN_FORMAT_VERSION } from "./format.js";
+
+export const MODEL_KINDS = ["transformer", "gru", "lstm"] as const;
+export const SCHEDULES = ["cosine", "constant"] as const;
+
+const positiveInt = () => z.number().int().positive();
+const nonNegativeInt = () => z.number().int().nonnegative();
+/** A budget limit: a positive number, or null for "no limit". */
+const limit = (int: boolean) => (int ? positiveInt() : z.number().positive()).nullable().optional();
+
+export const modelSchema = z.strictObject({
+  kind: z.enum(MODEL_KINDS).default("transformer"),
+  /** Width: embedding, hidden state and latent vector size. */
+  dim: positiveInt().max(4096).default(64),
+  /** Default 2 for the transformer, 1 for gru/lstm. */
+  layers: positiveInt().max(64).optional(),
+  /** Default 4 for the transformer; gru/lstm have none (1). */
+  heads: positiveInt().max(64).optional(),
+  /** K, the number of continuous thoughts. */
+  latentSteps: nonNegativeInt().max(1024).default(4),
+  /** Positions per sequence; default derived from the task's limits, K and the method. */
+  maxLen: positiveInt().max(65536).optional(),
+});
+
+export const optimizerSchema = z.strictObject({
+  name: z.literal("adamw").default("adamw"),
+  /** Peak learning rate. */
+  lr: z.number().positive().max(10).default(1e-3),
+  b1: z.number().min(0).lt(1).default(0.9),
+  b2: z.number().min(0).lt(1).default(0.999),
+  eps: z.number().min(0).default(1e-8),
+  /** Decoupled weight decay, applied to matrices only (nanoGPT's rule). */
+  weightDecay: z.number().min(0).default(0.01),
+  /** cosine: linear warm-up, then half a cosine to lr·endLrFraction; constant: warm-up, then lr. */
+  schedule: z.enum(SCHEDULES).default("cosine"),
+  /** Default min(100, decaySteps / 10) for cosine, 0 for constant. */
+  warmupSteps: nonNegativeInt().optional(),
+  /** Step where the cosine reaches its end; default: the step budget (or maxExamples / batchSize). */
+  decaySteps: positiveInt().nullable().optional(),
+  endLrFraction: z.number().min(0).max(1).default(0.1),
+  /** Global gradient-norm clipping; null turns it off. */
+  clipNorm: z.number().positive().nullable().default(1),
+});
+
+export const budgetSchema = z.strictObject({
+  /** Optimizer steps. Default 1000 when no limit at all is given. */
+  maxSteps: limit(true),
+  /** (x, y*) pairs drawn for training. */
+  maxExamples: limit(true),
+  /** Analytic FLOPs (forward + backward). */
+  maxFlops: limit(false),
+});
+
+export const evalSchema = z.strictObject({
+  /** Evaluate on the validation set every this many steps (and at the end). */
+  every: positiveInt().default(250),
+  valExamples: positiveInt().max(1_000_000).default(500),
+  testExamples: positiveInt().max(1_000_000).default(1000),
+});
+
+/** Open records: the task's options are checked by the task, the method's by its own schema. */
+const optionsRecord = () => z.record(z.string(), z.unknown()).default({});
+
+export const runConfigSchema = z.strictObject({
+  /** Run-directory format this config was written for (configs may omit it). */
+  formatVersion: z.literal(RUN_FORMAT_VERSION).default(RUN_FORMAT_VERSION),
+  task: z.strictObject({ name: z.string().min(1).default(DEFAULT_TASK), options: optionsRecord() }).prefault({}),
+  method: z.strictObject({ name: z.string().min(1).default("neuralese"), options: optionsRecord() }).prefault({}),
+  model: modelSchema.prefault({}),
+  seed: nonNegativeInt().max(0xffffffff).default(0),
+  batchSize: positiveInt().max(65536).default(64),
+  optimizer: optimizerSchema.prefault({}),
+  budget: budgetSchema.prefault({}),
+  eval: evalSchema.prefault({}),
+  /** Save a checkpoint (for --resume) every this many steps, and at the end. */
+  checkpointEvery: positiveInt().default(250),
+});
+
+export type RunConfigInput = z.input<typeof runConfigSchema>;
+type Parsed = z.output<typeof runConfigSchema>;
+
+/** A fully resolved run config: what config.json holds. Every field is present. */
+export interface RunConfig extends Omit<Parsed, "task" | "method" | "model" | "optimizer" | "budget"> {
+  task: { name: string; options: Record<string, unknown> };
+  method: { name: string; options: Record<string, unknown> };
+  model: Required<Parsed["model"]>;
+  optimizer: Required<Omit<Parsed["optimizer"], "decaySteps">> & { decaySteps: number | null };
+  budget: { maxSteps: number | null; maxExamples: number | null; maxFlops: number | null };
+}
+
+/** The schema's output before the derived fields are filled in. */
+export type ParsedRunConfig = Parsed;

@@ -1,0 +1,21 @@
+// Runs: the validated config and the crash-safe run directory.
+export { RUN_FORMAT_VERSION, RUN_FILES, CHECKPOINT_FILE, RunDirError } from "./format.js";
+export { runConfigSchema, MODEL_KINDS, SCHEDULES, type RunConfig, type RunConfigInput } from "./config-schema.js";
+export { ConfigError, formatIssue, type ConfigIssue } from "./config-errors.js";
+export {
+  resolveRunConfig,
+  mergeConfigInputs,
+  readConfigFile,
+  reasonerConfigOf,
+  defaultMaxLen,
+  type MethodConfigSpec,
+  type MethodConfigSpecs,
+  type ResolveOptions,
+} from "./config.js";
+export { optimizerFromConfig, learningRateSchedule } from "./optimizer.js";
+export { RunDir, type ResumeState } from "./run-dir.js";
+export type { Checkpoint, CheckpointTrees } from "./checkpoint.js";
+export type { MetricsRecord, MetricsRead } from "./metrics-log.js";
+export type { ModelFileInfo } from "./model-file.js";
+export type { Summary } from "./summary.js";
+export { canonicalJson, type Json } from "./json.js";
