@@ -20,6 +20,15 @@ export function positiveInt(option: string) {
   };
 }
 
+/** Parse a non-negative integer option (a seed), naming the option in the error. */
+export function nonNegativeInt(option: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UserError(`${option} must be a non-negative integer, got "${value}"`);
+    return n;
+  };
+}
+
 /** Parse one choice out of a fixed list, naming the option in the error. */
 export function oneOf<T extends string>(option: string, choices: readonly T[]) {
   return (value: string): T => {

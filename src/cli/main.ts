@@ -3,6 +3,8 @@ import { Command, CommanderError } from "commander";
 import { createRequire } from "node:module";
 import { reportError } from "./errors.js";
 import { benchCommand } from "./commands/bench.js";
+import { trainCommand } from "./commands/train.js";
+import { evalCommand } from "./commands/eval.js";
 import { dataCommand } from "./commands/data.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -16,6 +18,8 @@ const program = new Command()
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 
+program.addCommand(trainCommand());
+program.addCommand(evalCommand());
 program.addCommand(benchCommand());
 program.addCommand(dataCommand());
 

@@ -40,6 +40,6 @@ export function cot(): SupervisedRecipe {
       return greedyDecode(reasoner, p, state, tokenRows(B, [SPECIAL.beginThought]).reshape([B]), chainWidth(limits) + answerWidth(limits));
     },
     answerOf: answerFromChain,
-    tokensPerExample: sequenceLength,
+    positions: (l: Limits) => ({ read: promptWidth(l), think: 0, decode: chainWidth(l) + answerWidth(l) }),
   };
 }

@@ -22,6 +22,6 @@ export function direct(): SupervisedRecipe {
       return greedyAnswer(reasoner, p, reasoner.read(p, reasoner.start(prompt.shape[0]), prompt), limits);
     },
     answerOf: answerFromDecoded,
-    tokensPerExample: sequenceLength,
+    positions: (l: Limits) => ({ read: promptWidth(l), think: 0, decode: answerWidth(l) }),
   };
 }

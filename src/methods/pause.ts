@@ -31,7 +31,7 @@ export function pause({ latentSteps }: PauseOptions): SupervisedRecipe {
       return greedyAnswer(reasoner, p, think(reasoner, p, prompt), limits);
     },
     answerOf: answerFromDecoded,
-    tokensPerExample: sequenceLength,
+    positions: (l: Limits) => ({ read: promptWidth(l) + latentSteps + 2, think: 0, decode: answerWidth(l) }),
   };
 }
 

@@ -18,6 +18,13 @@ export interface StepOutput {
   diagnostics: Record<string, Array>;
 }
 
+/** Positions of each kind in one sequence: tokens read, latent steps, tokens decoded (read + head). */
+export interface Positions {
+  read: number;
+  think: number;
+  decode: number;
+}
+
 export interface SupervisedRecipe {
   name: string;
   /** Positions one sequence uses (the transformer's maxLen), for a task's limits. */
@@ -30,6 +37,6 @@ export interface SupervisedRecipe {
   predict<P extends Tree>(reasoner: Reasoner<P>, params: P, prompt: Array, limits: Limits): Array;
   /** Host side: decoded token row → the answer tokens to grade. */
   answerOf(decoded: ArrayLike<number>): number[];
-  /** Token positions one example costs in a training step (forward; backward equals it for BPTT). */
-  tokensPerExample(limits: Limits): number;
+  /** Positions one training example runs, by kind (FLOPs per kind: Reasoner.positionFlops). */
+  positions(limits: Limits): Positions;
 }

@@ -1,0 +1,41 @@
+// `neuralese eval`: accuracy of a trained run's model on a split, overall and per difficulty.
+import { Command, Option } from "commander";
+import { modelKey } from "../../engine/rng.js";
+import { dispose } from "../../engine/tree.js";
+import { evaluate, makePredictor } from "../../methods/evaluate.js";
+import { recipeFor } from "../../methods/index.js";
+import { makeReasoner } from "../../models/index.js";
+import { RunDir, reasonerConfigOf } from "../../runs/index.js";
+import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
+import { getTask, SPLITS, type Split } from "../../tasks/index.js";
+import { startBackend } from "../engine.js";
+import { nonNegativeInt, oneOf, positiveInt } from "../errors.js";
+import { translateRunErrors } from "../run-config.js";
+
+export function evalCommand(): Command {
+  return new Command("eval")
+    .description("evaluate a trained run on a split; prints accuracy (overall and per difficulty) as JSON")
+    .requiredOption("--run <dir>", "run directory written by `neuralese train`")
+    .addOption(new Option("--split <split>", "which split").argParser(oneOf("--split", SPLITS)).default("test"))
+    .option("--n <n>", "examples (default: the run's eval size for that split)", positiveInt("--n"))
+    .option("--seed <s>", "seed of the evaluation examples (default: the run's seed)", nonNegativeInt("--seed"))
+    .action(async (opts: { run: string; split: Split; n?: number; seed?: number }) => {
+      await startBackend("wasm");
+      const run = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
+      const cfg = run.config;
+      const task = getTask(cfg.task.name);
+      const limits = task.limits(cfg.task.options);
+      const reasoner = makeReasoner(reasonerConfigOf(cfg, task.vocab(cfg.task.options).size));
+      const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
+      const template = reasoner.init(modelKey(0));
+      const { params, info } = await translateRunErrors(() => run.loadModel(template));
+      dispose(template);
+      const n = opts.n ?? (opts.split === "val" ? cfg.eval.valExamples : cfg.eval.testExamples);
+      const examples = task.generate(opts.seed ?? cfg.seed, opts.split, n, cfg.task.options);
+      const predictor = makePredictor(recipe, reasoner, limits);
+      const result = await evaluate(predictor, recipe, task, params, examples, limits, cfg.batchSize);
+      predictor.dispose();
+      dispose(params);
+      console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, ...result }));
+    });
+}

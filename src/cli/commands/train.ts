@@ -1,0 +1,45 @@
+// `neuralese train`: one run of a recipe on a task, written to a run directory.
+import { Command, Option } from "commander";
+import { BACKENDS, type Backend } from "../../engine/backend.js";
+import { RunDir } from "../../runs/index.js";
+import { RUN_METHOD_SPECS, trainRun } from "../../runs/train-run.js";
+import { startBackend } from "../engine.js";
+import { oneOf } from "../errors.js";
+import { createProgress } from "../progress.js";
+import { addRunConfigOptions, runConfigFromCli, translateRunErrors } from "../run-config.js";
+
+export function trainCommand(): Command {
+  const cmd = new Command("train")
+    .description("train one recipe on one task; writes config.json, metrics.jsonl, summary.json and model.safetensors to --out")
+    .option("--out <dir>", "run directory (default runs/<task>-<method>-<model>-k<K>-s<seed>)")
+    .option("--force", "replace a different run already in --out")
+    .option("--resume <dir>", "continue a stopped run from its last checkpoint (its config is used as saved)")
+    .addOption(new Option("--backend <name>", "jax-js backend").argParser(oneOf("--backend", BACKENDS)).default("wasm"));
+  addRunConfigOptions(cmd);
+  return cmd.action(async (opts: Record<string, unknown>) => {
+    await startBackend(opts.backend as Backend);
+    const run = await translateRunErrors(async () => {
+      if (typeof opts.resume === "string") {
+        const stored = await RunDir.open(opts.resume, { methods: RUN_METHOD_SPECS });
+        return RunDir.create(opts.resume, stored.config);
+      }
+      const config = await runConfigFromCli(opts, RUN_METHOD_SPECS);
+      const out = (opts.out as string | undefined) ?? `runs/${config.task.name}-${config.method.name}-${config.model.kind}-k${config.model.latentSteps}-s${config.seed}`;
+      return RunDir.create(out, config, { force: Boolean(opts.force) });
+    });
+    let progress: ReturnType<typeof createProgress> | undefined;
+    const summary = await translateRunErrors(() =>
+      trainRun(run, {
+        onStep(log, total) {
+          progress ??= createProgress({ label: `train ${run.config.method.name}`, total: total ?? undefined, startStep: log.step - 1 });
+          progress.update({ step: log.step, loss: log.loss, accuracy: log.accuracy });
+        },
+        onEval(step, split, e) {
+          progress?.log({ step, split, accuracy: e.accuracy });
+        },
+      }),
+    );
+    progress?.stop();
+    console.log(JSON.stringify({ run: run.path, steps: summary.steps, val: (summary.val as { accuracy: number }).accuracy, test: (summary.test as { accuracy: number }).accuracy }));
+  });
+}

@@ -1,0 +1,164 @@
+// Training a supervised recipe in a run directory: the loop behind `neuralese train`.
+// Data order is a pure function of the config (step s trains on train examples [sB, (s+1)B) of
+// the seed's stream), so a resumed run sees exactly the batches an uninterrupted one would.
+import { activeBackend } from "../engine/backend.js";
+import type { Array } from "../engine/jax.js";
+import { DataRng, modelKey } from "../engine/rng.js";
+import { dispose, type Tree } from "../engine/tree.js";
+import { Budget } from "../methods/budget.js";
+import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
+import { METHOD_CONFIG_SPECS, recipeFor } from "../methods/index.js";
+import { makeSupervisedStep } from "../methods/supervised-step.js";
+import { makeReasoner } from "../models/index.js";
+import { getTask, type Example } from "../tasks/index.js";
+import { reasonerConfigOf } from "./config.js";
+import { optimizerFromConfig } from "./optimizer.js";
+import type { RunDir } from "./run-dir.js";
+
+/** A step's numbers, as written to metrics.jsonl. */
+export interface StepLog {
+  step: number;
+  loss: number;
+  accuracy: number;
+  gradNorm: number;
+  applied: boolean;
+  examples: number;
+  flops: number;
+  wallMs: number;
+  [diagnostic: string]: unknown;
+}
+
+export interface TrainHooks {
+  onStep?(log: StepLog, totalSteps: number | null): void;
+  onEval?(step: number, split: "val" | "test", evaluation: Evaluation): void;
+}
+
+/** Consecutive non-finite steps after which the run stops (issue 11 adds rollback). */
+const MAX_BAD_STEPS_IN_A_ROW = 20;
+
+export const RUN_METHOD_SPECS = METHOD_CONFIG_SPECS;
+
+export async function trainRun(run: RunDir, hooks: TrainHooks = {}): Promise<Record<string, unknown>> {
+  const cfg = run.config;
+  const task = getTask(cfg.task.name);
+  const taskOptions = cfg.task.options;
+  const limits = task.limits(taskOptions);
+  const vocab = task.vocab(taskOptions);
+  const reasoner = makeReasoner(reasonerConfigOf(cfg, vocab.size));
+  const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
+  const optimizer = optimizerFromConfig(cfg.optimizer);
+  const B = cfg.batchSize;
+
+  let params = reasoner.init(modelKey(cfg.seed)) as Tree;
+  let optState = optimizer.init(params) as Tree;
+  let budget = new Budget(cfg.budget);
+  const dataRng = new DataRng(cfg.seed);
+  let badInARow = 0;
+  let skipped = 0;
+  if (run.existed) {
+    const { checkpoint } = await run.resume({ params, optimizer: optState });
+    if (checkpoint) {
+      dispose(params);
+      dispose(optState);
+      [params, optState] = [checkpoint.trees.params, checkpoint.trees.optimizer];
+      budget = Budget.restore(checkpoint.budget);
+      skipped = Number(checkpoint.extra?.skippedSteps ?? 0);
+    }
+  }
+
+  const positions = recipe.positions(limits);
+  const pf = reasoner.positionFlops;
+  const forwardPerExample = positions.read * pf.read + positions.think * pf.think + positions.decode * pf.decode;
+  const tokensPerExample = positions.read + positions.think + positions.decode;
+  const totalSteps = plannedSteps(cfg.budget, B, forwardPerExample);
+  const train = task.generate(cfg.seed, "train", (totalSteps ?? 1000) * B, taskOptions);
+  const val = task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions);
+
+  const step = makeSupervisedStep(recipe, reasoner, optimizer);
+  const predictor = makePredictor(recipe, reasoner, limits);
+  const evalOn = (examples: readonly Example[]) => evaluate(predictor, recipe, task, params, examples, limits, B);
+  const checkpoint = () =>
+    run.saveCheckpoint({
+      step: budget.counters.steps,
+      trees: { params, optimizer: optState },
+      dataRng: dataRng.state(),
+      budget: budget.snapshot(),
+      extra: { skippedSteps: skipped },
+    });
+
+  try {
+    while (!budget.exhausted()) {
+      const s = budget.counters.steps;
+      const examples = exampleWindow(train, s, B);
+      const t0 = performance.now();
+      const [report, nextParams, nextState] = step(params, optState, recipe.frame(examples, limits));
+      [params, optState] = [nextParams, nextState];
+      const [loss, accuracy, gradNorm, applied] = await Promise.all([report.loss, report.accuracy, report.gradNorm, report.applied].map(scalar));
+      const diagnostics = Object.fromEntries(await Promise.all(Object.entries(report.diagnostics).map(async ([k, v]) => [k, await vector(v)])));
+      const wallMs = performance.now() - t0;
+      const flops = { forward: B * forwardPerExample, backward: 2 * B * forwardPerExample };
+      budget.charge({ steps: 1, examples: B, forwardTokens: B * tokensPerExample, backwardTokens: B * tokensPerExample, flops, wallMs });
+      badInARow = applied ? 0 : badInARow + 1;
+      if (!applied) skipped++;
+      if (badInARow >= MAX_BAD_STEPS_IN_A_ROW) {
+        throw new Error(`${badInARow} training steps in a row had a non-finite loss or gradient (last loss ${loss}); lower the learning rate (--lr) or enable clipping (--clip-norm)`);
+      }
+      const c = budget.counters;
+      const log: StepLog = { step: c.steps, loss, accuracy, gradNorm, applied: applied === 1, examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs, ...diagnostics };
+      await run.appendMetrics(log);
+      hooks.onStep?.(log, totalSteps);
+      if (c.steps % cfg.eval.every === 0 && !budget.exhausted()) {
+        const e = await evalOn(val);
+        await run.appendMetrics({ step: c.steps, split: "val", accuracy: e.accuracy, byDifficulty: e.byDifficulty });
+        hooks.onEval?.(c.steps, "val", e);
+      }
+      if (c.steps % cfg.checkpointEvery === 0) await checkpoint();
+    }
+    await checkpoint();
+    const valEval = await evalOn(val);
+    hooks.onEval?.(budget.counters.steps, "val", valEval);
+    const testEval = await evalOn(task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions));
+    hooks.onEval?.(budget.counters.steps, "test", testEval);
+    await run.appendMetrics({ step: budget.counters.steps, split: "val", accuracy: valEval.accuracy, byDifficulty: valEval.byDifficulty });
+    await run.appendMetrics({ step: budget.counters.steps, split: "test", accuracy: testEval.accuracy, byDifficulty: testEval.byDifficulty });
+    await run.saveModel(params, { step: budget.counters.steps, vocab: vocab.size });
+    const summary = {
+      task: cfg.task.name,
+      method: cfg.method.name,
+      model: cfg.model.kind,
+      seed: cfg.seed,
+      backend: activeBackend(),
+      steps: budget.counters.steps,
+      skippedSteps: skipped,
+      budget: budget.counters,
+      val: valEval,
+      test: testEval,
+    };
+    await run.writeSummary(summary);
+    return summary;
+  } finally {
+    step.dispose();
+    predictor.dispose();
+    dispose(params);
+    dispose(optState);
+    await run.close();
+  }
+}
+
+/** Steps the budget allows (null when only a FLOP budget bounds it and none is given). */
+function plannedSteps(b: { maxSteps: number | null; maxExamples: number | null; maxFlops: number | null }, batch: number, forwardPerExample: number): number | null {
+  const limits = [
+    b.maxSteps,
+    b.maxExamples === null ? null : Math.ceil(b.maxExamples / batch),
+    b.maxFlops === null ? null : Math.ceil(b.maxFlops / (3 * batch * forwardPerExample)),
+  ].filter((x): x is number => x !== null);
+  return limits.length ? Math.min(...limits) : null;
+}
+
+/** The batch of step `s`: a window of the training stream (wrapping if the stream is shorter). */
+function exampleWindow(train: readonly Example[], s: number, batch: number): Example[] {
+  return globalThis.Array.from({ length: batch }, (_, i) => train[(s * batch + i) % train.length]);
+}
+
+const scalar = async (x: Array): Promise<number> => (await x.data())[0];
+const vector = async (x: Array): Promise<number[]> => globalThis.Array.from(await x.data(), (v) => Number(v));
