@@ -5,6 +5,16 @@ import { parseOptionValue } from "../tasks/options.js";
 import type { OptionSpec } from "../tasks/task.js";
 import { showValue, type ConfigIssue } from "./config-errors.js";
 
+/**
+ * Training defaults that differ from a task's generator defaults. pointer-chase trains and tests
+ * on 3–4 hops by default (issue 4; the pilot's setting, where thinking clearly separates from
+ * answering directly); its generator defaults to 1–4 for data inspection. Giving any of these
+ * options replaces the whole set.
+ */
+export const TRAINING_TASK_DEFAULTS: Readonly<Record<string, Record<string, string>>> = {
+  "pointer-chase": { trainHops: "3-4", valHops: "3-4", testHops: "3-4" },
+};
+
 export type TaskResolution = { task: Task; options: Record<string, unknown> } | { issues: ConfigIssue[] };
 
 /**
@@ -23,7 +33,10 @@ export function resolveTaskOptions(name: string, given: Record<string, unknown>)
   }
   const issues: ConfigIssue[] = [];
   const typed: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(given)) {
+  // the training defaults apply as a set: giving any of them (say --train-hops) keeps the task's own rules
+  const defaults = TRAINING_TASK_DEFAULTS[name] ?? {};
+  const withDefaults = Object.keys(defaults).some((k) => k in given) ? given : { ...defaults, ...given };
+  for (const [key, value] of Object.entries(withDefaults)) {
     try {
       typed[key] = typeof value === "string" ? parseOptionValue(specs.get(key)!, value) : value;
     } catch (err) {
