@@ -29,8 +29,11 @@ export const modelSchema = z.strictObject({
 
 export const optimizerSchema = z.strictObject({
   name: z.literal("adamw").default("adamw"),
-  /** Peak learning rate. */
-  lr: z.number().positive().max(10).default(1e-3),
+  /**
+   * Peak learning rate. 3e-3: on pointer-chase (3–4 hops, K = 4, width 64) neuralese reached
+   * 1.0 validation accuracy by step 500 at 3e-3 and 0.70 after 1000 steps at 1e-3 (seed 0).
+   */
+  lr: z.number().positive().max(10).default(3e-3),
   b1: z.number().min(0).lt(1).default(0.9),
   b2: z.number().min(0).lt(1).default(0.999),
   eps: z.number().min(0).default(1e-8),

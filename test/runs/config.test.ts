@@ -31,7 +31,7 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     model: { kind: "transformer", dim: 64, layers: 2, heads: 4, latentSteps: 4, maxLen: c.model.maxLen },
     seed: 0,
     batchSize: 64,
-    optimizer: { name: "adamw", lr: 1e-3, b1: 0.9, b2: 0.999, eps: 1e-8, weightDecay: 0.01, schedule: "cosine", warmupSteps: 100, decaySteps: 1000, endLrFraction: 0.1, clipNorm: 1 },
+    optimizer: { name: "adamw", lr: 3e-3, b1: 0.9, b2: 0.999, eps: 1e-8, weightDecay: 0.01, schedule: "cosine", warmupSteps: 100, decaySteps: 1000, endLrFraction: 0.1, clipNorm: 1 },
     budget: { maxSteps: 1000, maxExamples: null, maxFlops: null },
     eval: { every: 250, valExamples: 500, testExamples: 1000 },
     checkpointEvery: 250,
