@@ -25,7 +25,7 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     formatVersion: 1,
     task: {
       name: "pointer-chase",
-      options: { symbols: 8, layout: "array", maxHops: 8, trainHops: { min: 1, max: 4 }, valHops: { min: 1, max: 4 }, testHops: { min: 1, max: 4 } },
+      options: { symbols: 8, layout: "array", maxHops: 8, trainHops: { min: 3, max: 4 }, valHops: { min: 3, max: 4 }, testHops: { min: 3, max: 4 } },
     },
     method: { name: "neuralese", options: {} },
     model: { kind: "transformer", dim: 64, layers: 2, heads: 4, latentSteps: 4, maxLen: c.model.maxLen },
