@@ -1,0 +1,64 @@
+// `neuralese train` and `neuralese eval` end to end on a tiny configuration.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../../bin/neuralese.mjs", import.meta.url));
+const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
+const out = join(mkdtempSync(join(tmpdir(), "neuralese-train-")), "run");
+const tiny = [
+  "--task", "pointer-chase", "--symbols", "4", "--max-hops", "2", "--train-hops", "1-2",
+  "--method", "neuralese", "--dim", "16", "--layers", "1", "--heads", "2", "--latent-steps", "2",
+  "--batch-size", "16", "--max-steps", "6", "--eval-every", "3", "--checkpoint-every", "3",
+  "--val-examples", "32", "--test-examples", "32",
+];
+
+test("train writes a complete run directory; eval reads it back", () => {
+  const r = cli("train", ...tiny, "--out", out);
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assert.equal(result.steps, 6);
+  for (const f of ["config.json", "metrics.jsonl", "summary.json", "model.safetensors"]) assert.ok(existsSync(join(out, f)), f);
+  const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+  assert.equal(config.model.latentSteps, 2);
+  assert.equal(config.optimizer.lr, 3e-3, "defaults are written into config.json");
+  const lines = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const steps = lines.filter((l) => l.split === undefined);
+  assert.deepEqual(steps.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
+  for (const l of steps) {
+    assert.equal(l.stepGradNorms.length, 2);
+    assert.ok(l.stepGradNorms.every((x: number) => x > 0), "gradient reaches every latent step");
+    assert.ok(Number.isFinite(l.loss) && l.examples === 16 * l.step);
+  }
+  const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
+  assert.ok(summary.test.accuracy >= 0 && summary.test.accuracy <= 1);
+  assert.equal(summary.test.n, 32);
+
+  const e = cli("eval", "--run", out, "--n", "20", "--split", "val");
+  assert.equal(e.status, 0, e.stderr);
+  const evaluation = JSON.parse(e.stdout);
+  assert.equal(evaluation.n, 20);
+  assert.equal(evaluation.step, 6);
+  assert.ok(Object.keys(evaluation.byDifficulty).length > 0);
+});
+
+test("a different run is refused in the same directory, naming what differs", () => {
+  const r = cli("train", ...tiny, "--latent-steps", "3", "--out", out);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /latentSteps/);
+  assert.match(r.stderr, /--force/);
+});
+
+test("bad values name the field and the flag", () => {
+  const r = cli("train", "--dim", "wide", "--out", join(out, "never"));
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /model\.dim \(--dim\)/);
+  assert.ok(!existsSync(join(out, "never")), "nothing written");
+  const m = cli("train", "--method", "telepathy", "--out", join(out, "never"));
+  assert.equal(m.status, 2);
+  assert.match(m.stderr, /method\.name.*telepathy[\s\S]*neuralese/);
+});
