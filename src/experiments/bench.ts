@@ -6,7 +6,10 @@ import { modelKey, splitKey, DataRng } from "../engine/rng.js";
 import { type Flops, transformerFlops, gruFlops, matmulFlops, addFlops, withBackward } from "../engine/flops.js";
 import { count, dispose, type Tree } from "../engine/tree.js";
 import { initTransformer, transformerLogits, crossEntropy, initGru, gruCell, initEmbedding, embed, initLinear, linear } from "../nn/index.js";
-import { adamw, makeTrainStep } from "../optim/index.js";
+import { adamw, makeTrainStep, makeTrainStepFromGradients } from "../optim/index.js";
+import { transformerReasoner, type TransformerParams } from "../models/index.js";
+import { latentChainValueAndGrad } from "../reasoning/index.js";
+import { SPECIAL } from "../tasks/vocab.js";
 
 export interface BenchResult {
   name: string;
@@ -25,7 +28,9 @@ interface Workload {
   /** FLOPs of one training step (forward + backward). */
   flops: Flops;
   params: Tree;
-  loss: (params: Tree, tokens: Array) => Array;
+  /** The loss, differentiated by valueAndGrad; or, for custom backward passes, `lossAndGrads`. */
+  loss?: (params: Tree, tokens: Array) => Array;
+  lossAndGrads?: (params: Tree, tokens: Array) => { loss: Array; grads: Tree };
   batch: number;
   seq: number;
   vocab: number;
@@ -84,18 +89,60 @@ function gruWorkload(): Workload {
   };
 }
 
+/**
+ * The continuous-thought transformer reasoner (src/models/transformer.ts): read a question of 24
+ * tokens in one chunk, K = 6 latent steps, then decode `<ans>` and take the cross-entropy of its
+ * logits against a 1-token answer; gradient by full BPTT or gradient-normalised BPTT (chained
+ * vjps). Tokens [64, 25]: the question, then the answer.
+ */
+function neuraleseWorkload(gradNorm: boolean): () => Workload {
+  return () => {
+    const [batch, question, latentSteps] = [64, 24, 6];
+    const reasoner = transformerReasoner({ model: "transformer", vocab: VOCAB, dim: 128, layers: 2, heads: 4, maxLen: question + latentSteps + 1 });
+    // What is computed: the question chunk, K single positions, the answer position (with the
+    // head), each attending over all maxLen cache slots (reasoner.positionFlops).
+    const f = reasoner.positionFlops;
+    const flops = withBackward(batch * (question * f.read + latentSteps * f.think + f.decode));
+    return {
+      name: `neuralese-transformer-d128-l2-b64-k6${gradNorm ? "-gradnorm" : ""}`,
+      flops,
+      params: reasoner.init(modelKey(0)),
+      lossAndGrads: (p, tokens) => {
+        const prompt = tokens.ref.slice([], [0, question]);
+        const answer = tokens.slice([], question);
+        const readout = (params: TransformerParams, state: Parameters<typeof reasoner.decode>[1]) => {
+          const [logits, end] = reasoner.decode(params, state, np.full([batch, 1], SPECIAL.answer, { dtype: np.int32 }));
+          dispose([end.latent, end.carry]);
+          return crossEntropy(logits.reshape([batch, VOCAB]), answer);
+        };
+        const c = latentChainValueAndGrad(reasoner, p as TransformerParams, prompt, readout, { latentSteps, gradNorm });
+        dispose([c.aux, c.stepGradNorms, c.latentNorms]);
+        return { loss: c.loss, grads: c.grads };
+      },
+      batch,
+      seq: question + 1,
+      vocab: VOCAB,
+    };
+  };
+}
+
 export const BENCH_WORKLOADS: Record<string, () => Workload> = {
   "transformer-d128-l2-b32-t32": transformerWorkload,
   "gru-h128-b64-t32": gruWorkload,
+  "neuralese-transformer-d128-l2-b64-k6": neuraleseWorkload(false),
+  "neuralese-transformer-d128-l2-b64-k6-gradnorm": neuraleseWorkload(true),
 };
 
 /** Time `steps` jitted AdamW steps after `warmup` untimed ones; fresh random tokens each step. */
 export async function runBench(name: string, opts: { steps: number; warmup: number }): Promise<BenchResult> {
   const w = BENCH_WORKLOADS[name]();
   const optimizer = adamw({ lr: 1e-3 });
-  const step = makeTrainStep(w.loss, optimizer);
+  type Step = ((params: Tree, state: Tree, tokens: Array) => [Array, Tree, Tree]) & { dispose(): void };
+  const step = (w.lossAndGrads
+    ? makeTrainStepFromGradients((p: Tree, tokens: Array) => ({ ...w.lossAndGrads!(p, tokens), metrics: {} }), optimizer)
+    : makeTrainStep(w.loss!, optimizer)) as unknown as Step;
   let params = w.params;
-  let state = optimizer.init(params);
+  let state: Tree = optimizer.init(params);
   const nParams = count(params);
   const data = new DataRng(1);
   const batchTokens = () =>
@@ -106,7 +153,7 @@ export async function runBench(name: string, opts: { steps: number; warmup: numb
   for (let i = 0; i < opts.warmup + opts.steps; i++) {
     const tokens = batchTokens();
     const t0 = performance.now();
-    const [loss, p2, s2] = step(params, state, tokens);
+    const [loss, p2, s2]: [Array, Tree, Tree] = step(params, state, tokens);
     await loss.data(); // the only good sync point
     const ms = performance.now() - t0;
     [params, state] = [p2, s2];
@@ -114,7 +161,7 @@ export async function runBench(name: string, opts: { steps: number; warmup: numb
     if (i >= opts.warmup) times.push(ms);
   }
   dispose(params);
-  dispose(state as Tree);
+  dispose(state);
   step.dispose();
   const sorted = times.slice().sort((a, b) => a - b);
   const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;

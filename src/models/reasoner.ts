@@ -2,6 +2,7 @@
 // Shapes are fixed per config so that a whole training step (read, K thoughts, answer) is one jit.
 import type { Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
+import type { InitOpts } from "../nn/init.js";
 
 export type ModelKind = "transformer" | "gru" | "lstm";
 
@@ -24,8 +25,11 @@ export interface ReasonerConfig {
  * - `latent` [B, dim]: the vector a latent step feeds back as the next input (transformer: the
  *   final-norm hidden state of the last position; gru: h; lstm: h).
  * - `carry`: everything else the model needs (KV caches and their validity mask, an LSTM's cell).
- * - `position`: the next position to be written, a JS number known at trace time (every batch
- *   element is at the same position: sequences are left-padded).
+ * - `position`: the next position (slot) to be written, a JS number known at trace time (every
+ *   batch element is at the same slot: rows of different lengths are padded with `<pad>`,
+ *   usually on the left). Every token and every latent step advances it by one.
+ * Every Array in `latent` and `carry` has the batch on axis 0. `carry` may hold non-float leaves
+ * (the transformer's bool validity mask); they carry no gradient.
  * Gradient-normalised BPTT (src/reasoning) differentiates through `latent` and `carry`.
  */
 export interface ReasonerState {
@@ -40,12 +44,30 @@ export interface ReasonerState {
  */
 export interface Reasoner<P extends Tree = Tree> {
   readonly config: ReasonerConfig;
-  init(key: Array): P;
-  /** The empty state for a batch of `batch` sequences (nothing read yet). */
-  start(batch: number): ReasonerState;
+  /**
+   * The recurrent hidden state of a latent chain, as a mask over a state just written by a step
+   * (it reads only `state.position` and the state's structure):
+   * for each leaf of {latent, carry} in flatten order, true (the whole leaf), false (none of it),
+   * or a bool Array broadcastable to the leaf. src/reasoning measures (per-step gradient norms)
+   * and rescales (`gradNorm`) the cotangent of exactly these elements, jointly per example.
+   * gru/lstm: every float leaf (h, and c, of every layer). transformer: the latent and, in every
+   * layer's KV cache, the slot the step wrote (position − 1): all that the step's position passes
+   * forward. Older slots belong to earlier positions and pass through unscaled.
+   */
+  recurrentStateMask(state: ReasonerState): (boolean | Array)[];
+  /**
+   * Forward matrix-product FLOPs per sequence and position (flops.ts accounting): reading one
+   * token, one latent step, decoding one token (read + output head). Multiply by the batch.
+   */
+  readonly positionFlops: { read: number; think: number; decode: number };
+  /** Parameters (float32 unless `opts.dtype`). Consumes `key`. */
+  init(key: Array, opts?: InitOpts): P;
+  /** The empty state for a batch of `batch` sequences (nothing read yet); `opts.dtype` as the params'. */
+  start(batch: number, opts?: InitOpts): ReasonerState;
   /**
    * Read tokens [B, L] int32 at the next L positions. `<pad>` (id 0) tokens are masked: attention
-   * never looks at them and recurrent cells keep their state through them (so left padding works).
+   * never looks at them, they do not count as positions, and recurrent cells keep their state
+   * through them (so padding leaves the real positions' outputs unchanged).
    */
   read(p: P, state: ReasonerState, tokens: Array): ReasonerState;
   /** One latent step: feed `state.latent` back as the next input, Coconut's continuous thought. */

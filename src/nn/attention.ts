@@ -104,6 +104,58 @@ export function attendStep(
   return [linear(p.o, out), { k, v }];
 }
 
+/**
+ * L consecutive positions of causal self-attention at once, continuing a fixed-shape KV cache:
+ * x: [B, L, dim] holds the inputs at positions offset … offset+L−1 (`offset` is a JS number, fixed
+ * at trace time). Writes their keys and values into the cache at those positions, by selection
+ * (np.pad + np.where: fixed shapes, no scatter), then query i (position offset+i) attends to the
+ * cache positions j ≤ offset+i where `keyMask[b, j]` holds, and always to itself: a row is never
+ * empty, so a masked query (a `<pad>` token) still gets finite values, which no one else reads.
+ * keyMask: bool [B, maxLen], the attendable keys after this chunk's write. Cache positions after
+ * the chunk are ignored whatever they hold. Returns [y: [B, L, dim], the updated cache].
+ * Borrows `p`; consumes `x`, `cache` and `keyMask`.
+ */
+export function attendChunk(
+  p: Attention,
+  x: Array,
+  cache: KvCache,
+  offset: number,
+  keyMask: Array,
+  heads: number,
+): [Array, KvCache] {
+  const [B, L, dim] = x.shape;
+  const maxLen = cache.k.shape[1];
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + L <= maxLen)) {
+    throw new Error(`attendChunk: positions [${offset}, ${offset + L}) do not fit a cache of ${maxLen}`);
+  }
+  const hd = headDim(dim, heads);
+  const [q, kNew, vNew] = projectQkv(p, x, heads);
+  const k = writeChunk(cache.k, kNew, offset);
+  const v = writeChunk(cache.v, vNew, offset);
+  const qh = q.reshape([B, L, heads, hd]).transpose([0, 2, 1, 3]); // [B, H, L, hd]
+  const kT = k.ref.reshape([B, maxLen, heads, hd]).transpose([0, 2, 3, 1]); // [B, H, hd, maxLen]
+  const vh = v.ref.reshape([B, maxLen, heads, hd]).transpose([0, 2, 1, 3]); // [B, H, maxLen, hd]
+  const query = np.arange(offset, offset + L).reshape([L, 1]);
+  const key = np.arange(maxLen).reshape([1, maxLen]);
+  const [queryA, queryB] = copies(query);
+  const [keyA, keyB] = copies(key);
+  const causal = np.lessEqual(keyA, queryA); // [L, maxLen]
+  const self = np.equal(keyB, queryB);
+  const visible = np.logicalAnd(causal, np.logicalOr(keyMask.reshape([B, 1, 1, maxLen]), self)); // [B, 1, L, maxLen]
+  const scores = np.where(visible, np.matmul(qh, kT), -Infinity); // [B, H, L, maxLen]
+  const out = np.matmul(jnn.softmax(scores, -1), vh); // [B, H, L, hd]
+  return [linear(p.o, out.transpose([0, 2, 1, 3]).reshape([B, L, dim])), { k, v }];
+}
+
+/** cache [B, maxLen, dim] with rows offset … offset+L−1 replaced by chunk [B, L, dim]. Consumes both. */
+function writeChunk(cache: Array, chunk: Array, offset: number): Array {
+  const [, L] = chunk.shape;
+  const maxLen = cache.shape[1];
+  const here = np.logicalAnd(np.greaterEqual(np.arange(maxLen), offset), np.less(np.arange(maxLen), offset + L));
+  const placed = np.pad(chunk, [[0, 0], [offset, maxLen - offset - L], [0, 0]]);
+  return np.where(here.reshape([1, maxLen, 1]), placed, cache);
+}
+
 /** q, k, v: [B, T, dim] each (q already scaled by 1/sqrt(headDim)). Consumes `x`. */
 function projectQkv(p: Attention, x: Array, heads: number): [Array, Array, Array] {
   const hd = headDim(x.shape[2], heads);

@@ -14,6 +14,7 @@ export {
   causalSelfAttentionWithCache,
   initKvCache,
   attendStep,
+  attendChunk,
 } from "./attention.js";
 export { type Gru, initGru, gruCell } from "./gru.js";
 export { type Lstm, type LstmState, initLstm, initLstmState, lstmCell } from "./lstm.js";
@@ -27,5 +28,6 @@ export {
   transformerLogits,
   initTransformerCache,
   transformerBlockStep,
+  transformerBlockChunk,
   transformerStepLogits,
 } from "./transformer.js";

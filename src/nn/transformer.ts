@@ -7,6 +7,7 @@
 import type { Array } from "../engine/jax.js";
 import { splitKey } from "../engine/rng.js";
 import {
+  attendChunk,
   attendStep,
   causalSelfAttention,
   initAttention,
@@ -105,6 +106,25 @@ export function transformerBlockStep(
   heads: number,
 ): [Array, KvCache] {
   const [a, newCache] = attendStep(p.attn, layerNorm(p.ln1, x.ref), cache, pos, heads);
+  const y = x.add(a);
+  return [y.ref.add(mlp(p.mlp, layerNorm(p.ln2, y))), newCache];
+}
+
+/**
+ * `transformerBlock` on L consecutive positions offset … offset+L−1 continuing a KV cache
+ * (attention.ts `attendChunk`; keyMask: bool [B, maxLen], the attendable keys after this write).
+ * x: [B, L, dim]. Returns [x': [B, L, dim], updated cache].
+ * Borrows `p`; consumes `x`, `cache` and `keyMask`.
+ */
+export function transformerBlockChunk(
+  p: TransformerBlock,
+  x: Array,
+  cache: KvCache,
+  offset: number,
+  keyMask: Array,
+  heads: number,
+): [Array, KvCache] {
+  const [a, newCache] = attendChunk(p.attn, layerNorm(p.ln1, x.ref), cache, offset, keyMask, heads);
   const y = x.add(a);
   return [y.ref.add(mlp(p.mlp, layerNorm(p.ln2, y))), newCache];
 }

@@ -18,3 +18,20 @@ export function makeTrainStep<P extends Tree = Tree, B extends Tree = Array, S e
     return [value, applyUpdates(params, updates), next];
   }) as unknown as OwnedFunction<(params: P, state: S, batch: B) => [Array, P, S]>;
 }
+
+/**
+ * `makeTrainStep` for losses whose gradient is not plain `valueAndGrad` (gradient-normalised BPTT,
+ * truncation): `lossAndGrads(params, batch)` borrows `params`, consumes `batch`, and returns the
+ * loss, the gradient tree and any metrics (diagnostics, predictions). The returned step consumes
+ * its arguments and returns [loss, new params, new optimizer state, metrics]; one jit in all.
+ */
+export function makeTrainStepFromGradients<P extends Tree = Tree, B extends Tree = Array, S extends Tree = Tree, M extends Tree = Tree>(
+  lossAndGrads: (params: P, batch: B) => { loss: Array; grads: P; metrics: M },
+  optimizer: GradientTransformation<S>,
+): OwnedFunction<(params: P, state: S, batch: B) => [Array, P, S, M]> {
+  return jit((params: P, state: S, batch: B): [Array, P, S, M] => {
+    const { loss, grads, metrics } = lossAndGrads(params, batch);
+    const [updates, next] = optimizer.update(grads, state, params);
+    return [loss, applyUpdates(params, updates), next, metrics];
+  }) as unknown as OwnedFunction<(params: P, state: S, batch: B) => [Array, P, S, M]>;
+}

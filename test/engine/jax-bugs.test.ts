@@ -20,3 +20,20 @@ test("np.array of a one-element Float32Array quiets a signaling NaN (workaround:
 test("np.array of an empty typed array throws (workaround: np.zeros for size-0 leaves)", () => {
   assert.throws(() => np.array(new Float32Array(0), { shape: [0, 3] }), /Expected a number for constant, got undefined/);
 });
+
+test("vjp throws when an output is also consumed inside the function (workaround: vjpFresh)", async () => {
+  const { vjp } = await import("../../src/engine/jax.js");
+  const { vjpFresh } = await import("../../src/engine/vjp.js");
+  type A = import("../../src/engine/jax.js").Array;
+  // y is returned and also feeds y·3: jax-js's toposort orders y's equation after its consumer
+  const f = (x: A): A[] => {
+    const y = x.mul(2);
+    return [y.ref, y.mul(3)];
+  };
+  assert.throws(() => vjp(f as never, [np.array([1, 2, 3])] as never), /Invalid atom type: undefined/);
+  const [out, pull] = vjpFresh(f, [np.array([1, 2, 3])]);
+  const [g] = pull([np.ones([3]), np.ones([3])]);
+  pull.dispose();
+  assert.deepEqual(Array.from(await g.data()), [8, 8, 8]); // ∂(2x + 6x)/∂x
+  for (const o of out) o.dispose();
+});

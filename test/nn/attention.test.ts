@@ -6,6 +6,7 @@ import { modelKey } from "../../src/engine/rng.js";
 import { gradCheck, toFloat64 } from "../../src/engine/gradcheck.js";
 import { dispose } from "../../src/engine/tree.js";
 import {
+  attendChunk,
   attendStep,
   causalSelfAttention,
   initAttention,
@@ -104,4 +105,23 @@ test("attention: attendStep writes position pos and ignores positions after it",
   assert.deepEqual(k0.slice(4), [0, 0, 0, 0, 0, 0, 0, 0]);
   dispose([c0.v, c1.v]);
   dispose(p);
+});
+
+test("attention: gradient of attendChunk at an offset w.r.t. params, x and the cache, with masked keys (float64)", async () => {
+  const params = {
+    attn: attentionParams(15, 8, 2),
+    x: randomInput(16, [2, 3, 8]),
+    cache: { k: randomInput(17, [2, 6, 8]), v: randomInput(18, [2, 6, 8]) },
+  };
+  const w = fixedWeights(19, [2, 3, 8]);
+  const wk = fixedWeights(20, [2, 6, 8]);
+  // row 0 masks slot 0 (earlier) and slot 3 (inside the chunk); row 1 sees everything
+  const mask = np.array([false, true, true, false, true, true, true, true, true, true, true, true], { dtype: np.bool }).reshape([2, 6]);
+  const loss = (t: { attn: Attention; x: Array; cache: KvCache }) => {
+    const [y, cache] = attendChunk(t.attn, t.x, t.cache, 2, mask.ref, 2);
+    return np.tanh(y).mul(w.ref).sum().add(cache.k.mul(wk.ref).sum()).add(cache.v.mul(wk.ref).sum());
+  };
+  assertGradOk(await gradCheck(loss, params, { samplesPerLeaf: 3 }));
+  dispose(params);
+  dispose([w, wk, mask]);
 });

@@ -6,6 +6,7 @@ import { startEngine } from "../../src/engine/backend.js";
 import { modelKey } from "../../src/engine/rng.js";
 import { dispose, ref } from "../../src/engine/tree.js";
 import {
+  attendChunk,
   attendStep,
   causalSelfAttention,
   causalSelfAttentionWithCache,
@@ -95,5 +96,48 @@ test("transformerStepLogits, jitted, reproduces transformerLogits token by token
   }
   step.dispose();
   dispose(caches);
+  dispose(p);
+});
+
+test("attendChunk, jitted, reproduces causalSelfAttention chunk by chunk (offsets 0, 2, 3)", async () => {
+  const p = initAttention(modelKey(5), D, H);
+  const x = randomX(6, [B, T, D]);
+  const full = await host(causalSelfAttention(p, x.ref, H)); // [B, T, D]
+  const run = jit((p: Attention, x: Array) => {
+    let cache = initKvCache(B, T + 2, D); // spare slots after the sequence must be ignored
+    const outs: Array[] = [];
+    for (const [from, to] of [[0, 2], [2, 3], [3, 5]]) {
+      const mask = np.ones([B, T + 2], { dtype: np.bool });
+      const [y, next] = attendChunk(p, x.ref.slice([], [from, to]), cache, from, mask, H);
+      outs.push(y);
+      cache = next;
+    }
+    x.dispose();
+    dispose(cache);
+    return np.concatenate(outs, 1);
+  });
+  const got = await host(run(ref(p), x));
+  assert.ok(maxAbsDiff(got, full) < 1e-5, `max diff ${maxAbsDiff(got, full)}`);
+  run.dispose();
+  dispose(p);
+});
+
+test("attendChunk: a masked key is never attended by other queries; a masked query stays finite", async () => {
+  const p = initAttention(modelKey(7), D, H);
+  const x = await host(randomX(8, [1, T, D]));
+  const masked = 1; // position 1 is a <pad>
+  const keyMask = () => np.array([true, false, true, true, true], { dtype: np.bool }).reshape([1, T]);
+  const run = async (values: number[]) => {
+    const xs = np.array(Float32Array.from(values), { dtype: np.float32 }).reshape([1, T, D]);
+    const [y, cache] = attendChunk(p, xs, initKvCache(1, T, D), 0, keyMask(), H);
+    dispose(cache);
+    return host(y);
+  };
+  const changed = x.slice();
+  for (let d = 0; d < D; d++) changed[masked * D + d] += 3;
+  const [y0, y1] = [await run(x), await run(changed)];
+  const others = (y: number[]) => y.filter((_, i) => Math.floor(i / D) !== masked);
+  assert.ok(maxAbsDiff(others(y0), others(y1)) < 1e-6, "other positions must not see the masked key");
+  assert.ok(y0.every(Number.isFinite));
   dispose(p);
 });

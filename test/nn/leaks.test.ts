@@ -31,6 +31,14 @@ const cases: Record<string, () => Promise<void>> = {
     run(nn.initAttention(modelKey(0), D, H), (p) => nn.causalSelfAttentionWithCache(p, np.ones([B, T, D]), H, 6)),
   attendStep: () =>
     run(nn.initAttention(modelKey(0), D, H), (p) => nn.attendStep(p, np.ones([B, D]), nn.initKvCache(B, 6, D), int(2), H)),
+  attendChunk: () =>
+    run(nn.initAttention(modelKey(0), D, H), (p) =>
+      nn.attendChunk(p, np.ones([B, 3, D]), nn.initKvCache(B, 6, D), 2, np.ones([B, 6], { dtype: np.bool }), H),
+    ),
+  transformerBlockChunk: () =>
+    run(nn.initTransformer(modelKey(0), cfg), (p) =>
+      nn.transformerBlockChunk(p.blocks[0], np.ones([B, 3, D]), nn.initKvCache(B, 6, D), 1, np.ones([B, 6], { dtype: np.bool }), H),
+    ),
   gru: () => run(nn.initGru(modelKey(0), 3, D), (p) => nn.gruCell(p, np.ones([B, D]), np.ones([B, 3]))),
   lstm: () => run(nn.initLstm(modelKey(0), 3, D), (p) => nn.lstmCell(p, nn.initLstmState(B, D), np.ones([B, 3]))),
   crossEntropy: () => run(np.ones([B, T, V]), (l) => nn.crossEntropy(l.ref, tokens(), np.ones([B, T]))),

@@ -1,0 +1,38 @@
+// vjp with a workaround for a jax-js 0.1.25 bug: when an output of the differentiated function is
+// also consumed by another operation inside it (a KV cache that the same step attends to, a lower
+// layer's h that feeds the layer above), vjp throws "TypeError: Invalid atom type: undefined".
+// Cause: `toposort` (dist/backend-*.js) decrements the child count of every terminal, so an
+// output that is also a parent is ordered after its consumers, and the linear jaxpr reads an
+// unbound variable. Fix here: each output leaf is passed through a multiply by 1, a fresh node
+// that nothing else consumes (fused away under jit). test/engine/jax-bugs.test.ts pins the bug.
+import { jtree, vjp as jaxVjp, type Array, type OwnedFunction } from "./jax.js";
+
+/** A fresh handle on every leaf of `out` (consumes `out`). */
+function freshLeaves<T>(out: T): T {
+  return jtree.map((x: Array) => x.mul(1), out as never) as T;
+}
+
+/**
+ * jax-js `vjp(f, primals)` with the fix above: returns [f(...primals), pullback]; the pullback takes
+ * a cotangent tree shaped like the output and returns one cotangent per primal. Call `.dispose()`
+ * on the pullback. `f` follows the usual ownership of its arguments.
+ */
+export function vjpFresh<F extends (...args: any[]) => any>(
+  f: F,
+  primals: Parameters<F>,
+): [ReturnType<F>, OwnedFunction<(ct: ReturnType<F>) => any[]>] {
+  const wrapped = (...args: Parameters<F>) => freshLeaves(f(...args));
+  return jaxVjp(wrapped as never, primals as never) as never;
+}
+
+/** `vjpFresh` for a function returning [out, aux]; aux is not differentiated. Returns [out, pullback, aux]. */
+export function vjpFreshWithAux<F extends (...args: any[]) => [any, any]>(
+  f: F,
+  primals: Parameters<F>,
+): [ReturnType<F>[0], OwnedFunction<(ct: ReturnType<F>[0]) => any[]>, ReturnType<F>[1]] {
+  const wrapped = (...args: Parameters<F>) => {
+    const [out, aux] = f(...args);
+    return [freshLeaves(out), aux];
+  };
+  return jaxVjp(wrapped as never, primals as never, { hasAux: true }) as never;
+}

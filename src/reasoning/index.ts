@@ -1,0 +1,16 @@
+// Latent-chain unrolling for the recipes: pure functions over parameter trees, traced in one jit.
+export {
+  latentChainValueAndGrad,
+  type LatentChainOptions,
+  type LatentChainResult,
+  type Readout,
+} from "./latent-chain.js";
+export { thinkSteps } from "./unroll.js";
+export {
+  type ChainState,
+  UNIT_NORM_EPS,
+  perExampleNorm,
+  recurrentNorm,
+  unitNormPerExample,
+  stopGradientState,
+} from "./chain-state.js";
