@@ -10,7 +10,8 @@ import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js
 import { METHOD_CONFIG_SPECS, recipeFor } from "../methods/index.js";
 import { makeSupervisedStep } from "../methods/supervised-step.js";
 import { makeReasoner } from "../models/index.js";
-import { getTask, type Example } from "../tasks/index.js";
+import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
+import { ConfigError } from "./config-errors.js";
 import { reasonerConfigOf } from "./config.js";
 import { optimizerFromConfig } from "./optimizer.js";
 import type { RunDir } from "./run-dir.js";
@@ -71,8 +72,9 @@ export async function trainRun(run: RunDir, hooks: TrainHooks = {}): Promise<Rec
   const forwardPerExample = positions.read * pf.read + positions.think * pf.think + positions.decode * pf.decode;
   const tokensPerExample = positions.read + positions.think + positions.decode;
   const totalSteps = plannedSteps(cfg.budget, B, forwardPerExample);
-  const train = task.generate(cfg.seed, "train", (totalSteps ?? 1000) * B, taskOptions);
-  const val = task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions);
+  const train = generateOrExplain(() => task.generate(cfg.seed, "train", (totalSteps ?? 1000) * B, taskOptions), "budget.maxSteps",
+    `the training stream holds budget steps × batchSize = ${(totalSteps ?? 1000) * B} distinct questions`);
+  const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
 
   const step = makeSupervisedStep(recipe, reasoner, optimizer);
   const predictor = makePredictor(recipe, reasoner, limits);
@@ -158,6 +160,16 @@ function plannedSteps(b: { maxSteps: number | null; maxExamples: number | null; 
 /** The batch of step `s`: a window of the training stream (wrapping if the stream is shorter). */
 function exampleWindow(train: readonly Example[], s: number, batch: number): Example[] {
   return globalThis.Array.from({ length: batch }, (_, i) => train[(s * batch + i) % train.length]);
+}
+
+/** A generator's "not enough distinct questions" as a config error naming the field to change. */
+function generateOrExplain(generate: () => Example[], path: string, why: string): Example[] {
+  try {
+    return generate();
+  } catch (err) {
+    if (!(err instanceof TaskOptionError)) throw err;
+    throw new ConfigError([{ path, message: `${why ? `${why}; ` : ""}${err.message}. Lower ${path}, or choose task options with more distinct questions` }]);
+  }
 }
 
 const scalar = async (x: Array): Promise<number> => (await x.data())[0];
