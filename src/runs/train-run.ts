@@ -15,6 +15,7 @@ import { ConfigError } from "./config-errors.js";
 import { reasonerConfigOf } from "./config.js";
 import { optimizerFromConfig } from "./optimizer.js";
 import type { RunDir } from "./run-dir.js";
+import type { RunConfig } from "./config-schema.js";
 
 /** A step's numbers, as written to metrics.jsonl. */
 export interface StepLog {
@@ -39,8 +40,11 @@ const MAX_BAD_STEPS_IN_A_ROW = 20;
 
 export const RUN_METHOD_SPECS = METHOD_CONFIG_SPECS;
 
-export async function trainRun(run: RunDir, hooks: TrainHooks = {}): Promise<Record<string, unknown>> {
-  const cfg = run.config;
+/**
+ * Train the run `cfg` describes. The data are generated before `openRun` creates (or reopens)
+ * the run directory, so a config the task cannot serve leaves nothing behind.
+ */
+export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, hooks: TrainHooks = {}): Promise<Record<string, unknown>> {
   const task = getTask(cfg.task.name);
   const taskOptions = cfg.task.options;
   const limits = task.limits(taskOptions);
@@ -49,7 +53,16 @@ export async function trainRun(run: RunDir, hooks: TrainHooks = {}): Promise<Rec
   const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
   const optimizer = optimizerFromConfig(cfg.optimizer);
   const B = cfg.batchSize;
+  const positions = recipe.positions(limits);
+  const pf = reasoner.positionFlops;
+  const forwardPerExample = positions.read * pf.read + positions.think * pf.think + positions.decode * pf.decode;
+  const tokensPerExample = positions.read + positions.think + positions.decode;
+  const totalSteps = plannedSteps(cfg.budget, B, forwardPerExample);
+  const train = generateOrExplain(() => task.generate(cfg.seed, "train", (totalSteps ?? 1000) * B, taskOptions), "budget.maxSteps",
+    `the training stream holds budget steps × batchSize = ${(totalSteps ?? 1000) * B} distinct questions`);
+  const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
 
+  const run = await openRun();
   let params = reasoner.init(modelKey(cfg.seed)) as Tree;
   let optState = optimizer.init(params) as Tree;
   let budget = new Budget(cfg.budget);
@@ -66,15 +79,6 @@ export async function trainRun(run: RunDir, hooks: TrainHooks = {}): Promise<Rec
       skipped = Number(checkpoint.extra?.skippedSteps ?? 0);
     }
   }
-
-  const positions = recipe.positions(limits);
-  const pf = reasoner.positionFlops;
-  const forwardPerExample = positions.read * pf.read + positions.think * pf.think + positions.decode * pf.decode;
-  const tokensPerExample = positions.read + positions.think + positions.decode;
-  const totalSteps = plannedSteps(cfg.budget, B, forwardPerExample);
-  const train = generateOrExplain(() => task.generate(cfg.seed, "train", (totalSteps ?? 1000) * B, taskOptions), "budget.maxSteps",
-    `the training stream holds budget steps × batchSize = ${(totalSteps ?? 1000) * B} distinct questions`);
-  const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
 
   const step = makeSupervisedStep(recipe, reasoner, optimizer);
   const predictor = makePredictor(recipe, reasoner, limits);

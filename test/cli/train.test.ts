@@ -62,3 +62,11 @@ test("bad values name the field and the flag", () => {
   assert.equal(m.status, 2);
   assert.match(m.stderr, /method\.name.*telepathy[\s\S]*neuralese/);
 });
+
+test("a budget the task cannot serve names --max-steps and writes nothing", () => {
+  const dir = join(out, "too-small");
+  const r = cli("train", "--symbols", "3", "--max-hops", "2", "--train-hops", "1", "--max-steps", "100", "--out", dir);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /budget\.maxSteps \(--max-steps\)[\s\S]*distinct/);
+  assert.ok(!existsSync(dir), "no run directory left behind");
+});

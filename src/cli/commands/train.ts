@@ -18,20 +18,18 @@ export function trainCommand(): Command {
   addRunConfigOptions(cmd);
   return cmd.action(async (opts: Record<string, unknown>) => {
     await startBackend(opts.backend as Backend);
-    const run = await translateRunErrors(async () => {
-      if (typeof opts.resume === "string") {
-        const stored = await RunDir.open(opts.resume, { methods: RUN_METHOD_SPECS });
-        return RunDir.create(opts.resume, stored.config);
-      }
-      const config = await runConfigFromCli(opts, RUN_METHOD_SPECS);
-      const out = (opts.out as string | undefined) ?? `runs/${config.task.name}-${config.method.name}-${config.model.kind}-k${config.model.latentSteps}-s${config.seed}`;
-      return RunDir.create(out, config, { force: Boolean(opts.force) });
-    });
+    const config = await translateRunErrors(async () =>
+      typeof opts.resume === "string" ? (await RunDir.open(opts.resume, { methods: RUN_METHOD_SPECS })).config : runConfigFromCli(opts, RUN_METHOD_SPECS),
+    );
+    const out =
+      (opts.resume as string | undefined) ??
+      (opts.out as string | undefined) ??
+      `runs/${config.task.name}-${config.method.name}-${config.model.kind}-k${config.model.latentSteps}-s${config.seed}`;
     let progress: ReturnType<typeof createProgress> | undefined;
     const summary = await translateRunErrors(() =>
-      trainRun(run, {
+      trainRun(config, () => RunDir.create(out, config, { force: Boolean(opts.force) }), {
         onStep(log, total) {
-          progress ??= createProgress({ label: `train ${run.config.method.name}`, total: total ?? undefined, startStep: log.step - 1 });
+          progress ??= createProgress({ label: `train ${config.method.name}`, total: total ?? undefined, startStep: log.step - 1 });
           progress.update({ step: log.step, loss: log.loss, accuracy: log.accuracy });
         },
         onEval(step, split, e) {
@@ -40,6 +38,6 @@ export function trainCommand(): Command {
       }),
     );
     progress?.stop();
-    console.log(JSON.stringify({ run: run.path, steps: summary.steps, val: (summary.val as { accuracy: number }).accuracy, test: (summary.test as { accuracy: number }).accuracy }));
+    console.log(JSON.stringify({ run: out, steps: summary.steps, val: (summary.val as { accuracy: number }).accuracy, test: (summary.test as { accuracy: number }).accuracy }));
   });
 }
