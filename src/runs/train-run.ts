@@ -63,6 +63,8 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
 
   const run = await openRun();
+  // a finished run is reported, not trained or evaluated again
+  if (run.existed && (await run.finished())) return run.readSummary();
   let params = reasoner.init(modelKey(cfg.seed)) as Tree;
   let optState = optimizer.init(params) as Tree;
   let budget = new Budget(cfg.budget);

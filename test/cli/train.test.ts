@@ -1,7 +1,8 @@
 // `neuralese train` and `neuralese eval` end to end on a tiny configuration.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -69,4 +70,23 @@ test("a budget the task cannot serve names --max-steps and writes nothing", () =
   assert.equal(r.status, 2);
   assert.match(r.stderr, /budget\.maxSteps \(--max-steps\)[\s\S]*distinct/);
   assert.ok(!existsSync(dir), "no run directory left behind");
+});
+
+test("a run killed mid-training resumes to the same parameters as an uninterrupted one", async () => {
+  const killable = [...tiny, "--max-steps", "80", "--checkpoint-every", "10", "--eval-every", "40"]; // later flags win
+  const whole = join(out, "..", "whole");
+  const killed = join(out, "..", "killed");
+  assert.equal(cli("train", ...killable, "--out", whole).status, 0);
+  const child = spawn(process.execPath, [bin, "train", ...killable, "--out", killed], { stdio: "ignore" });
+  const lines = () => (existsSync(join(killed, "metrics.jsonl")) ? readFileSync(join(killed, "metrics.jsonl"), "utf8").split("\n").length : 0);
+  while (lines() < 25 && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  child.kill("SIGKILL");
+  await new Promise((r) => child.once("exit", r));
+  assert.ok(!existsSync(join(killed, "summary.json")), "the kill landed before the end of the run");
+  const r = cli("train", "--resume", killed);
+  assert.equal(r.status, 0, r.stderr);
+  const hash = (dir: string) => createHash("sha256").update(readFileSync(join(dir, "model.safetensors"))).digest("hex");
+  assert.equal(hash(killed), hash(whole));
+  const losses = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => !l.split).map((l) => l.loss);
+  assert.deepEqual(losses(killed), losses(whole));
 });
