@@ -80,6 +80,11 @@ export const runConfigSchema = z.strictObject({
   optimizer: optimizerSchema.prefault({}),
   budget: budgetSchema.prefault({}),
   eval: evalSchema.prefault({}),
+  /**
+   * A fixed training set of this many distinct questions, drawn in epochs (a new seeded order
+   * each epoch); null: every draw is a fresh question (the data stream never repeats).
+   */
+  trainExamples: positiveInt().nullable().default(null),
   /** Save a checkpoint (for --resume) every this many steps, and at the end. */
   checkpointEvery: positiveInt().default(250),
 });

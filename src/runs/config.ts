@@ -85,6 +85,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     optimizer,
     budget,
     eval: c.eval,
+    trainExamples: c.trainExamples,
     checkpointEvery: c.checkpointEvery,
   };
 }

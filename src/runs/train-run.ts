@@ -4,6 +4,7 @@
 import { activeBackend } from "../engine/backend.js";
 import type { Array } from "../engine/jax.js";
 import { DataRng, modelKey } from "../engine/rng.js";
+import { SeededRng } from "../common/seeded-rng.js";
 import { dispose, type Tree } from "../engine/tree.js";
 import { Budget } from "../methods/budget.js";
 import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
@@ -58,8 +59,10 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const forwardPerExample = positions.read * pf.read + positions.think * pf.think + positions.decode * pf.decode;
   const tokensPerExample = positions.read + positions.think + positions.decode;
   const totalSteps = plannedSteps(cfg.budget, B, forwardPerExample);
-  const train = generateOrExplain(() => task.generate(cfg.seed, "train", (totalSteps ?? 1000) * B, taskOptions), "budget.maxSteps",
-    `the training stream holds budget steps × batchSize = ${(totalSteps ?? 1000) * B} distinct questions`);
+  const stream = cfg.trainExamples ?? (totalSteps ?? 1000) * B;
+  const train = generateOrExplain(() => task.generate(cfg.seed, "train", stream, taskOptions), cfg.trainExamples ? "trainExamples" : "budget.maxSteps",
+    cfg.trainExamples ? "" : `the training stream holds budget steps × batchSize = ${stream} distinct questions`);
+  const batchAt = epochBatches(train, B, cfg.seed);
   const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
 
   const run = await openRun();
@@ -97,7 +100,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   try {
     while (!budget.exhausted()) {
       const s = budget.counters.steps;
-      const examples = exampleWindow(train, s, B);
+      const examples = batchAt(s);
       const t0 = performance.now();
       const [report, nextParams, nextState] = step(params, optState, recipe.frame(examples, limits));
       [params, optState] = [nextParams, nextState];
@@ -137,6 +140,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       seed: cfg.seed,
       backend: activeBackend(),
       steps: budget.counters.steps,
+      distinctTrainExamples: Math.min(train.length, budget.counters.examples),
       skippedSteps: skipped,
       budget: budget.counters,
       val: valEval,
@@ -163,9 +167,26 @@ function plannedSteps(b: { maxSteps: number | null; maxExamples: number | null; 
   return limits.length ? Math.min(...limits) : null;
 }
 
-/** The batch of step `s`: a window of the training stream (wrapping if the stream is shorter). */
-function exampleWindow(train: readonly Example[], s: number, batch: number): Example[] {
-  return globalThis.Array.from({ length: batch }, (_, i) => train[(s * batch + i) % train.length]);
+/**
+ * The batch of step `s`: draws s·B … s·B + B − 1 of the training examples taken in epochs, each
+ * epoch in its own seeded order (a pure function of seed and epoch, so resume needs no state).
+ * A stream as long as the whole budget is one epoch.
+ */
+function epochBatches(train: readonly Example[], batch: number, seed: number): (s: number) => Example[] {
+  const orders = new Map<number, number[]>();
+  const order = (epoch: number) => {
+    if (!orders.has(epoch)) {
+      orders.clear(); // steps move forward: one epoch at a time is enough
+      const ids = globalThis.Array.from({ length: train.length }, (_, i) => i);
+      orders.set(epoch, epoch === 0 ? ids : SeededRng.of(seed, epoch).shuffle(ids));
+    }
+    return orders.get(epoch)!;
+  };
+  return (s) =>
+    globalThis.Array.from({ length: batch }, (_, j) => {
+      const draw = s * batch + j;
+      return train[order(Math.floor(draw / train.length))[draw % train.length]];
+    });
 }
 
 /** A generator's "not enough distinct questions" as a config error naming the field to change. */

@@ -90,3 +90,13 @@ test("a run killed mid-training resumes to the same parameters as an uninterrupt
   const losses = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => !l.split).map((l) => l.loss);
   assert.deepEqual(losses(killed), losses(whole));
 });
+
+test("--train-examples: a fixed training set drawn in epochs", () => {
+  const dir = join(out, "..", "epochs");
+  const r = cli("train", ...tiny, "--train-examples", "32", "--out", dir);
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8"));
+  assert.equal(summary.budget.examples, 6 * 16);
+  assert.equal(summary.distinctTrainExamples, 32);
+  assert.equal(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).trainExamples, 32);
+});
