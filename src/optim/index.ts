@@ -4,5 +4,5 @@ export { sgd, type SgdOptions, type SgdState } from "./sgd.js";
 export { adamw, decayMatricesOnly, type AdamWOptions, type AdamWState, type DecayMask } from "./adamw.js";
 export { clipByGlobalNorm, type ClipState } from "./clip.js";
 export { chain } from "./chain.js";
-export { makeTrainStep, makeTrainStepFromGradients } from "./train-step.js";
+export { makeGuardedTrainStep, makeTrainStep, makeTrainStepFromGradients, type StepHealth } from "./train-step.js";
 export { constant, linearWarmupCosineDecay, type Schedule, type WarmupCosineOptions } from "./schedule.js";

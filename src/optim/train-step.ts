@@ -1,6 +1,6 @@
 // One jitted training step: loss and gradients, optimizer update, new parameters.
-import { jit, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
-import type { Tree } from "../engine/tree.js";
+import { jit, np, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
+import { globalNorm, ref, zip, type Tree } from "../engine/tree.js";
 import { applyUpdates, type GradientTransformation } from "./transform.js";
 
 /**
@@ -19,6 +19,14 @@ export function makeTrainStep<P extends Tree = Tree, B extends Tree = Array, S e
   }) as unknown as OwnedFunction<(params: P, state: S, batch: B) => [Array, P, S]>;
 }
 
+/** A step's gradient norm (before any clipping) and whether it was applied (1) or skipped (0). */
+export interface StepHealth {
+  gradNorm: Array;
+  applied: Array;
+}
+
+type LossAndGrads<P, B, M> = (params: P, batch: B) => { loss: Array; grads: P; metrics: M };
+
 /**
  * `makeTrainStep` for losses whose gradient is not plain `valueAndGrad` (gradient-normalised BPTT,
  * truncation): `lossAndGrads(params, batch)` borrows `params`, consumes `batch`, and returns the
@@ -26,7 +34,7 @@ export function makeTrainStep<P extends Tree = Tree, B extends Tree = Array, S e
  * its arguments and returns [loss, new params, new optimizer state, metrics]; one jit in all.
  */
 export function makeTrainStepFromGradients<P extends Tree = Tree, B extends Tree = Array, S extends Tree = Tree, M extends Tree = Tree>(
-  lossAndGrads: (params: P, batch: B) => { loss: Array; grads: P; metrics: M },
+  lossAndGrads: LossAndGrads<P, B, M>,
   optimizer: GradientTransformation<S>,
 ): OwnedFunction<(params: P, state: S, batch: B) => [Array, P, S, M]> {
   return jit((params: P, state: S, batch: B): [Array, P, S, M] => {
@@ -34,4 +42,26 @@ export function makeTrainStepFromGradients<P extends Tree = Tree, B extends Tree
     const [updates, next] = optimizer.update(grads, state, params);
     return [loss, applyUpdates(params, updates), next, metrics];
   }) as unknown as OwnedFunction<(params: P, state: S, batch: B) => [Array, P, S, M]>;
+}
+
+/**
+ * `makeTrainStepFromGradients` with a guard: a step whose loss or gradient is not finite leaves
+ * parameters and optimizer state untouched (the caller counts the skips from `health.applied`).
+ * Returns [loss, new params, new optimizer state, metrics, health].
+ */
+export function makeGuardedTrainStep<P extends Tree = Tree, B extends Tree = Array, S extends Tree = Tree, M extends Tree = Tree>(
+  lossAndGrads: LossAndGrads<P, B, M>,
+  optimizer: GradientTransformation<S>,
+): OwnedFunction<(params: P, state: S, batch: B) => [Array, P, S, M, StepHealth]> {
+  const step = (params: P, state: S, batch: B): [Array, P, S, M, StepHealth] => {
+    const { loss, grads, metrics } = lossAndGrads(params, batch);
+    const gradNorm = globalNorm(ref(grads));
+    const finite = np.isfinite(loss.ref).mul(np.isfinite(gradNorm.ref)); // bool scalar
+    const [updates, next] = optimizer.update(grads, ref(state), params);
+    const keep = <T extends Tree>(fresh: T, old: T) => zip((a, b) => np.where(finite.ref, a, b), fresh, old);
+    const nextParams = keep(applyUpdates(ref(params), updates), params);
+    const nextState = keep(next, state);
+    return [loss, nextParams, nextState, metrics, { gradNorm, applied: finite.astype(np.float32) }];
+  };
+  return jit(step as never) as unknown as OwnedFunction<(params: P, state: S, batch: B) => [Array, P, S, M, StepHealth]>;
 }

@@ -102,10 +102,10 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       const s = budget.counters.steps;
       const examples = batchAt(s);
       const t0 = performance.now();
-      const [report, nextParams, nextState] = step(params, optState, recipe.frame(examples, limits));
+      const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, recipe.frame(examples, limits));
       [params, optState] = [nextParams, nextState];
-      const [loss, accuracy, gradNorm, applied] = await Promise.all([report.loss, report.accuracy, report.gradNorm, report.applied].map(scalar));
-      const diagnostics = Object.fromEntries(await Promise.all(Object.entries(report.diagnostics).map(async ([k, v]) => [k, await vector(v)])));
+      const [loss, accuracy, gradNorm, applied] = await Promise.all([lossArray, metrics.accuracy, health.gradNorm, health.applied].map(scalar));
+      const diagnostics = Object.fromEntries(await Promise.all(Object.entries(metrics.diagnostics).map(async ([k, v]) => [k, await vector(v)])));
       const wallMs = performance.now() - t0;
       const flops = { forward: B * forwardPerExample, backward: 2 * B * forwardPerExample };
       budget.charge({ steps: 1, examples: B, forwardTokens: B * tokensPerExample, backwardTokens: B * tokensPerExample, flops, wallMs });

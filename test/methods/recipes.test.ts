@@ -36,10 +36,10 @@ async function learn(method: string, methodOptions: Record<string, unknown> = {}
   const before = await evaluate(predictor, recipe, task, params, val, limits, B);
   const losses: number[] = [];
   for (let s = 0; s < STEPS; s++) {
-    const [report, p2, s2] = step(params, state, recipe.frame(train.slice((s * B) % 640, (s * B) % 640 + B), limits));
+    const [loss, p2, s2, metrics, health] = step(params, state, recipe.frame(train.slice((s * B) % 640, (s * B) % 640 + B), limits));
     [params, state] = [p2, s2];
-    losses.push((await report.loss.data())[0]);
-    dispose([report.accuracy, report.gradNorm, report.applied, ...Object.values(report.diagnostics)] as Tree);
+    losses.push((await loss.data())[0]);
+    dispose([metrics, health] as unknown as Tree);
   }
   const after = await evaluate(predictor, recipe, task, params, val, limits, B);
   step.dispose();

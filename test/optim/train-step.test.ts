@@ -10,6 +10,7 @@ import {
   chain,
   clipByGlobalNorm,
   linearWarmupCosineDecay,
+  makeGuardedTrainStep,
   makeTrainStep,
   sgd,
   type GradientTransformation,
@@ -116,4 +117,36 @@ test("the probe sees a deliberate leak of one batch array per step", async () =>
   dispose(state);
   step.dispose();
   assert.equal(liveMemory().buffers, before.buffers);
+});
+
+test("the guarded step skips a non-finite step: parameters and optimizer state stay as they were", async () => {
+  const optimizer = adamw({ lr: 0.1 });
+  const step = makeGuardedTrainStep((p: Params, b: Batch) => {
+    const [value, grads] = valueAndGrad(loss)(p, b) as [Array, Params];
+    return { loss: value, grads, metrics: {} };
+  }, optimizer);
+  const host = async (t: Params) => [...(await t.w.ref.data()), ...(await t.b.ref.data())];
+  let params: Params = initParams();
+  let state = optimizer.init(params);
+  // a good step is applied
+  let [value, p, s, metrics, health] = step(params, state, batch());
+  assert.equal((await health.applied.data())[0], 1);
+  assert.ok((await health.gradNorm.data())[0] > 0);
+  dispose([value, metrics] as unknown as Tree);
+  [params, state] = [p, s];
+  const before = await host(params);
+  const countBefore = (await state.count.ref.data())[0];
+  // a batch with a NaN target makes the loss NaN: the step is skipped
+  const bad = batch();
+  bad.y = bad.y.mul(np.array(Float32Array.from({ length: N }, (_, i) => (i === 3 ? NaN : 1))).reshape([N, 1]));
+  [value, p, s, metrics, health] = step(params, state, bad);
+  assert.ok(Number.isNaN((await value.data())[0]));
+  assert.equal((await health.applied.data())[0], 0);
+  dispose(metrics as unknown as Tree);
+  [params, state] = [p, s];
+  assert.deepEqual(await host(params), before);
+  assert.equal((await state.count.ref.data())[0], countBefore);
+  step.dispose();
+  dispose(params);
+  dispose(state as unknown as Tree);
 });
