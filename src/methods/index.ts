@@ -7,11 +7,16 @@ import { direct } from "./direct.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
+import { supervisedTrainer } from "./supervised-trainer.js";
+import type { TrainerFactory } from "./trainer.js";
 
 interface MethodEntry<O extends object> {
   description: string;
   options: z.ZodType<O>;
+  /** The recipe that frames, predicts and evaluates this method's answers. */
   recipe(latentSteps: number, options: O): SupervisedRecipe;
+  /** How the method updates its parameters; absent: backpropagation of the recipe's loss. */
+  trainer?: TrainerFactory;
 }
 
 const none = z.strictObject({});
@@ -48,6 +53,13 @@ export function recipeFor(name: string, latentSteps: number, options: Record<str
   return e.recipe(latentSteps, options);
 }
 
+/** The trainer a method name uses. */
+export function trainerFor(name: string): TrainerFactory {
+  const e = (METHODS as Record<string, MethodEntry<any>>)[name];
+  if (!e) throw new Error(`unknown method "${name}"; the methods are ${METHOD_NAMES.join(", ")}`);
+  return e.trainer ?? supervisedTrainer;
+}
+
 /** The config specs the run-config resolver checks methods with. */
 export const METHOD_CONFIG_SPECS = Object.fromEntries(
   Object.entries(METHODS).map(([name, e]) => [
@@ -56,4 +68,5 @@ export const METHOD_CONFIG_SPECS = Object.fromEntries(
   ]),
 );
 
-export type { SupervisedRecipe } from "./recipe.js";
+export { initParams, type SupervisedRecipe } from "./recipe.js";
+export type { MethodTrainer, TrainerFactory, TrainerSetup, TrainerStepReport, TrainerTrees } from "./trainer.js";

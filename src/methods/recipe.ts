@@ -1,6 +1,6 @@
 // The contract of the supervised recipes (direct, pause, cot, neuralese): how examples become
 // fixed-shape batches, the loss and its gradient (one jit with the optimizer update), and how
-// answers are predicted. The shared trainer (src/methods/train-supervised.ts) drives them.
+// answers are predicted. The shared trainer (src/methods/supervised-trainer.ts) drives them.
 import type { Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
@@ -27,6 +27,11 @@ export interface Positions {
 
 export interface SupervisedRecipe {
   name: string;
+  /**
+   * The parameter tree this recipe trains, when it adds parameters of its own to the reasoner's
+   * (a halting head, a feedback network...); absent: `reasoner.init(key)`.
+   */
+  init?(reasoner: Reasoner<Tree>, key: Array): Tree;
   /** Positions one sequence uses (the transformer's maxLen), for a task's limits. */
   sequenceLength(limits: Limits): number;
   /** Host side: examples → the batch's arrays. */
@@ -39,4 +44,9 @@ export interface SupervisedRecipe {
   answerOf(decoded: ArrayLike<number>): number[];
   /** Positions one training example runs, by kind (FLOPs per kind: Reasoner.positionFlops). */
   positions(limits: Limits): Positions;
+}
+
+/** The initial parameters a recipe trains (the reasoner's, plus any the recipe adds). */
+export function initParams(recipe: SupervisedRecipe, reasoner: Reasoner<Tree>, key: Array): Tree {
+  return recipe.init ? recipe.init(reasoner, key) : reasoner.init(key);
 }

@@ -2,7 +2,9 @@
 // SHA-256, and non-finite numbers kept readable instead of silently becoming null.
 import { createHash } from "node:crypto";
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+import type { Json } from "../common/json.js";
+
+export type { Json };
 
 /** JSON with object keys sorted at every level: equal values give equal text, whatever the key order. */
 export function canonicalJson(value: unknown): string {

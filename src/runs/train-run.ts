@@ -2,15 +2,15 @@
 // Data order is a pure function of the config (step s trains on train examples [sB, (s+1)B) of
 // the seed's stream), so a resumed run sees exactly the batches an uninterrupted one would.
 import { activeBackend } from "../engine/backend.js";
-import type { Array } from "../engine/jax.js";
 import { DataRng, modelKey } from "../engine/rng.js";
 import { SeededRng } from "../common/seeded-rng.js";
-import { dispose, type Tree } from "../engine/tree.js";
+import type { Tree } from "../engine/tree.js";
 import { Budget } from "../methods/budget.js";
 import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
-import { METHOD_CONFIG_SPECS, recipeFor } from "../methods/index.js";
-import { makeSupervisedStep } from "../methods/supervised-step.js";
+import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
+import { forwardFlopsPerExample } from "../methods/supervised-trainer.js";
 import { makeReasoner } from "../models/index.js";
+import type { Reasoner } from "../models/reasoner.js";
 import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
 import { ConfigError } from "./config-errors.js";
 import { reasonerConfigOf } from "./config.js";
@@ -50,15 +50,10 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const taskOptions = cfg.task.options;
   const limits = task.limits(taskOptions);
   const vocab = task.vocab(taskOptions);
-  const reasoner = makeReasoner(reasonerConfigOf(cfg, vocab.size));
+  const reasoner = makeReasoner(reasonerConfigOf(cfg, vocab.size)) as Reasoner<Tree>;
   const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
-  const optimizer = optimizerFromConfig(cfg.optimizer);
   const B = cfg.batchSize;
-  const positions = recipe.positions(limits);
-  const pf = reasoner.positionFlops;
-  const forwardPerExample = positions.read * pf.read + positions.think * pf.think + positions.decode * pf.decode;
-  const tokensPerExample = positions.read + positions.think + positions.decode;
-  const totalSteps = plannedSteps(cfg.budget, B, forwardPerExample);
+  const totalSteps = plannedSteps(cfg.budget, B, forwardFlopsPerExample({ recipe, reasoner, limits }));
   const stream = cfg.trainExamples ?? (totalSteps ?? 1000) * B;
   const train = generateOrExplain(() => task.generate(cfg.seed, "train", stream, taskOptions), cfg.trainExamples ? "trainExamples" : "budget.maxSteps",
     cfg.trainExamples ? "" : `the training stream holds budget steps × batchSize = ${stream} distinct questions`);
@@ -68,59 +63,70 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const run = await openRun();
   // a finished run is reported, not trained or evaluated again
   if (run.existed && (await run.finished())) return run.readSummary();
-  let params = reasoner.init(modelKey(cfg.seed)) as Tree;
-  let optState = optimizer.init(params) as Tree;
+  const trainer = trainerFor(cfg.method.name)({
+    task,
+    taskOptions,
+    limits,
+    reasoner,
+    recipe,
+    optimizer: optimizerFromConfig(cfg.optimizer),
+    batchSize: B,
+    seed: cfg.seed,
+    options: cfg.method.options,
+    params: initParams(recipe, reasoner, modelKey(cfg.seed)),
+  });
   let budget = new Budget(cfg.budget);
   const dataRng = new DataRng(cfg.seed);
   let badInARow = 0;
   let skipped = 0;
-  if (run.existed) {
-    const { checkpoint } = await run.resume({ params, optimizer: optState });
-    if (checkpoint) {
-      dispose(params);
-      dispose(optState);
-      [params, optState] = [checkpoint.trees.params, checkpoint.trees.optimizer];
-      budget = Budget.restore(checkpoint.budget);
-      skipped = Number(checkpoint.extra?.skippedSteps ?? 0);
-    }
-  }
-
-  const step = makeSupervisedStep(recipe, reasoner, optimizer);
   const predictor = makePredictor(recipe, reasoner, limits);
-  const evalOn = (examples: readonly Example[]) => evaluate(predictor, recipe, task, params, examples, limits, B);
-  const checkpoint = () =>
-    run.saveCheckpoint({
-      step: budget.counters.steps,
-      trees: { params, optimizer: optState },
-      dataRng: dataRng.state(),
-      budget: budget.snapshot(),
-      extra: { skippedSteps: skipped },
-    });
-
   try {
+    if (run.existed) {
+      const { checkpoint } = await run.resume(trainer.trees());
+      if (checkpoint) {
+        const { skippedSteps, ...extra } = checkpoint.extra ?? {};
+        trainer.restore(checkpoint.trees, extra);
+        budget = Budget.restore(checkpoint.budget);
+        skipped = Number(skippedSteps ?? 0);
+      }
+    }
+    const evalOn = (examples: readonly Example[]) => evaluate(predictor, recipe, task, trainer.trees().params, examples, limits, B);
+    const checkpoint = () =>
+      run.saveCheckpoint({
+        step: budget.counters.steps,
+        trees: trainer.trees(),
+        dataRng: dataRng.state(),
+        budget: budget.snapshot(),
+        extra: { ...trainer.extra(), skippedSteps: skipped },
+      });
+
     while (!budget.exhausted()) {
       const s = budget.counters.steps;
-      const examples = batchAt(s);
       const t0 = performance.now();
-      const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, recipe.frame(examples, limits));
-      [params, optState] = [nextParams, nextState];
-      const [loss, accuracy, gradNorm, applied] = await Promise.all([lossArray, metrics.accuracy, health.gradNorm, health.applied].map(scalar));
-      const diagnostics = Object.fromEntries(await Promise.all(Object.entries(metrics.diagnostics).map(async ([k, v]) => [k, await vector(v)])));
-      const wallMs = performance.now() - t0;
-      const flops = { forward: B * forwardPerExample, backward: 2 * B * forwardPerExample };
-      budget.charge({ steps: 1, examples: B, forwardTokens: B * tokensPerExample, backwardTokens: B * tokensPerExample, flops, wallMs });
-      badInARow = applied ? 0 : badInARow + 1;
-      if (!applied) skipped++;
+      const report = await trainer.step(batchAt(s), s);
+      budget.charge({ ...report.charge, steps: 1, wallMs: performance.now() - t0 });
+      badInARow = report.applied ? 0 : badInARow + 1;
+      if (!report.applied) skipped++;
       if (badInARow >= MAX_BAD_STEPS_IN_A_ROW) {
-        throw new Error(`${badInARow} training steps in a row had a non-finite loss or gradient (last loss ${loss}); lower the learning rate (--lr) or enable clipping (--clip-norm)`);
+        throw new Error(`${badInARow} training steps in a row had a non-finite loss or gradient (last loss ${report.loss}); lower the learning rate (--lr) or enable clipping (--clip-norm)`);
       }
       const c = budget.counters;
-      const log: StepLog = { step: c.steps, loss, accuracy, gradNorm, applied: applied === 1, examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs, ...diagnostics };
+      const log: StepLog = {
+        step: c.steps,
+        loss: report.loss,
+        accuracy: report.accuracy,
+        gradNorm: report.gradNorm,
+        applied: report.applied,
+        examples: c.examples,
+        flops: c.forwardFlops + c.backwardFlops,
+        wallMs: c.wallMs,
+        ...report.diagnostics,
+      };
       await run.appendMetrics(log);
       hooks.onStep?.(log, totalSteps);
       if (c.steps % cfg.eval.every === 0 && !budget.exhausted()) {
         const e = await evalOn(val);
-        await run.appendMetrics({ step: c.steps, split: "val", accuracy: e.accuracy, byDifficulty: e.byDifficulty });
+        await run.appendMetrics({ step: c.steps, split: "val", accuracy: e.accuracy, byDifficulty: e.byDifficulty, examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs });
         hooks.onEval?.(c.steps, "val", e);
       }
       if (c.steps % cfg.checkpointEvery === 0) await checkpoint();
@@ -130,29 +136,29 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     hooks.onEval?.(budget.counters.steps, "val", valEval);
     const testEval = await evalOn(task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions));
     hooks.onEval?.(budget.counters.steps, "test", testEval);
-    await run.appendMetrics({ step: budget.counters.steps, split: "val", accuracy: valEval.accuracy, byDifficulty: valEval.byDifficulty });
-    await run.appendMetrics({ step: budget.counters.steps, split: "test", accuracy: testEval.accuracy, byDifficulty: testEval.byDifficulty });
-    await run.saveModel(params, { step: budget.counters.steps, vocab: vocab.size });
+    const c = budget.counters;
+    const at = { examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs };
+    await run.appendMetrics({ step: c.steps, split: "val", accuracy: valEval.accuracy, byDifficulty: valEval.byDifficulty, ...at });
+    await run.appendMetrics({ step: c.steps, split: "test", accuracy: testEval.accuracy, byDifficulty: testEval.byDifficulty, ...at });
+    await run.saveModel(trainer.trees().params, { step: c.steps, vocab: vocab.size });
     const summary = {
       task: cfg.task.name,
       method: cfg.method.name,
       model: cfg.model.kind,
       seed: cfg.seed,
       backend: activeBackend(),
-      steps: budget.counters.steps,
-      distinctTrainExamples: Math.min(train.length, budget.counters.examples),
+      steps: c.steps,
+      distinctTrainExamples: Math.min(train.length, c.examples),
       skippedSteps: skipped,
-      budget: budget.counters,
+      budget: c,
       val: valEval,
       test: testEval,
     };
     await run.writeSummary(summary);
     return summary;
   } finally {
-    step.dispose();
+    trainer.dispose();
     predictor.dispose();
-    dispose(params);
-    dispose(optState);
     await run.close();
   }
 }
@@ -199,5 +205,3 @@ function generateOrExplain(generate: () => Example[], path: string, why: string)
   }
 }
 
-const scalar = async (x: Array): Promise<number> => (await x.data())[0];
-const vector = async (x: Array): Promise<number[]> => globalThis.Array.from(await x.data(), (v) => Number(v));

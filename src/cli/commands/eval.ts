@@ -3,7 +3,7 @@ import { Command, Option } from "commander";
 import { modelKey } from "../../engine/rng.js";
 import { dispose } from "../../engine/tree.js";
 import { evaluate, makePredictor } from "../../methods/evaluate.js";
-import { recipeFor } from "../../methods/index.js";
+import { initParams, recipeFor } from "../../methods/index.js";
 import { makeReasoner } from "../../models/index.js";
 import { RunDir, reasonerConfigOf } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
@@ -27,7 +27,7 @@ export function evalCommand(): Command {
       const limits = task.limits(cfg.task.options);
       const reasoner = makeReasoner(reasonerConfigOf(cfg, task.vocab(cfg.task.options).size));
       const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
-      const template = reasoner.init(modelKey(0));
+      const template = initParams(recipe, reasoner as never, modelKey(0));
       const { params, info } = await translateRunErrors(() => run.loadModel(template));
       dispose(template);
       const n = opts.n ?? (opts.split === "val" ? cfg.eval.valExamples : cfg.eval.testExamples);

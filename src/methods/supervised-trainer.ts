@@ -1,0 +1,61 @@
+// The trainer of every supervised recipe: one jitted step (the recipe's loss and gradient, then
+// the optimizer's guarded update) on the framed batch, charged as forward + backward passes.
+import type { Array } from "../engine/jax.js";
+import { dispose, type Tree } from "../engine/tree.js";
+import { makeSupervisedStep } from "./supervised-step.js";
+import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+
+export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
+  const { recipe, reasoner, optimizer, limits } = setup;
+  let params: Tree = setup.params;
+  let optState: Tree = optimizer.init(params) as Tree;
+  const step = makeSupervisedStep(recipe, reasoner, optimizer);
+  const positions = recipe.positions(limits);
+  const forwardPerExample = forwardFlopsPerExample(setup);
+  const tokensPerExample = positions.read + positions.think + positions.decode;
+
+  return {
+    trees: () => ({ params, optimizer: optState }),
+    restore(trees: TrainerTrees) {
+      dispose(params);
+      dispose(optState);
+      [params, optState] = [trees.params, trees.optimizer];
+    },
+    extra: () => ({}),
+    async step(examples) {
+      const B = examples.length;
+      const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, recipe.frame(examples, limits));
+      [params, optState] = [nextParams, nextState];
+      const [loss, accuracy, gradNorm, applied] = await Promise.all([lossArray, metrics.accuracy, health.gradNorm, health.applied].map(scalar));
+      const diagnostics = Object.fromEntries(await Promise.all(Object.entries(metrics.diagnostics).map(async ([k, v]) => [k, await vector(v)])));
+      return {
+        loss,
+        accuracy,
+        gradNorm,
+        applied: applied === 1,
+        charge: {
+          examples: B,
+          forwardTokens: B * tokensPerExample,
+          backwardTokens: B * tokensPerExample,
+          flops: { forward: B * forwardPerExample, backward: 2 * B * forwardPerExample },
+        },
+        diagnostics,
+      };
+    },
+    dispose() {
+      step.dispose();
+      dispose(params);
+      dispose(optState);
+    },
+  };
+}
+
+/** Analytic forward FLOPs of one training example of a recipe (for planning budgets). */
+export function forwardFlopsPerExample(setup: Pick<TrainerSetup, "recipe" | "reasoner" | "limits">): number {
+  const positions = setup.recipe.positions(setup.limits);
+  const pf = setup.reasoner.positionFlops;
+  return positions.read * pf.read + positions.think * pf.think + positions.decode * pf.decode;
+}
+
+export const scalar = async (x: Array): Promise<number> => (await x.data())[0];
+export const vector = async (x: Array): Promise<number[]> => globalThis.Array.from(await x.data(), (v) => Number(v));
