@@ -11,8 +11,10 @@ import { tokens } from "./supervised-parts.js";
 export interface Evaluation {
   n: number;
   accuracy: number;
-  /** difficulty → { n, accuracy } */
-  byDifficulty: Record<string, { n: number; accuracy: number }>;
+  /** difficulty → { n, accuracy[, stepsUsed] } */
+  byDifficulty: Record<string, { n: number; accuracy: number; stepsUsed?: number }>;
+  /** Mean latent steps used per example, for recipes that choose it per example (`stepsOf`). */
+  stepsUsed?: number;
 }
 
 export type Predictor<P extends Tree> = OwnedFunction<(params: P, prompt: Array) => Array>;
@@ -36,24 +38,34 @@ export async function evaluate<P extends Tree>(
   batchSize: number,
 ): Promise<Evaluation> {
   const scores: number[] = [];
+  const steps: number[] = [];
   for (let start = 0; start < examples.length; start += batchSize) {
     const chunk = examples.slice(start, start + batchSize);
     const filled = [...chunk, ...globalThis.Array.from({ length: batchSize - chunk.length }, () => examples[0])];
     const decoded = await predictor(refTree(params), tokens(promptGrid(filled, limits))).data();
     const width = decoded.length / batchSize;
-    chunk.forEach((e, i) => scores.push(task.grade(e, recipe.answerOf(decoded.subarray(i * width, (i + 1) * width)))));
+    chunk.forEach((e, i) => {
+      const row = decoded.subarray(i * width, (i + 1) * width);
+      scores.push(task.grade(e, recipe.answerOf(row)));
+      if (recipe.stepsOf) steps.push(recipe.stepsOf(row));
+    });
   }
-  return summarize(examples, scores);
+  return summarize(examples, scores, recipe.stepsOf ? steps : undefined);
 }
 
-function summarize(examples: readonly Example[], scores: number[]): Evaluation {
+function summarize(examples: readonly Example[], scores: number[], steps?: number[]): Evaluation {
   const groups = new Map<number, number[]>();
-  examples.forEach((e, i) => groups.set(e.difficulty, [...(groups.get(e.difficulty) ?? []), scores[i]]));
+  examples.forEach((e, i) => groups.set(e.difficulty, [...(groups.get(e.difficulty) ?? []), i]));
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const byDifficulty = Object.fromEntries(
-    [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([d, xs]) => [String(d), { n: xs.length, accuracy: mean(xs) }]),
+    [...groups.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([d, ids]) => [
+        String(d),
+        { n: ids.length, accuracy: mean(ids.map((i) => scores[i])), ...(steps ? { stepsUsed: mean(ids.map((i) => steps[i])) } : {}) },
+      ]),
   );
-  return { n: scores.length, accuracy: mean(scores), byDifficulty };
+  return { n: scores.length, accuracy: mean(scores), byDifficulty, ...(steps ? { stepsUsed: mean(steps) } : {}) };
 }
 
 

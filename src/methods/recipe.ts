@@ -42,6 +42,11 @@ export interface SupervisedRecipe {
   predict<P extends Tree>(reasoner: Reasoner<P>, params: P, prompt: Array, limits: Limits): Array;
   /** Host side: decoded token row → the answer tokens to grade. */
   answerOf(decoded: ArrayLike<number>): number[];
+  /**
+   * Host side, for recipes whose number of latent steps varies per example (halting, exit
+   * rules): the steps this decoded row used (the recipe puts it in the row `predict` returns).
+   */
+  stepsOf?(decoded: ArrayLike<number>): number;
   /** Positions one training example runs, by kind (FLOPs per kind: Reasoner.positionFlops). */
   positions(limits: Limits): Positions;
 }
