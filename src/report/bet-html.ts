@@ -7,14 +7,14 @@ import { Plot, plotHtml } from "./plot.js";
 
 const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
-const WIDTH = 640;
-const HEIGHT = 300;
+const WIDTH = 520;
+const HEIGHT = 280;
 
-type Axis = { key: "examples" | "flops" | "wallMs"; label: string; log: boolean; scale: number };
+type Axis = { key: "examples" | "flops" | "wallMs"; label: string; log: boolean; scale: number; format: string };
 const AXES: Axis[] = [
-  { key: "examples", label: "training examples drawn", log: false, scale: 1 },
-  { key: "flops", label: "training FLOPs (analytic)", log: true, scale: 1 },
-  { key: "wallMs", label: "wall time of the run (s)", log: false, scale: 1 / 1000 },
+  { key: "examples", label: "training examples drawn", log: false, scale: 1, format: "~s" },
+  { key: "flops", label: "training FLOPs (analytic)", log: true, scale: 1, format: "~s" },
+  { key: "wallMs", label: "wall time of the run (s)", log: false, scale: 1 / 1000, format: "~s" },
 ];
 
 export function renderBetHtml(b: BetSummary): string {
@@ -51,22 +51,24 @@ function taskSection(b: BetSummary, task: string): string {
     return multiBudget ? `${s?.label ?? r.arm} · ${r.budget}` : (s?.label ?? r.arm);
   };
   const parts: string[] = [`<h2>${esc(task)}</h2>`, headline(b, ss, multiBudget)];
+  // one colour per series in every plot of the section
+  const color = { legend: true, domain: ss.map(series) };
   const split = b.target.split;
   const points = runs.flatMap((r) => r.curve.filter((p) => p[split] !== null).map((p) => ({ ...p, acc: p[split]!, series: series(r), seed: r.seed, run: r.id })));
   if (points.length > 0) {
     parts.push(`<h3>Learning curves (${split} accuracy; thick: mean over seeds, thin: each seed)</h3><div class="plots">`);
-    for (const axis of AXES) parts.push(`<div class="plot">${curvePlot(points, axis, split)}</div>`);
+    for (const axis of AXES) parts.push(`<div class="plot">${curvePlot(points, axis, split, color)}</div>`);
     parts.push(`</div>`);
   }
   const diff = ss.flatMap((s) => Object.entries(s.testByDifficulty).map(([d, i]) => ({ series: series(s), difficulty: Number(d), acc: i.mean, lo: i.lo, hi: i.hi })));
   if (diff.length > 0) {
-    parts.push(`<h3>Final test accuracy by difficulty</h3>`);
+    parts.push(`<h3>Final test accuracy by difficulty (bars: 95% CI over seeds)</h3>`);
     parts.push(
       plotHtml({
         width: WIDTH,
         height: HEIGHT,
-        color: { legend: true },
-        x: { label: "difficulty", ticks: [...new Set(diff.map((d) => d.difficulty))] },
+        color,
+        x: { label: "difficulty", ticks: [...new Set(diff.map((d) => d.difficulty))], tickFormat: "d" },
         y: { label: "test accuracy", domain: [0, 1], grid: true },
         marks: [
           Plot.ruleY([0]),
@@ -83,8 +85,8 @@ function taskSection(b: BetSummary, task: string): string {
       plotHtml({
         width: WIDTH,
         height: HEIGHT,
-        color: { legend: true },
-        x: { label: "latent step k", ticks: [...new Set(grad.map((g) => g.step))] },
+        color,
+        x: { label: "latent step k", ticks: [...new Set(grad.map((g) => g.step))], tickFormat: "d" },
         y: { label: "‖∂L/∂h_k‖ (log)", type: "log", grid: true },
         marks: [Plot.lineY(grad, { x: "step", y: "norm", stroke: "series", marker: "circle" })],
       }),
@@ -97,8 +99,8 @@ function taskSection(b: BetSummary, task: string): string {
       plotHtml({
         width: WIDTH,
         height: HEIGHT,
-        color: { legend: true },
-        x: { label: "difficulty" },
+        color,
+        x: { label: "difficulty", tickFormat: "d" },
         y: { label: "mean latent steps used", grid: true },
         marks: [Plot.ruleY([0]), Plot.lineY(steps, { x: "difficulty", y: "steps", stroke: "series", marker: "circle" })],
       }),
@@ -107,14 +109,14 @@ function taskSection(b: BetSummary, task: string): string {
   return parts.join("\n");
 }
 
-function curvePlot(points: Array<RunResult["curve"][number] & { acc: number; series: string; seed: number; run: string }>, axis: Axis, split: string): string {
+function curvePlot(points: Array<RunResult["curve"][number] & { acc: number; series: string; seed: number; run: string }>, axis: Axis, split: string, color: Plot.ScaleOptions): string {
   const data = points.map((p) => ({ ...p, x: p[axis.key] * axis.scale }));
   const positive = axis.log ? data.filter((d) => d.x > 0) : data;
   return plotHtml({
     width: WIDTH,
     height: HEIGHT,
-    color: { legend: true },
-    x: { label: axis.label, type: axis.log ? "log" : "linear", grid: true },
+    color,
+    x: { label: axis.label, type: axis.log ? "log" : "linear", grid: true, tickFormat: axis.format },
     y: { label: `${split} accuracy`, domain: [0, 1], grid: true },
     marks: [
       Plot.ruleY([0]),

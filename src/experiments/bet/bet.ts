@@ -49,7 +49,9 @@ export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promi
 /** Re-render a bet's outputs from its run directories (`neuralese report DIR`). */
 export async function renderBet(dir: string): Promise<BetSummary> {
   const spec = await readSpec(dir);
-  return writeBetOutputs(dir, spec, planBet(spec), new Map(), 1);
+  // the runs' own records hold everything but how many ran at once: keep what the bet wrote
+  const previous = await readFile(join(dir, BET_FILES.summary), "utf8").then((t) => JSON.parse(t) as { wall?: { jobs?: number } }, () => undefined);
+  return writeBetOutputs(dir, spec, planBet(spec), new Map(), previous?.wall?.jobs ?? 1);
 }
 
 async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly PlannedRun[], statuses: Map<string, RunStatus>, jobs: number): Promise<BetSummary> {
