@@ -60,6 +60,23 @@ function taskSection(b: BetSummary, task: string): string {
     for (const axis of AXES) parts.push(`<div class="plot">${curvePlot(points, axis, split, color)}</div>`);
     parts.push(`</div>`);
   }
+  if (multiBudget) {
+    const sweep = ss.filter((s) => s.test).map((s) => ({ arm: s.label, budget: s.budget, acc: s.test!.mean, lo: s.test!.lo, hi: s.test!.hi }));
+    parts.push(`<h3>Final test accuracy across budgets (bars: 95% CI over seeds)</h3>`);
+    parts.push(
+      plotHtml({
+        width: WIDTH,
+        height: HEIGHT,
+        color: { legend: true, domain: [...new Set(ss.map((s) => s.label))] },
+        x: { label: "budget", domain: b.budgets.map((x) => x.id), type: "point", padding: 0.3 },
+        y: { label: "test accuracy", domain: [0, 1], grid: true },
+        marks: [
+          Plot.ruleX(sweep, { x: "budget", y1: "lo", y2: "hi", stroke: "arm", strokeOpacity: 0.4 }),
+          Plot.lineY(sweep, { x: "budget", y: "acc", stroke: "arm", marker: "circle" }),
+        ],
+      }),
+    );
+  }
   const diff = ss.flatMap((s) => Object.entries(s.testByDifficulty).map(([d, i]) => ({ series: series(s), difficulty: Number(d), acc: i.mean, lo: i.lo, hi: i.hi })));
   if (diff.length > 0) {
     parts.push(`<h3>Final test accuracy by difficulty (bars: 95% CI over seeds)</h3>`);

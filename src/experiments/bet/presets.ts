@@ -37,9 +37,11 @@ export function preset(name: PresetName): BetSpec {
           { id: "n256", label: "256 training questions, 1000 steps", config: { trainExamples: 256, budget: { maxSteps: 1000 } } },
           { id: "n1024", label: "1024 training questions, 1000 steps", config: { trainExamples: 1024, budget: { maxSteps: 1000 } } },
           { id: "n4096", label: "4096 training questions, 1000 steps", config: { trainExamples: 4096, budget: { maxSteps: 1000 } } },
-          // compute: equal FLOP budgets whatever a method spends per step
-          { id: "f3e12", label: "3e12 FLOPs", config: { budget: { maxFlops: 3e12 } } },
-          { id: "f1.2e13", label: "1.2e13 FLOPs", config: { budget: { maxFlops: 1.2e13 } } },
+          // compute: equal FLOP budgets whatever a method spends per step (neuralese with the
+          // default model spends ~8e8 FLOPs a step at batch 64: these are ~250 and ~1000 of its steps).
+          // A FLOP budget fixes no step count for a cosine schedule to span, so these use a constant rate.
+          { id: "f2e11", label: "2e11 FLOPs, constant lr", config: { budget: { maxFlops: 2e11 }, optimizer: { schedule: "constant" } } },
+          { id: "f8e11", label: "8e11 FLOPs, constant lr", config: { budget: { maxFlops: 8e11 }, optimizer: { schedule: "constant" } } },
         ],
         base: { batchSize: 64, eval: evaluation(100, 500, 1000), checkpointEvery: 250 },
         target: { accuracy: 0.9, split: "test" },
