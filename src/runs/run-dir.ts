@@ -98,6 +98,16 @@ export class RunDir {
     await this.metrics.append(record);
   }
 
+  /** Cut metrics.jsonl back to the records of steps ≤ `step` (a rollback to the checkpoint at `step`). */
+  async rewindMetrics(step: number): Promise<void> {
+    this.assertSettled();
+    await this.close();
+    const file = this.file(RUN_FILES.metrics);
+    const read = await readMetrics(file);
+    const keep = bytesThroughStep(read, step);
+    if (keep < read.goodBytes + (read.torn?.bytes ?? 0)) await truncateMetrics(file, keep);
+  }
+
   async syncMetrics(): Promise<void> {
     await this.metrics?.sync();
   }
