@@ -36,6 +36,8 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     eval: { every: 250, valExamples: 500, testExamples: 1000 },
     trainExamples: null,
     checkpointEvery: 250,
+    trainData: null,
+    faults: { maxBadSteps: 20, onBadSteps: "rollback", lrFactor: 0.5, maxRollbacks: 3 },
   });
   assert.ok(c.model.maxLen > 4 + 8, `maxLen ${c.model.maxLen} covers question + thoughts + answer`);
   assert.deepEqual(resolveRunConfig(JSON.parse(JSON.stringify(c))), c);
@@ -119,7 +121,7 @@ test("a config file and flags merge, flags winning; file errors name the file an
 
 test("fuzz: any JSON input either resolves or is a ConfigError (never another exception)", () => {
   const valid = resolveRunConfig({});
-  const paths = ["task.name", "task.options.symbols", "task.options.trainHops", "task.options.layout", "task.options", "method", "model.kind", "model.dim", "model.heads", "model.maxLen", "optimizer.warmupSteps", "optimizer.decaySteps", "budget.maxSteps", "budget", "seed", "eval", "formatVersion"];
+  const paths = ["task.name", "task.options.symbols", "task.options.trainHops", "task.options.layout", "task.options", "method", "model.kind", "model.dim", "model.heads", "model.maxLen", "optimizer.warmupSteps", "optimizer.decaySteps", "budget.maxSteps", "budget", "seed", "eval", "formatVersion", "faults", "faults.maxBadSteps", "faults.onBadSteps", "faults.lrFactor", "faults.maxRollbacks", "trainData", "trainExamples"];
   fc.assert(
     fc.property(fc.constantFrom(...paths), fc.jsonValue(), fc.constantFrom(...TASK_NAMES), (path, value, task) => {
       const input = JSON.parse(JSON.stringify({ ...valid, task: { name: task, options: {} } })) as Record<string, unknown>;
