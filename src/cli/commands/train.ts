@@ -17,7 +17,6 @@ export function trainCommand(): Command {
     .addOption(new Option("--backend <name>", "jax-js backend").argParser(oneOf("--backend", BACKENDS)).default("wasm"));
   addRunConfigOptions(cmd);
   return cmd.action(async (opts: Record<string, unknown>) => {
-    await startBackend(opts.backend as Backend);
     const config = await translateRunErrors(async () =>
       typeof opts.resume === "string" ? (await RunDir.open(opts.resume, { methods: RUN_METHOD_SPECS })).config : runConfigFromCli(opts, RUN_METHOD_SPECS),
     );
@@ -29,6 +28,7 @@ export function trainCommand(): Command {
     const injection = process.env[FAULT_INJECTION_ENV];
     const faults = injection === undefined ? undefined : faultInjector(await translateRunErrors(async () => parseFaultInjection(injection)));
     if (faults) console.error(`warning: ${FAULT_INJECTION_ENV} is set: injecting non-finite gradients (${injection})`);
+    await startBackend(opts.backend as Backend); // after the config checks: a typo is reported at once
     let progress: ReturnType<typeof createProgress> | undefined;
     const summary = await translateRunErrors(() =>
       trainRun(config, () => RunDir.create(out, config, { force: Boolean(opts.force) }), {
