@@ -126,14 +126,14 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   let badInARow = 0;
   const predictor = makePredictor(recipe, reasoner, limits);
   try {
+    const changedData = () =>
+      new RunDirError(`data file ${cfg.trainData} has changed since the run's last checkpoint`, "train on the file the run started with, or start a new run with --force");
     /** A trainer at `lrScale` (default: the checkpoint's own) holding a loaded checkpoint's trees. */
     const adopt = (ckpt: Checkpoint, lrScale?: number) => {
       let parts: ReturnType<typeof splitExtra>;
       try {
         parts = splitExtra(ckpt.extra);
-        if (fileData && parts.trainData !== fileData.sha256) {
-          throw new RunDirError(`data file ${cfg.trainData} has changed since the run's last checkpoint`, "train on the file the run started with, or start a new run with --force");
-        }
+        if (fileData && parts.trainData !== fileData.sha256) throw changedData();
       } catch (err) {
         dispose(ckpt.trees as Tree);
         throw err;
@@ -143,6 +143,12 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       return { trainer: next, budget: Budget.restore(ckpt.budget), saved: parts.loop, step: ckpt.step };
     };
     if (run.existed) {
+      if (fileData && (await run.hasCheckpoint())) {
+        // check the data file before resume() settles metrics.jsonl: a refused resume changes nothing
+        const peek = await run.loadCheckpoint(trainer.trees());
+        dispose(peek.trees as Tree);
+        if (peek.extra?.trainData !== fileData.sha256) throw changedData();
+      }
       const { checkpoint } = await run.resume(trainer.trees());
       if (checkpoint) {
         const r = adopt(checkpoint);

@@ -4,7 +4,7 @@
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,12 +41,19 @@ function assertCleanError(r: ReturnType<typeof cli>, pattern: RegExp, what: stri
 test("train --data FILE trains on the file's examples; malformed lines, foreign tokens and empty files are clear errors that write nothing", () => {
   const good = jsonl(getTask("pointer-chase").generate(0, "train", 20, { symbols: 4, maxHops: 2, trainHops: { min: 1, max: 2 } }));
   const out = fresh("data-run");
-  const r = cli("train", ...tiny, "--data", write("good.jsonl", good), "--out", out);
+  const goodFile = write("good.jsonl", good);
+  const r = cli("train", ...tiny, "--data", goodFile, "--out", out);
   assert.equal(r.status, 0, r.stderr);
   const summary = JSON.parse(readFileSync(join(out, "summary.json"), "utf8"));
   assert.equal(summary.trainData.examples, 20);
   assert.equal(summary.distinctTrainExamples, 20, "4 steps × 8 draws cycle through the 20 examples of the file");
   assert.match(readFileSync(join(out, "config.json"), "utf8"), /"trainData": ".*good\.jsonl-\d+"/);
+  unlinkSync(join(out, "summary.json")); // as if killed after its last checkpoint
+  writeFileSync(goodFile, good.split("\n").slice(1).join("\n"));
+  appendFileSync(join(out, "metrics.jsonl"), '{"step":99,"loss":1}\n'); // a line past the checkpoint, which a resume would cut
+  const metricsBefore = readFileSync(join(out, "metrics.jsonl"));
+  assertCleanError(cli("train", "--resume", out), /data file .*good\.jsonl-\d+ has changed since the run's last checkpoint/, "changed data file");
+  assert.deepEqual(readFileSync(join(out, "metrics.jsonl")), metricsBefore, "a refused resume changes nothing");
 
   const lines = good.trimEnd().split("\n");
   const wider = jsonl(getTask("pointer-chase").generate(3, "train", 5, { symbols: 12, maxHops: 2, trainHops: { min: 2, max: 2 } }));
