@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import fc from "fast-check";
 import { TASKS, TASK_NAMES } from "../../src/tasks/index.js";
+import { METHOD_CONFIG_SPECS } from "../../src/methods/index.js";
 import { ConfigError, mergeConfigInputs, readConfigFile, resolveRunConfig, type MethodConfigSpecs } from "../../src/runs/index.js";
 
 /** The ConfigError's message, or fails when the input resolves. */
@@ -159,5 +160,21 @@ test("fuzz: any JSON input either resolves or is a ConfigError (never another ex
       }
     }),
     { numRuns: 2000, seed: 3 },
+  );
+});
+
+test("fuzz: method options and fault settings checked by the method registry never throw anything but a ConfigError", () => {
+  const methods = Object.keys(METHOD_CONFIG_SPECS);
+  const value = fc.oneof(fc.jsonValue(), fc.integer({ min: -2, max: 40 }), fc.boolean(), fc.constantFrom("rollback", "stop", "none"));
+  const keys = fc.constantFrom("truncate", "gradNorm", "latentSteps", "x", "maxBadSteps", "onBadSteps", "lrFactor", "maxRollbacks");
+  fc.assert(
+    fc.property(fc.constantFrom(...methods, "nope"), fc.dictionary(keys, value, { maxKeys: 3 }), fc.dictionary(keys, value, { maxKeys: 3 }), fc.integer({ min: 0, max: 12 }), (name, options, faults, latentSteps) => {
+      try {
+        resolveRunConfig({ method: { name, options }, faults, model: { latentSteps } }, { methods: METHOD_CONFIG_SPECS });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+      }
+    }),
+    { numRuns: 2000, seed: 19 },
   );
 });
