@@ -5,7 +5,9 @@ import { Command, Option } from "commander";
 import { TASKS } from "../tasks/index.js";
 import {
   ConfigError,
+  DataFileError,
   RunDirError,
+  TrainingFaultError,
   mergeConfigInputs,
   readConfigFile,
   resolveRunConfig,
@@ -46,6 +48,9 @@ const RUN_FLAGS: readonly ConfigFlag[] = [
   { flag: "--val-examples <n>", path: "eval.valExamples", description: "validation set size (default 500)" },
   { flag: "--test-examples <n>", path: "eval.testExamples", description: "test set size (default 1000)" },
   { flag: "--checkpoint-every <n>", path: "checkpointEvery", description: "checkpoint every n steps (default 250)" },
+  { flag: "--data <file>", path: "trainData", description: "train on this file's examples (JSON lines from `neuralese data <task> --jsonl`, or Coconut ProsQA JSON)" },
+  { flag: "--max-bad-steps <n>", path: "faults.maxBadSteps", description: "non-finite steps in a row that count as a numeric fault (default 20)" },
+  { flag: "--on-bad-steps <action>", path: "faults.onBadSteps", description: "rollback (to the last checkpoint, lower lr) or stop (default rollback)" },
 ];
 
 /** Every task's option flags (e.g. --symbols → task.options.symbols); a flag shared by tasks has one key. */
@@ -118,7 +123,7 @@ export async function translateRunErrors<T>(fn: () => Promise<T>): Promise<T> {
       });
       throw new UserError(`${err.message.split("\n")[0]}\n${lines.join("\n")}`);
     }
-    if (err instanceof RunDirError) throw new UserError(err.message, err.hint);
+    if (err instanceof RunDirError || err instanceof DataFileError || err instanceof TrainingFaultError) throw new UserError(err.message, err.hint);
     throw err;
   }
 }
@@ -129,7 +134,7 @@ export async function translateRunErrors<T>(fn: () => Promise<T>): Promise<T> {
  * stay strings ("1-4"), which the task parses itself. The schema then checks the value.
  */
 function flagValue(path: string, text: string): unknown {
-  if (path.startsWith("task.options.")) return text;
+  if (path.startsWith("task.options.") || path === "trainData") return text; // a file name stays a string
   if (text === "none") return null;
   try {
     return JSON.parse(text);

@@ -1,15 +1,16 @@
 // The trainer of every supervised recipe: one jitted step (the recipe's loss and gradient, then
 // the optimizer's guarded update) on the framed batch, charged as forward + backward passes.
-import type { Array } from "../engine/jax.js";
+import { np, type Array } from "../engine/jax.js";
 import { dispose, type Tree } from "../engine/tree.js";
-import { makeSupervisedStep } from "./supervised-step.js";
+import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep } from "./supervised-step.js";
 import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
 
 export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
   const { recipe, reasoner, optimizer, limits } = setup;
   let params: Tree = setup.params;
   let optState: Tree = optimizer.init(params) as Tree;
-  const step = makeSupervisedStep(recipe, reasoner, optimizer);
+  const { faults } = setup;
+  const step = faults ? makePoisonableSupervisedStep(recipe, reasoner, optimizer) : makeSupervisedStep(recipe, reasoner, optimizer);
   const positions = recipe.positions(limits);
   const forwardPerExample = forwardFlopsPerExample(setup);
   const tokensPerExample = positions.read + positions.think + positions.decode;
@@ -22,9 +23,11 @@ export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
       [params, optState] = [trees.params, trees.optimizer];
     },
     extra: () => ({}),
-    async step(examples) {
+    async step(examples, s) {
       const B = examples.length;
-      const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, recipe.frame(examples, limits));
+      const batch = recipe.frame(examples, limits);
+      if (faults) batch[GRAD_SCALE] = np.array(faults.nanGradient(s) ? NaN : 1, { dtype: np.float32 });
+      const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, batch);
       [params, optState] = [nextParams, nextState];
       const [loss, accuracy, gradNorm, applied] = await Promise.all([lossArray, metrics.accuracy, health.gradNorm, health.applied].map(scalar));
       const diagnostics = Object.fromEntries(await Promise.all(Object.entries(metrics.diagnostics).map(async ([k, v]) => [k, await vector(v)])));

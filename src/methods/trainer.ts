@@ -26,6 +26,16 @@ export interface TrainerSetup {
   options: Record<string, unknown>;
   /** Initial parameters (owned by the trainer from here on). */
   params: Tree;
+  /**
+   * Fault injection for reliability tests (never set in ordinary runs): a trainer that supports
+   * it makes the gradient of step `s` non-finite when `nanGradient(s)` is true.
+   */
+  faults?: FaultInjector;
+}
+
+/** Which steps get an injected non-finite gradient (see runs/faults.ts). */
+export interface FaultInjector {
+  nanGradient(step: number): boolean;
 }
 
 /** What one update reports; the loop charges `charge` (plus one step and the wall time). */

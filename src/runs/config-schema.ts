@@ -71,6 +71,20 @@ export const evalSchema = z.strictObject({
   testCurve: z.boolean().default(false),
 });
 
+export const BAD_STEP_ACTIONS = ["rollback", "stop"] as const;
+
+/** What the run does when steps keep failing (a non-finite loss or gradient skips the step). */
+export const faultsSchema = z.strictObject({
+  /** Skipped steps in a row that count as a numeric fault. */
+  maxBadSteps: positiveInt().max(1_000_000).default(20),
+  /** rollback: restore the last checkpoint and continue at lr·lrFactor; stop: end the run with an error. */
+  onBadSteps: z.enum(BAD_STEP_ACTIONS).default("rollback"),
+  /** Factor on the learning rate at each rollback. */
+  lrFactor: z.number().positive().lt(1).default(0.5),
+  /** Rollbacks allowed in one run; the next fault stops it. */
+  maxRollbacks: nonNegativeInt().max(1000).default(3),
+});
+
 /** Open records: the task's options are checked by the task, the method's by its own schema. */
 const optionsRecord = () => z.record(z.string(), z.unknown()).default({});
 
@@ -92,6 +106,12 @@ export const runConfigSchema = z.strictObject({
   trainExamples: positiveInt().nullable().default(null),
   /** Save a checkpoint (for --resume) every this many steps, and at the end. */
   checkpointEvery: positiveInt().default(250),
+  /**
+   * Train on the examples of this file (JSON lines as `neuralese data <task> --jsonl` writes, or a
+   * Coconut ProsQA JSON list) instead of generated ones; null: generated. Val and test stay generated.
+   */
+  trainData: z.string().min(1).nullable().default(null),
+  faults: faultsSchema.prefault({}),
 });
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;

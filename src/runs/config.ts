@@ -64,6 +64,9 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     maxFlops: c.budget.maxFlops ?? null,
   };
   if (budget.maxSteps === null && budget.maxExamples === null && budget.maxFlops === null) budget.maxSteps = DEFAULT_MAX_STEPS;
+  if (c.trainData !== null && c.trainExamples !== null) {
+    issues.push({ path: "trainExamples", message: `got ${c.trainExamples}; a run with trainData trains on the whole file (leave trainExamples out)` });
+  }
   const optimizer = resolveSchedule(c.optimizer, budget, c.batchSize, issues);
   if (issues.length > 0) throw new ConfigError(issues, opts.source);
 
@@ -87,6 +90,8 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     eval: c.eval,
     trainExamples: c.trainExamples,
     checkpointEvery: c.checkpointEvery,
+    trainData: c.trainData,
+    faults: c.faults,
   };
 }
 

@@ -19,3 +19,5 @@ export type { MetricsRecord, MetricsRead } from "./metrics-log.js";
 export type { ModelFileInfo } from "./model-file.js";
 export type { Summary } from "./summary.js";
 export { canonicalJson, type Json } from "./json.js";
+export { FAULT_INJECTION_ENV, TrainingFaultError, faultInjector, parseFaultInjection, type FaultInjectionSpec } from "./faults.js";
+export { DataFileError, readTrainData, type TrainData } from "./train-data.js";

@@ -51,7 +51,7 @@ export class RunDir {
     const entries = await listDirectory(path);
     if (entries.length > 0) {
       const stored = entries.includes(RUN_FILES.config) ? await readStoredConfig(path).catch((err: unknown) => err) : undefined;
-      if (stored !== undefined && !(stored instanceof Error) && canonicalJson(stored) === canonicalJson(config)) {
+      if (stored !== undefined && !(stored instanceof Error) && sameRun(stored, config)) {
         return new RunDir(path, config, hashConfig(stored), true);
       }
       if (!opts.force) throw refusal(path, config, stored, entries);
@@ -96,6 +96,16 @@ export class RunDir {
     this.assertSettled();
     this.metrics ??= await MetricsWriter.open(this.file(RUN_FILES.metrics));
     await this.metrics.append(record);
+  }
+
+  /** Cut metrics.jsonl back to the records of steps ≤ `step` (a rollback to the checkpoint at `step`). */
+  async rewindMetrics(step: number): Promise<void> {
+    this.assertSettled();
+    await this.close();
+    const file = this.file(RUN_FILES.metrics);
+    const read = await readMetrics(file);
+    const keep = bytesThroughStep(read, step);
+    if (keep < read.goodBytes + (read.torn?.bytes ?? 0)) await truncateMetrics(file, keep);
   }
 
   async syncMetrics(): Promise<void> {
@@ -159,6 +169,22 @@ export class RunDir {
   }
 }
 
+/**
+ * The stored config describes `config`'s run: equal once resolved, so a config.json written
+ * before a field with a default existed (same format version) still reopens as the same run.
+ */
+function sameRun(stored: unknown, config: RunConfig): boolean {
+  return canonicalJson(stored) === canonicalJson(config) || canonicalJson(resolvedOrAsIs(stored)) === canonicalJson(config);
+}
+
+function resolvedOrAsIs(stored: unknown): unknown {
+  try {
+    return resolveRunConfig(stored);
+  } catch {
+    return stored;
+  }
+}
+
 function hashConfig(stored: unknown): string {
   return sha256(canonicalJson(stored));
 }
@@ -201,7 +227,7 @@ function refusal(path: string, config: RunConfig, stored: unknown, entries: stri
     const shown = entries.slice(0, 5).join(", ") + (entries.length > 5 ? ", ..." : "");
     return new RunDirError(`${path} is not empty and holds no run (${shown}); refusing to write into it`, "choose another --out, or pass --force");
   }
-  const diffs = configDifferences(stored, config);
+  const diffs = configDifferences(resolvedOrAsIs(stored), config);
   const shown = diffs.slice(0, 5).join("; ") + (diffs.length > 5 ? `; and ${diffs.length - 5} more` : "");
   return new RunDirError(`${path} already holds a different run (${shown})`, hint);
 }

@@ -4,7 +4,9 @@
 import { activeBackend } from "../engine/backend.js";
 import { DataRng, modelKey } from "../engine/rng.js";
 import { SeededRng } from "../common/seeded-rng.js";
-import type { Tree } from "../engine/tree.js";
+import { dispose, type Tree } from "../engine/tree.js";
+import type { Json } from "../common/json.js";
+import type { FaultInjector } from "../methods/trainer.js";
 import { Budget } from "../methods/budget.js";
 import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
 import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
@@ -15,7 +17,11 @@ import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
 import { ConfigError } from "./config-errors.js";
 import { reasonerConfigOf } from "./config.js";
 import { optimizerFromConfig } from "./optimizer.js";
+import { TrainingFaultError } from "./faults.js";
+import { RunDirError } from "./format.js";
+import { readTrainData } from "./train-data.js";
 import type { RunDir } from "./run-dir.js";
+import type { Checkpoint } from "./checkpoint.js";
 import type { RunConfig } from "./config-schema.js";
 
 /** A step's numbers, as written to metrics.jsonl. */
@@ -34,16 +40,47 @@ export interface StepLog {
 export interface TrainHooks {
   onStep?(log: StepLog, totalSteps: number | null): void;
   onEval?(step: number, split: "val" | "test", evaluation: Evaluation): void;
+  /** After a rollback to the checkpoint at `event.step`. */
+  onRollback?(event: RollbackEvent): void;
+  /** Fault injection for reliability tests (runs/faults.ts); never set in ordinary runs. */
+  faults?: FaultInjector;
 }
 
-/** Consecutive non-finite steps after which the run stops (issue 11 adds rollback). */
-const MAX_BAD_STEPS_IN_A_ROW = 20;
+/** The metrics record a rollback writes (at the step it rolled back to). */
+export interface RollbackEvent {
+  step: number;
+  event: "rollback";
+  /** The step count when the fault was declared (its steps past `step` are discarded). */
+  fromStep: number;
+  badSteps: number;
+  lastLoss: number;
+  rollbacks: number;
+  /** The learning-rate factor from here on. */
+  lrScale: number;
+  [key: string]: unknown;
+}
 
 export const RUN_METHOD_SPECS = METHOD_CONFIG_SPECS;
 
+/** The loop's own entries in a checkpoint's `extra` (the rest belongs to the trainer). */
+interface LoopState {
+  skippedSteps: number;
+  lrScale: number;
+  rollbacks: number;
+  discardedSteps: number;
+}
+
+function splitExtra(extra: Record<string, Json> = {}): { loop: LoopState; trainData?: Json; rest: Record<string, Json> } {
+  const { skippedSteps, lrScale, rollbacks, discardedSteps, trainData, ...rest } = extra;
+  const loop = { skippedSteps: Number(skippedSteps ?? 0), lrScale: Number(lrScale ?? 1), rollbacks: Number(rollbacks ?? 0), discardedSteps: Number(discardedSteps ?? 0) };
+  if (!(loop.lrScale > 0 && loop.lrScale <= 1)) throw new RunDirError(`the checkpoint holds a bad learning-rate scale ${JSON.stringify(lrScale)}`);
+  return { loop, trainData, rest };
+}
+
 /**
- * Train the run `cfg` describes. The data are generated before `openRun` creates (or reopens)
- * the run directory, so a config the task cannot serve leaves nothing behind.
+ * Train the run `cfg` describes. The data are generated (or read from cfg.trainData) before
+ * `openRun` creates (or reopens) the run directory, so a config the task cannot serve, or a bad
+ * data file, leaves nothing behind.
  */
 export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, hooks: TrainHooks = {}): Promise<Record<string, unknown>> {
   const task = getTask(cfg.task.name);
@@ -54,9 +91,12 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
   const B = cfg.batchSize;
   const totalSteps = plannedSteps(cfg.budget, B, forwardFlopsPerExample({ recipe, reasoner, limits }));
+  const fileData = cfg.trainData === null ? undefined : await readTrainData(cfg.trainData, cfg.task.name, vocab, limits);
   const stream = cfg.trainExamples ?? (totalSteps ?? 1000) * B;
-  const train = generateOrExplain(() => task.generate(cfg.seed, "train", stream, taskOptions), cfg.trainExamples ? "trainExamples" : "budget.maxSteps",
-    cfg.trainExamples ? "" : `the training stream holds budget steps × batchSize = ${stream} distinct questions`);
+  const train =
+    fileData?.examples ??
+    generateOrExplain(() => task.generate(cfg.seed, "train", stream, taskOptions), cfg.trainExamples ? "trainExamples" : "budget.maxSteps",
+      cfg.trainExamples ? "" : `the training stream holds budget steps × batchSize = ${stream} distinct questions`);
   const batchAt = epochBatches(train, B, cfg.seed);
   const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
   let testSet: Example[] | undefined;
@@ -65,31 +105,57 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const run = await openRun();
   // a finished run is reported, not trained or evaluated again
   if (run.existed && (await run.finished())) return run.readSummary();
-  const trainer = trainerFor(cfg.method.name)({
-    task,
-    taskOptions,
-    limits,
-    reasoner,
-    recipe,
-    optimizer: optimizerFromConfig(cfg.optimizer),
-    batchSize: B,
-    seed: cfg.seed,
-    options: cfg.method.options,
-    params: initParams(recipe, reasoner, modelKey(cfg.seed)),
-  });
+  // the learning-rate scale (lowered by rollbacks) is the optimizer's peak lr factor; a new trainer is built for each
+  const makeTrainer = (lrScale: number) =>
+    trainerFor(cfg.method.name)({
+      task,
+      taskOptions,
+      limits,
+      reasoner,
+      recipe,
+      optimizer: optimizerFromConfig({ ...cfg.optimizer, lr: cfg.optimizer.lr * lrScale }),
+      batchSize: B,
+      seed: cfg.seed,
+      options: cfg.method.options,
+      params: initParams(recipe, reasoner, modelKey(cfg.seed)),
+      faults: hooks.faults,
+    });
+  let trainer = makeTrainer(1);
   let budget = new Budget(cfg.budget);
   const dataRng = new DataRng(cfg.seed);
+  const faults = cfg.faults;
+  let loop: LoopState = { skippedSteps: 0, lrScale: 1, rollbacks: 0, discardedSteps: 0 };
   let badInARow = 0;
-  let skipped = 0;
   const predictor = makePredictor(recipe, reasoner, limits);
   try {
+    const changedData = () =>
+      new RunDirError(`data file ${cfg.trainData} has changed since the run's last checkpoint`, "train on the file the run started with, or start a new run with --force");
+    /** A trainer at `lrScale` (default: the checkpoint's own) holding a loaded checkpoint's trees. */
+    const adopt = (ckpt: Checkpoint, lrScale?: number) => {
+      let parts: ReturnType<typeof splitExtra>;
+      try {
+        parts = splitExtra(ckpt.extra);
+        if (fileData && parts.trainData !== fileData.sha256) throw changedData();
+      } catch (err) {
+        dispose(ckpt.trees as Tree);
+        throw err;
+      }
+      const next = makeTrainer(lrScale ?? parts.loop.lrScale);
+      next.restore(ckpt.trees, parts.rest);
+      return { trainer: next, budget: Budget.restore(ckpt.budget), saved: parts.loop, step: ckpt.step };
+    };
     if (run.existed) {
+      if (fileData && (await run.hasCheckpoint())) {
+        // check the data file before resume() settles metrics.jsonl: a refused resume changes nothing
+        const peek = await run.loadCheckpoint(trainer.trees());
+        dispose(peek.trees as Tree);
+        if (peek.extra?.trainData !== fileData.sha256) throw changedData();
+      }
       const { checkpoint } = await run.resume(trainer.trees());
       if (checkpoint) {
-        const { skippedSteps, ...extra } = checkpoint.extra ?? {};
-        trainer.restore(checkpoint.trees, extra);
-        budget = Budget.restore(checkpoint.budget);
-        skipped = Number(skippedSteps ?? 0);
+        const r = adopt(checkpoint);
+        trainer.dispose();
+        [trainer, budget, loop] = [r.trainer, r.budget, r.saved];
       }
     }
     const evalOn = (examples: readonly Example[]) => evaluate(predictor, recipe, task, trainer.trees().params, examples, limits, B);
@@ -99,7 +165,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
         trees: trainer.trees(),
         dataRng: dataRng.state(),
         budget: budget.snapshot(),
-        extra: { ...trainer.extra(), skippedSteps: skipped },
+        extra: { ...trainer.extra(), ...loop, ...(fileData ? { trainData: fileData.sha256 } : {}) },
       });
 
     while (!budget.exhausted()) {
@@ -108,10 +174,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       const report = await trainer.step(batchAt(s), s);
       budget.charge({ ...report.charge, steps: 1, wallMs: performance.now() - t0 });
       badInARow = report.applied ? 0 : badInARow + 1;
-      if (!report.applied) skipped++;
-      if (badInARow >= MAX_BAD_STEPS_IN_A_ROW) {
-        throw new Error(`${badInARow} training steps in a row had a non-finite loss or gradient (last loss ${report.loss}); lower the learning rate (--lr) or enable clipping (--clip-norm)`);
-      }
+      if (!report.applied) loop.skippedSteps++;
       const c = budget.counters;
       const log: StepLog = {
         step: c.steps,
@@ -126,6 +189,31 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       };
       await run.appendMetrics(log);
       hooks.onStep?.(log, totalSteps);
+      if (badInARow >= faults.maxBadSteps) {
+        const what = `${badInARow} training steps in a row (steps ${c.steps - badInARow + 1}..${c.steps}) had a non-finite loss or gradient (last loss ${report.loss}) and were skipped`;
+        const hint = "lower the learning rate (--lr), enable clipping (--clip-norm), or allow more rollbacks (--set faults.maxRollbacks=N)";
+        if (faults.onBadSteps === "stop") throw new TrainingFaultError(`${what}; the run stops (faults.onBadSteps is "stop"); the last checkpoint holds finite parameters`, hint);
+        if (loop.rollbacks >= faults.maxRollbacks) throw new TrainingFaultError(`${what}, after ${loop.rollbacks} rollback(s) already (faults.maxRollbacks); the run stops; the last checkpoint holds finite parameters`, hint);
+        // roll back: the last checkpoint (or the initial parameters when there is none yet) at a lower learning rate
+        const lrScale = loop.lrScale * faults.lrFactor;
+        let toStep = 0;
+        if (await run.hasCheckpoint()) {
+          const r = adopt(await run.loadCheckpoint(trainer.trees()), lrScale);
+          trainer.dispose();
+          [trainer, budget, toStep] = [r.trainer, r.budget, r.step];
+        } else {
+          trainer.dispose();
+          [trainer, budget] = [makeTrainer(lrScale), new Budget(cfg.budget)];
+        }
+        loop = { ...loop, lrScale, rollbacks: loop.rollbacks + 1, discardedSteps: loop.discardedSteps + c.steps - toStep };
+        badInARow = 0;
+        const event: RollbackEvent = { step: toStep, event: "rollback", fromStep: c.steps, badSteps: faults.maxBadSteps, lastLoss: report.loss, rollbacks: loop.rollbacks, lrScale };
+        await run.rewindMetrics(toStep);
+        await run.appendMetrics(event);
+        await checkpoint(); // the new lr scale is checkpoint state: a resume from here continues exactly
+        hooks.onRollback?.(event);
+        continue;
+      }
       if (c.steps % cfg.eval.every === 0 && !budget.exhausted()) {
         const at = { examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs };
         const e = await evalOn(val);
@@ -157,7 +245,11 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       backend: activeBackend(),
       steps: c.steps,
       distinctTrainExamples: Math.min(train.length, c.examples),
-      skippedSteps: skipped,
+      ...(fileData ? { trainData: { file: cfg.trainData, examples: train.length, sha256: fileData.sha256 } } : {}),
+      skippedSteps: loop.skippedSteps,
+      rollbacks: loop.rollbacks,
+      lrScale: loop.lrScale,
+      discardedSteps: loop.discardedSteps,
       budget: c,
       val: valEval,
       test: testEval,

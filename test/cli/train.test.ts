@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SeededRng } from "../../src/common/seeded-rng.js";
 
 const bin = fileURLToPath(new URL("../../bin/neuralese.mjs", import.meta.url));
 const cli = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" });
@@ -72,21 +73,25 @@ test("a budget the task cannot serve names --max-steps and writes nothing", () =
   assert.ok(!existsSync(dir), "no run directory left behind");
 });
 
-test("a run killed mid-training resumes to the same parameters as an uninterrupted one", async () => {
+test("a run killed by SIGKILL at a random step resumes to the same parameters as an uninterrupted one", async (t) => {
   const killable = [...tiny, "--max-steps", "80", "--checkpoint-every", "10", "--eval-every", "40"]; // later flags win
   const whole = join(out, "..", "whole");
   const killed = join(out, "..", "killed");
+  // a random kill point, reproducible: rerun with KILL_SEED=<the logged seed>
+  const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
+  const killAfterLines = SeededRng.of(seed).int(2, 60);
+  t.diagnostic(`KILL_SEED=${seed}: SIGKILL once metrics.jsonl holds ${killAfterLines} lines`);
   assert.equal(cli("train", ...killable, "--out", whole).status, 0);
   const child = spawn(process.execPath, [bin, "train", ...killable, "--out", killed], { stdio: "ignore" });
-  const lines = () => (existsSync(join(killed, "metrics.jsonl")) ? readFileSync(join(killed, "metrics.jsonl"), "utf8").split("\n").length : 0);
-  while (lines() < 25 && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+  const lines = () => (existsSync(join(killed, "metrics.jsonl")) ? readFileSync(join(killed, "metrics.jsonl"), "utf8").split("\n").length - 1 : 0);
+  while (lines() < killAfterLines && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
   child.kill("SIGKILL");
   await new Promise((r) => child.once("exit", r));
-  assert.ok(!existsSync(join(killed, "summary.json")), "the kill landed before the end of the run");
+  assert.ok(!existsSync(join(killed, "summary.json")), `KILL_SEED=${seed}: the kill landed before the end of the run`);
   const r = cli("train", "--resume", killed);
   assert.equal(r.status, 0, r.stderr);
   const hash = (dir: string) => createHash("sha256").update(readFileSync(join(dir, "model.safetensors"))).digest("hex");
-  assert.equal(hash(killed), hash(whole));
+  assert.equal(hash(killed), hash(whole), `KILL_SEED=${seed} (killed after ${killAfterLines} metrics lines)`);
   const losses = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l)).filter((l) => !l.split).map((l) => l.loss);
   assert.deepEqual(losses(killed), losses(whole));
 });

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import fc from "fast-check";
 import { TASKS, TASK_NAMES } from "../../src/tasks/index.js";
+import { METHOD_CONFIG_SPECS } from "../../src/methods/index.js";
 import { ConfigError, mergeConfigInputs, readConfigFile, resolveRunConfig, type MethodConfigSpecs } from "../../src/runs/index.js";
 
 /** The ConfigError's message, or fails when the input resolves. */
@@ -36,6 +37,8 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     eval: { every: 250, valExamples: 500, testExamples: 1000 },
     trainExamples: null,
     checkpointEvery: 250,
+    trainData: null,
+    faults: { maxBadSteps: 20, onBadSteps: "rollback", lrFactor: 0.5, maxRollbacks: 3 },
   });
   assert.ok(c.model.maxLen > 4 + 8, `maxLen ${c.model.maxLen} covers question + thoughts + answer`);
   assert.deepEqual(resolveRunConfig(JSON.parse(JSON.stringify(c))), c);
@@ -119,7 +122,7 @@ test("a config file and flags merge, flags winning; file errors name the file an
 
 test("fuzz: any JSON input either resolves or is a ConfigError (never another exception)", () => {
   const valid = resolveRunConfig({});
-  const paths = ["task.name", "task.options.symbols", "task.options.trainHops", "task.options.layout", "task.options", "method", "model.kind", "model.dim", "model.heads", "model.maxLen", "optimizer.warmupSteps", "optimizer.decaySteps", "budget.maxSteps", "budget", "seed", "eval", "formatVersion"];
+  const paths = ["task.name", "task.options.symbols", "task.options.trainHops", "task.options.layout", "task.options", "method", "model.kind", "model.dim", "model.heads", "model.maxLen", "optimizer.warmupSteps", "optimizer.decaySteps", "budget.maxSteps", "budget", "seed", "eval", "formatVersion", "faults", "faults.maxBadSteps", "faults.onBadSteps", "faults.lrFactor", "faults.maxRollbacks", "trainData", "trainExamples"];
   fc.assert(
     fc.property(fc.constantFrom(...paths), fc.jsonValue(), fc.constantFrom(...TASK_NAMES), (path, value, task) => {
       const input = JSON.parse(JSON.stringify({ ...valid, task: { name: task, options: {} } })) as Record<string, unknown>;
@@ -157,5 +160,21 @@ test("fuzz: any JSON input either resolves or is a ConfigError (never another ex
       }
     }),
     { numRuns: 2000, seed: 3 },
+  );
+});
+
+test("fuzz: method options and fault settings checked by the method registry never throw anything but a ConfigError", () => {
+  const methods = Object.keys(METHOD_CONFIG_SPECS);
+  const value = fc.oneof(fc.jsonValue(), fc.integer({ min: -2, max: 40 }), fc.boolean(), fc.constantFrom("rollback", "stop", "none"));
+  const keys = fc.constantFrom("truncate", "gradNorm", "latentSteps", "x", "maxBadSteps", "onBadSteps", "lrFactor", "maxRollbacks");
+  fc.assert(
+    fc.property(fc.constantFrom(...methods, "nope"), fc.dictionary(keys, value, { maxKeys: 3 }), fc.dictionary(keys, value, { maxKeys: 3 }), fc.integer({ min: 0, max: 12 }), (name, options, faults, latentSteps) => {
+      try {
+        resolveRunConfig({ method: { name, options }, faults, model: { latentSteps } }, { methods: METHOD_CONFIG_SPECS });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+      }
+    }),
+    { numRuns: 2000, seed: 19 },
   );
 });

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SeededRng } from "../../src/common/seeded-rng.js";
 
 const script = fileURLToPath(new URL("./train-in-run-dir.ts", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "neuralese-kill-"));
@@ -30,10 +31,14 @@ function train(dir: string, killAtStep?: number, delayMs = 0): Promise<{ code: n
 
 const hashOf = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1)!).sha256 as string;
 
-test("killed twice at random moments and resumed: same parameters as an uninterrupted run", { timeout: 60_000 }, async () => {
+test("killed twice at random moments and resumed: same parameters as an uninterrupted run", { timeout: 60_000 }, async (t) => {
   const [straightDir, killedDir] = [join(root, "straight"), join(root, "killed")];
-  const kills = [1 + Math.floor(Math.random() * 5), 6 + Math.floor(Math.random() * 4)];
-  const delays = kills.map(() => Math.floor(Math.random() * 40)); // steps take ~40 ms: anywhere in the next step
+  // random kill points, reproducible: rerun with KILL_SEED=<the logged seed>
+  const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
+  const rng = SeededRng.of(seed);
+  const kills = [rng.int(1, 5), rng.int(6, 9)];
+  const delays = kills.map(() => rng.int(0, 39)); // steps take ~40 ms: anywhere in the next step
+  t.diagnostic(`KILL_SEED=${seed}: SIGKILL ${delays[0]} ms after step ${kills[0]}, then ${delays[1]} ms after step ${kills[1]}`);
   const killedRun = async (i: number) => {
     const killed = await train(killedDir, kills[i], delays[i]);
     assert.equal(killed.code, null, `killed at step ${kills[i]} + ${delays[i]} ms (exit ${killed.code}): ${killed.stderr}`);
@@ -43,7 +48,7 @@ test("killed twice at random moments and resumed: same parameters as an uninterr
   await killedRun(1);
   const resumed = await train(killedDir);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.equal(hashOf(resumed.stdout), hashOf(straight.stdout), `kills at steps ${kills}`);
+  assert.equal(hashOf(resumed.stdout), hashOf(straight.stdout), `KILL_SEED=${seed}: kills at steps ${kills}`);
 
   const steps = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf8").trimEnd().split("\n").map((l) => JSON.parse(l).step);
   assert.deepEqual(steps(killedDir), steps(straightDir));

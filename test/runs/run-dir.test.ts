@@ -74,6 +74,17 @@ test("a run directory from an incompatible version is a clear error", async () =
   await assert.rejects(RunDir.create(dir, config), /holds a run that cannot be read: .*incompatible version/);
 });
 
+test("a config.json written before a defaulted field existed (same format version) reopens as the same run", async () => {
+  const dir = freshDir();
+  await RunDir.create(dir, config);
+  const { faults: _faults, trainData: _trainData, ...older } = config;
+  writeFileSync(join(dir, "config.json"), JSON.stringify(older));
+  const again = await RunDir.create(dir, config);
+  assert.equal(again.existed, true);
+  assert.deepEqual(readJson(join(dir, "config.json")), older, "left as it was");
+  await assert.rejects(RunDir.create(dir, tinyConfig({ faults: { maxBadSteps: 2 } })), /already holds a different run \(faults\.maxBadSteps: 20 → 2\)/);
+});
+
 test("a torn last metrics line is detected, reported and cut away on resume, with lines past the checkpoint", async () => {
   const training = tinyTraining(config);
   const run = await RunDir.create(freshDir(), config);

@@ -1,7 +1,7 @@
 // `neuralese train`: one run of a recipe on a task, written to a run directory.
 import { Command, Option } from "commander";
 import { BACKENDS, type Backend } from "../../engine/backend.js";
-import { RunDir } from "../../runs/index.js";
+import { FAULT_INJECTION_ENV, RunDir, faultInjector, parseFaultInjection } from "../../runs/index.js";
 import { RUN_METHOD_SPECS, trainRun } from "../../runs/train-run.js";
 import { startBackend } from "../engine.js";
 import { oneOf } from "../errors.js";
@@ -17,7 +17,6 @@ export function trainCommand(): Command {
     .addOption(new Option("--backend <name>", "jax-js backend").argParser(oneOf("--backend", BACKENDS)).default("wasm"));
   addRunConfigOptions(cmd);
   return cmd.action(async (opts: Record<string, unknown>) => {
-    await startBackend(opts.backend as Backend);
     const config = await translateRunErrors(async () =>
       typeof opts.resume === "string" ? (await RunDir.open(opts.resume, { methods: RUN_METHOD_SPECS })).config : runConfigFromCli(opts, RUN_METHOD_SPECS),
     );
@@ -25,6 +24,11 @@ export function trainCommand(): Command {
       (opts.resume as string | undefined) ??
       (opts.out as string | undefined) ??
       `runs/${config.task.name}-${config.method.name}-${config.model.kind}-k${config.model.latentSteps}-s${config.seed}`;
+    // fault injection (reliability tests only): an environment variable no config or flag can set
+    const injection = process.env[FAULT_INJECTION_ENV];
+    const faults = injection === undefined ? undefined : faultInjector(await translateRunErrors(async () => parseFaultInjection(injection)));
+    if (faults) console.error(`warning: ${FAULT_INJECTION_ENV} is set: injecting non-finite gradients (${injection})`);
+    await startBackend(opts.backend as Backend); // after the config checks: a typo is reported at once
     let progress: ReturnType<typeof createProgress> | undefined;
     const summary = await translateRunErrors(() =>
       trainRun(config, () => RunDir.create(out, config, { force: Boolean(opts.force) }), {
@@ -35,6 +39,10 @@ export function trainCommand(): Command {
         onEval(step, split, e) {
           progress?.log({ step, split, accuracy: e.accuracy });
         },
+        onRollback(e) {
+          progress?.log({ step: e.step, rollback: e.rollbacks, from: e.fromStep, lrScale: e.lrScale });
+        },
+        faults,
       }),
     );
     progress?.stop();
