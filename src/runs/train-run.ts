@@ -71,6 +71,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     recipe,
     optimizer: optimizerFromConfig(cfg.optimizer),
     batchSize: B,
+    latentSteps: cfg.model.latentSteps,
     seed: cfg.seed,
     options: cfg.method.options,
     params: initParams(recipe, reasoner, modelKey(cfg.seed)),
