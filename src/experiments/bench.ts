@@ -10,6 +10,10 @@ import { adamw, makeTrainStep, makeTrainStepFromGradients } from "../optim/index
 import { transformerReasoner, type TransformerParams } from "../models/index.js";
 import { latentChainValueAndGrad } from "../reasoning/index.js";
 import { SPECIAL } from "../tasks/vocab.js";
+import { esOptions, esTrainer } from "../methods/es.js";
+import { initParams, recipeFor } from "../methods/index.js";
+import { makeReasoner } from "../models/index.js";
+import { getTask } from "../tasks/index.js";
 
 export interface BenchResult {
   name: string;
@@ -133,8 +137,74 @@ export const BENCH_WORKLOADS: Record<string, () => Workload> = {
   "neuralese-transformer-d128-l2-b64-k6-gradnorm": neuraleseWorkload(true),
 };
 
+export interface EsBenchResult {
+  name: string;
+  backend: string;
+  /** Median ms per generation (population members evaluated + estimate + update) with 1 and 2 workers. */
+  ms_per_generation_1_worker: number;
+  ms_per_generation_2_workers: number;
+  /** Generations per second with 2 workers over with 1 (the issue targets >= 1.6). */
+  throughput_ratio: number;
+  member_evals_per_s_2_workers: number;
+  steps: number;
+  params: number;
+}
+
+/**
+ * ES generations on the pointer-chase pilot's model (transformer d64 l2, K = 4 neuralese chain,
+ * pointer-chase defaults): population 32, batch 64, evaluated in-process (1 worker) and across 2
+ * worker threads. Worker start-up and compilation fall in the untimed warm-up generations.
+ */
+async function esBench(name: string, opts: { steps: number; warmup: number }): Promise<EsBenchResult> {
+  const task = getTask("pointer-chase");
+  const taskOptions = {};
+  const limits = task.limits(taskOptions);
+  const [K, B, population] = [4, 64, 32];
+  const data = task.generate(0, "train", B * (opts.warmup + opts.steps), taskOptions);
+  const ms: number[] = [];
+  let nParams = 0;
+  for (const workers of [1, 2]) {
+    const options = esOptions.parse({ population, workers });
+    const recipe = recipeFor("es", K, options);
+    const reasoner = makeReasoner({ model: "transformer", vocab: task.vocab(taskOptions).size, dim: 64, layers: 2, heads: 4, maxLen: recipe.sequenceLength(limits) });
+    const params = initParams(recipe, reasoner, modelKey(0));
+    nParams = count(params);
+    const optimizer = adamw({ lr: 1e-3 });
+    const trainer = esTrainer({ task, taskOptions, limits, reasoner, recipe, optimizer, batchSize: B, latentSteps: K, seed: 0, options, params });
+    const times: number[] = [];
+    for (let i = 0; i < opts.warmup + opts.steps; i++) {
+      const t0 = performance.now();
+      await trainer.step(data.slice(i * B, (i + 1) * B), i);
+      if (i >= opts.warmup) times.push(performance.now() - t0);
+    }
+    trainer.dispose();
+    ms.push(median(times));
+  }
+  return {
+    name,
+    backend: activeBackend(),
+    ms_per_generation_1_worker: round(ms[0], 1),
+    ms_per_generation_2_workers: round(ms[1], 1),
+    throughput_ratio: round(ms[0] / ms[1], 2),
+    member_evals_per_s_2_workers: round((population * 1000) / ms[1], 1),
+    steps: opts.steps,
+    params: nParams,
+  };
+}
+
+/** Benchmarks that time something other than one training step (ES generations). */
+export const GENERATION_BENCHES: Record<string, (name: string, opts: { steps: number; warmup: number }) => Promise<EsBenchResult>> = {
+  "es-population32": esBench,
+};
+
+const median = (xs: number[]) => {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
 /** Time `steps` jitted AdamW steps after `warmup` untimed ones; fresh random tokens each step. */
-export async function runBench(name: string, opts: { steps: number; warmup: number }): Promise<BenchResult> {
+export async function runBench(name: string, opts: { steps: number; warmup: number }): Promise<BenchResult | EsBenchResult> {
+  if (GENERATION_BENCHES[name]) return GENERATION_BENCHES[name](name, opts);
   const w = BENCH_WORKLOADS[name]();
   const optimizer = adamw({ lr: 1e-3 });
   type Step = ((params: Tree, state: Tree, tokens: Array) => [Array, Tree, Tree]) & { dispose(): void };

@@ -14,6 +14,11 @@ import { plainLossAndGrad, tokenRows, tokens } from "./supervised-parts.js";
 export function cot(): SupervisedRecipe {
   // prompt, then the chain and answer teacher-forced, plus the closing <eos> when decoding freely
   const sequenceLength = (l: Limits) => promptWidth(l) + chainWidth(l) + answerWidth(l) + 1;
+  const forward = <P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Batch) => {
+    const [logits, end] = reasoner.decode(p, reasoner.read(p, reasoner.start(batch.prompt.shape[0]), batch.prompt), batch.chainIn);
+    disposeState(end);
+    return answerLoss(logits, batch.chainTarget, batch.chainMask);
+  };
   return {
     name: "cot",
     sequenceLength,
@@ -27,13 +32,9 @@ export function cot(): SupervisedRecipe {
       };
     },
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
-      const B = batch.prompt.shape[0];
-      return plainLossAndGrad((p: P) => {
-        const [logits, end] = reasoner.decode(p, reasoner.read(p, reasoner.start(B), batch.prompt), batch.chainIn);
-        disposeState(end);
-        return answerLoss(logits, batch.chainTarget, batch.chainMask);
-      }, params);
+      return plainLossAndGrad((p: P) => forward(reasoner, p, batch), params);
     },
+    loss: forward,
     predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
       const B = prompt.shape[0];
       const state = reasoner.read(p, reasoner.start(B), prompt);

@@ -10,14 +10,16 @@ import { answerAfter, greedyAnswer, plainLossAndGrad, promptAnswerBatch } from "
 
 export function direct(): SupervisedRecipe {
   const sequenceLength = (l: Limits) => promptWidth(l) + answerWidth(l);
+  const forward = <P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Batch) =>
+    answerAfter(reasoner, p, reasoner.read(p, reasoner.start(batch.prompt.shape[0]), batch.prompt), batch);
   return {
     name: "direct",
     sequenceLength,
     frame: promptAnswerBatch,
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
-      const B = batch.prompt.shape[0];
-      return plainLossAndGrad((p: P) => answerAfter(reasoner, p, reasoner.read(p, reasoner.start(B), batch.prompt), batch), params);
+      return plainLossAndGrad((p: P) => forward(reasoner, p, batch), params);
     },
+    loss: forward,
     predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
       return greedyAnswer(reasoner, p, reasoner.read(p, reasoner.start(prompt.shape[0]), prompt), limits);
     },

@@ -4,6 +4,8 @@ import { z } from "zod";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "./cot.js";
 import { direct } from "./direct.js";
+import { esOptions, esTrainer } from "./es.js";
+import { esRecipe } from "./es-members.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
@@ -40,6 +42,12 @@ export const METHODS = {
       gradNorm: z.boolean().default(false),
     }),
     recipe: (latentSteps, o) => neuralese({ latentSteps, ...o }),
+  }),
+  es: entry({
+    description: "evolution strategies (antithetic pairs, centred ranks, AdamW on the estimate) on a recipe's forward loss, no backprop",
+    options: esOptions,
+    recipe: (latentSteps, o) => esRecipe(o.recipe, latentSteps),
+    trainer: esTrainer,
   }),
 } as const;
 

@@ -41,6 +41,12 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
       });
       return { loss: r.loss, correct: r.aux as Array, grads: r.grads, diagnostics: { stepGradNorms: r.stepGradNorms, latentNorms: r.latentNorms } };
     },
+    loss<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Batch) {
+      // the chain's forward pass alone: the same positions latentChainValueAndGrad runs
+      const B = batch.prompt.shape[0];
+      const thought = thinkSteps(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(batch.prompt)), latentSteps);
+      return answerAfter(reasoner, p, reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought])), batch);
+    },
     predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
       const B = prompt.shape[0];
       const thought = thinkSteps(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(prompt)), latentSteps);

@@ -27,6 +27,9 @@ export function pause({ latentSteps }: PauseOptions): SupervisedRecipe {
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
       return plainLossAndGrad((p: P) => answerAfter(reasoner, p, think(reasoner, p, batch.prompt), batch), params);
     },
+    loss<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Batch) {
+      return answerAfter(reasoner, p, think(reasoner, p, batch.prompt), batch);
+    },
     predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
       return greedyAnswer(reasoner, p, think(reasoner, p, prompt), limits);
     },

@@ -38,6 +38,11 @@ export interface SupervisedRecipe {
   frame(examples: readonly Example[], limits: Limits): Batch;
   /** jit-traceable: loss, correctness and gradients. Borrows params, consumes the batch. */
   lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch): StepOutput;
+  /**
+   * jit-traceable, forward only: the loss `lossAndGrad` differentiates and the correctness, with
+   * no gradient (evolution strategies evaluate it per population member). Borrows params, consumes the batch.
+   */
+  loss?<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch): { loss: Array; correct: Array };
   /** jit-traceable: answer tokens [B, n] int32 for prompts [B, P] (greedy). Borrows params, consumes prompt. */
   predict<P extends Tree>(reasoner: Reasoner<P>, params: P, prompt: Array, limits: Limits): Array;
   /** Host side: decoded token row → the answer tokens to grade. */

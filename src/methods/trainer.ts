@@ -21,6 +21,8 @@ export interface TrainerSetup {
   /** The optimizer the run config describes (a method may ignore it, e.g. ES builds its own from it). */
   optimizer: GradientTransformation<Tree>;
   batchSize: number;
+  /** The run's latent steps (model.latentSteps): what a method needs to rebuild its recipe elsewhere (ES workers). */
+  latentSteps?: number;
   seed: number;
   /** The method's options, resolved by its schema. */
   options: Record<string, unknown>;

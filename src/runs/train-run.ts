@@ -115,6 +115,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       recipe,
       optimizer: optimizerFromConfig({ ...cfg.optimizer, lr: cfg.optimizer.lr * lrScale }),
       batchSize: B,
+      latentSteps: cfg.model.latentSteps,
       seed: cfg.seed,
       options: cfg.method.options,
       params: initParams(recipe, reasoner, modelKey(cfg.seed)),

@@ -2,11 +2,11 @@
 import { Command, Option } from "commander";
 import { BACKENDS, type Backend } from "../../engine/backend.js";
 import { startBackend } from "../engine.js";
-import { BENCH_WORKLOADS, runBench } from "../../experiments/bench.js";
+import { BENCH_WORKLOADS, GENERATION_BENCHES, runBench } from "../../experiments/bench.js";
 import { UserError, positiveInt, oneOf } from "../errors.js";
 
 export function benchCommand(): Command {
-  const names = Object.keys(BENCH_WORKLOADS);
+  const names = [...Object.keys(BENCH_WORKLOADS), ...Object.keys(GENERATION_BENCHES)];
   return new Command("bench")
     .description("time jitted training steps (forward + backward + AdamW); prints one JSON line per configuration")
     .option("--only <names>", `comma-separated configurations (default: all of ${names.join(", ")})`)
