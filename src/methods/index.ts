@@ -3,6 +3,8 @@
 import { z } from "zod";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "./cot.js";
+import { curriculumOption } from "./curriculum.js";
+import { curriculumTrainer } from "./curriculum-trainer.js";
 import { direct } from "./direct.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
@@ -28,8 +30,12 @@ export const METHODS = {
   cot: entry({ description: "token chain-of-thought SFT on the gold steps, then the answer", options: none, recipe: () => cot() }),
   pause: entry({
     description: "K learned <latent> filler tokens in place of thoughts, no feedback",
-    options: none,
-    recipe: (latentSteps) => pause({ latentSteps }),
+    options: z.strictObject({
+      /** Coconut's curriculum with fillers in place of thoughts ("pause as thought"); null: none. */
+      curriculum: curriculumOption(),
+    }),
+    recipe: (latentSteps, o) => pause({ latentSteps, ...o }),
+    trainer: curriculumTrainer,
   }),
   neuralese: entry({
     description: "K continuous thoughts, CE on the answer, backpropagation through the whole chain",
@@ -38,8 +44,11 @@ export const METHODS = {
       truncate: z.number().int().nonnegative().nullable().default(null),
       /** Rescale each example's state gradient to unit norm between thoughts (the essay's fix). */
       gradNorm: z.boolean().default(false),
+      /** Coconut's curriculum (stages of gold steps replaced by thoughts); null: none. */
+      curriculum: curriculumOption(),
     }),
     recipe: (latentSteps, o) => neuralese({ latentSteps, ...o }),
+    trainer: curriculumTrainer,
   }),
 } as const;
 

@@ -3,13 +3,18 @@
 //   read <bos> q <bot>  →  think ×K  →  read <eot>  →  decode <ans> a₁…a_n
 // Options: `truncate` (BPTT through the last k thoughts only), `gradNorm` (each example's
 // state cotangent rescaled to unit norm between thoughts on the backward pass); see src/reasoning.
+// `curriculum` (Coconut's, src/methods/curriculum.ts): stage k thinks k·c thoughts in place of the
+// first k gold steps and is scored on the steps kept and the answer; null: the final stage only.
 import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { latentChainValueAndGrad, thinkSteps } from "../reasoning/index.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
+import { answerLoss } from "./answer-loss.js";
+import { allStages, restWidth, stageFrame, stageLayout, type Curriculum, type StageLayout } from "./curriculum.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
-import type { Batch, SupervisedRecipe } from "./recipe.js";
+import { disposeState } from "./greedy.js";
+import type { Batch, StepOutput, SupervisedRecipe } from "./recipe.js";
 import { answerAfter, greedyAnswer, promptAnswerBatch, tokenRows } from "./supervised-parts.js";
 
 export interface NeuraleseOptions {
@@ -17,16 +22,27 @@ export interface NeuraleseOptions {
   /** Backpropagate through the last `truncate` thoughts only; null: all of them. */
   truncate: number | null;
   gradNorm: boolean;
+  /** Coconut's curriculum; null or absent: none. */
+  curriculum?: Curriculum | null;
 }
+
+/** `<bos> q <bot>`: the prompt the chain starts from. */
+const withBot = (prompt: Array) => np.concatenate([prompt, tokenRows(prompt.shape[0], [SPECIAL.beginThought])], 1);
 
 export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
   const { latentSteps } = opts;
-  const sequenceLength = (l: Limits) => promptWidth(l) + 1 + latentSteps + 1 + answerWidth(l);
-  /** `<bos> q <bot>`: the prompt the chain starts from. */
-  const withBot = (prompt: Array) => np.concatenate([prompt, tokenRows(prompt.shape[0], [SPECIAL.beginThought])], 1);
-  return {
+  const plainLength = (l: Limits) => promptWidth(l) + 1 + latentSteps + 1 + answerWidth(l);
+  const curriculum = opts.curriculum ?? null;
+  const chain = (latent: number) => ({ latentSteps: latent, truncate: opts.truncate ?? undefined, gradNorm: opts.gradNorm });
+  const chainOutput = (r: ReturnType<typeof latentChainValueAndGrad>): StepOutput => ({
+    loss: r.loss,
+    correct: r.aux as Array,
+    grads: r.grads,
+    diagnostics: { stepGradNorms: r.stepGradNorms, latentNorms: r.latentNorms },
+  });
+  const recipe: SupervisedRecipe = {
     name: "neuralese",
-    sequenceLength,
+    sequenceLength: curriculum ? (l) => Math.max(plainLength(l), ...allStages(curriculum, latentSteps).map((s) => stageLength(l, s))) : plainLength,
     frame: promptAnswerBatch,
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
       const B = batch.prompt.shape[0];
@@ -34,12 +50,7 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
         const { loss, correct } = answerAfter(reasoner, p, reasoner.read(p, state, tokenRows(B, [SPECIAL.endThought])), batch);
         return [loss, correct];
       };
-      const r = latentChainValueAndGrad(reasoner, params, withBot(batch.prompt), readout, {
-        latentSteps,
-        truncate: opts.truncate ?? undefined,
-        gradNorm: opts.gradNorm,
-      });
-      return { loss: r.loss, correct: r.aux as Array, grads: r.grads, diagnostics: { stepGradNorms: r.stepGradNorms, latentNorms: r.latentNorms } };
+      return chainOutput(latentChainValueAndGrad(reasoner, params, withBot(batch.prompt), readout, chain(latentSteps)));
     },
     predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
       const B = prompt.shape[0];
@@ -49,4 +60,28 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
     answerOf: answerFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l) + 2, think: latentSteps, decode: answerWidth(l) }),
   };
+  if (!curriculum) return recipe;
+
+  /** Stage k: k·c thoughts, then the kept steps and the answer teacher-forced after `<eot>`. */
+  const stage = (layout: StageLayout): SupervisedRecipe => ({
+    ...recipe,
+    name: `neuralese (curriculum stage ${layout.stage})`,
+    sequenceLength: (l) => stageLength(l, layout),
+    frame: (examples, l) => stageFrame(examples, l, layout),
+    lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
+      const readout = (p: P, state: ReasonerState): [Array, Tree] => {
+        const [logits, end] = reasoner.decode(p, state, batch.restIn);
+        disposeState(end);
+        const { loss, correct } = answerLoss(logits, batch.restTarget, batch.restMask);
+        return [loss, correct];
+      };
+      return chainOutput(latentChainValueAndGrad(reasoner, params, withBot(batch.prompt), readout, chain(layout.latent)));
+    },
+    positions: (l: Limits) => ({ read: promptWidth(l) + 1, think: layout.latent, decode: restWidth(l, layout.removed) }),
+    curriculum: undefined,
+  });
+  return { ...recipe, curriculum: { schedule: curriculum, stage: (k) => stage(stageLayout(curriculum, latentSteps, k)) } };
 }
+
+/** Positions of a curriculum stage's sequence: `<bos> q <bot>`, its thoughts, the rest. */
+export const stageLength = (l: Limits, s: StageLayout) => promptWidth(l) + 1 + s.latent + restWidth(l, s.removed);

@@ -22,6 +22,8 @@ export interface TrainerSetup {
   optimizer: GradientTransformation<Tree>;
   batchSize: number;
   seed: number;
+  /** Size of the fixed training set drawn in epochs (the run's trainExamples); null or absent: a fresh stream. */
+  trainExamples?: number | null;
   /** The method's options, resolved by its schema. */
   options: Record<string, unknown>;
   /** Initial parameters (owned by the trainer from here on). */

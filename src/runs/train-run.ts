@@ -72,6 +72,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     optimizer: optimizerFromConfig(cfg.optimizer),
     batchSize: B,
     seed: cfg.seed,
+    trainExamples: cfg.trainExamples,
     options: cfg.method.options,
     params: initParams(recipe, reasoner, modelKey(cfg.seed)),
   });
