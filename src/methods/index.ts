@@ -1,6 +1,7 @@
 // The supervised recipes by name, with each one's options schema (checked when a run config is
 // resolved) and the positions one of its sequences uses.
 import { z } from "zod";
+import { FEEDBACKS } from "../reasoning/index.js";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "./cot.js";
 import { curriculumOption } from "./curriculum.js";
@@ -46,6 +47,8 @@ export const METHODS = {
       gradNorm: z.boolean().default(false),
       /** Coconut's curriculum (stages of gold steps replaced by thoughts); null: none. */
       curriculum: curriculumOption(),
+      /** What a thought feeds back: identity (Coconut), mlp (CODI), soft-token (Soft Thinking). */
+      feedback: z.enum(FEEDBACKS).default("identity"),
     }),
     recipe: (latentSteps, o) => neuralese({ latentSteps, ...o }),
     trainer: curriculumTrainer,

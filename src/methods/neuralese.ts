@@ -5,10 +5,13 @@
 // state cotangent rescaled to unit norm between thoughts on the backward pass); see src/reasoning.
 // `curriculum` (Coconut's, src/methods/curriculum.ts): stage k thinks k·c thoughts in place of the
 // first k gold steps and is scored on the steps kept and the answer; null: the final stage only.
+// `feedback` (src/reasoning/feedback.ts): what a thought feeds back, identity (Coconut), mlp
+// (CODI-style projection, parameters under `feedback`) or soft-token (Soft Thinking).
 import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
-import { latentChainValueAndGrad, thinkSteps } from "../reasoning/index.js";
+import { splitKey } from "../engine/rng.js";
+import { initFeedback, latentChainValueAndGrad, thinkSteps, withFeedback, type FeedbackKind } from "../reasoning/index.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerLoss } from "./answer-loss.js";
 import { allStages, restWidth, stageFrame, stageLayout, type Curriculum, type StageLayout } from "./curriculum.js";
@@ -24,6 +27,8 @@ export interface NeuraleseOptions {
   gradNorm: boolean;
   /** Coconut's curriculum; null or absent: none. */
   curriculum?: Curriculum | null;
+  /** The latent feedback operator; absent: identity. */
+  feedback?: FeedbackKind;
 }
 
 /** `<bos> q <bot>`: the prompt the chain starts from. */
@@ -31,6 +36,9 @@ const withBot = (prompt: Array) => np.concatenate([prompt, tokenRows(prompt.shap
 
 export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
   const { latentSteps } = opts;
+  const feedback = opts.feedback ?? "identity";
+  // the reasoner as the chain sees it: its thoughts pass through the feedback operator
+  const fed = <P extends Tree>(reasoner: Reasoner<P>) => withFeedback(reasoner, feedback) as unknown as Reasoner<P>;
   const plainLength = (l: Limits) => promptWidth(l) + 1 + latentSteps + 1 + answerWidth(l);
   const curriculum = opts.curriculum ?? null;
   const chain = (latent: number) => ({ latentSteps: latent, truncate: opts.truncate ?? undefined, gradNorm: opts.gradNorm });
@@ -44,7 +52,8 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
     name: "neuralese",
     sequenceLength: curriculum ? (l) => Math.max(plainLength(l), ...allStages(curriculum, latentSteps).map((s) => stageLength(l, s))) : plainLength,
     frame: promptAnswerBatch,
-    lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
+    lossAndGrad<P extends Tree>(base: Reasoner<P>, params: P, batch: Batch) {
+      const reasoner = fed(base);
       const B = batch.prompt.shape[0];
       const readout = (p: P, state: ReasonerState): [Array, Tree] => {
         const { loss, correct } = answerAfter(reasoner, p, reasoner.read(p, state, tokenRows(B, [SPECIAL.endThought])), batch);
@@ -52,7 +61,8 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
       };
       return chainOutput(latentChainValueAndGrad(reasoner, params, withBot(batch.prompt), readout, chain(latentSteps)));
     },
-    predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
+    predict<P extends Tree>(base: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
+      const reasoner = fed(base);
       const B = prompt.shape[0];
       const thought = thinkSteps(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(prompt)), latentSteps);
       return greedyAnswer(reasoner, p, reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought])), limits);
@@ -60,6 +70,12 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
     answerOf: answerFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l) + 2, think: latentSteps, decode: answerWidth(l) }),
   };
+  if (feedback === "mlp") {
+    recipe.init = (reasoner, key) => {
+      const [kModel, kFeedback] = splitKey(key);
+      return { ...(reasoner.init(kModel) as object), feedback: initFeedback("mlp", kFeedback, reasoner.config.dim) } as Tree;
+    };
+  }
   if (!curriculum) return recipe;
 
   /** Stage k: k·c thoughts, then the kept steps and the answer teacher-forced after `<eot>`. */
@@ -68,7 +84,8 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
     name: `neuralese (curriculum stage ${layout.stage})`,
     sequenceLength: (l) => stageLength(l, layout),
     frame: (examples, l) => stageFrame(examples, l, layout),
-    lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
+    lossAndGrad<P extends Tree>(base: Reasoner<P>, params: P, batch: Batch) {
+      const reasoner = fed(base);
       const readout = (p: P, state: ReasonerState): [Array, Tree] => {
         const [logits, end] = reasoner.decode(p, state, batch.restIn);
         disposeState(end);

@@ -14,3 +14,4 @@ export {
   unitNormPerExample,
   stopGradientState,
 } from "./chain-state.js";
+export { FEEDBACKS, type FeedbackKind, type FeedbackMlp, type WithFeedback, applyFeedback, feedbackFlops, initFeedback, withFeedback } from "./feedback.js";
