@@ -1,7 +1,7 @@
 // The supervised recipes by name, with each one's options schema (checked when a run config is
 // resolved) and the positions one of its sequences uses.
 import { z } from "zod";
-import { FEEDBACKS } from "../reasoning/index.js";
+import { EXIT_RULES, FEEDBACKS } from "../reasoning/index.js";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "./cot.js";
 import { curriculumOption } from "./curriculum.js";
@@ -49,6 +49,10 @@ export const METHODS = {
       curriculum: curriculumOption(),
       /** What a thought feeds back: identity (Coconut), mlp (CODI), soft-token (Soft Thinking). */
       feedback: z.enum(FEEDBACKS).default("identity"),
+      /** Exit rule at inference: all K thoughts (fixed), or stop once the latent's relative change or the answer's KL is below threshold. */
+      exit: z
+        .strictObject({ rule: z.enum(EXIT_RULES).default("fixed"), threshold: z.number().nonnegative().default(0.01) })
+        .prefault({}),
     }),
     recipe: (latentSteps, o) => neuralese({ latentSteps, ...o }),
     trainer: curriculumTrainer,

@@ -11,7 +11,19 @@ import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { splitKey } from "../engine/rng.js";
-import { initFeedback, latentChainValueAndGrad, thinkSteps, withFeedback, type FeedbackKind } from "../reasoning/index.js";
+import { ref as refTree } from "../engine/tree.js";
+import {
+  exitSteps,
+  initFeedback,
+  klDivergence,
+  latentChainValueAndGrad,
+  relativeChange,
+  selectByStep,
+  thinkSteps,
+  withFeedback,
+  type ExitRule,
+  type FeedbackKind,
+} from "../reasoning/index.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerLoss } from "./answer-loss.js";
 import { allStages, restWidth, stageFrame, stageLayout, type Curriculum, type StageLayout } from "./curriculum.js";
@@ -29,6 +41,8 @@ export interface NeuraleseOptions {
   curriculum?: Curriculum | null;
   /** The latent feedback operator; absent: identity. */
   feedback?: FeedbackKind;
+  /** How many of the K thoughts each example uses at inference; absent: all K (fixed). */
+  exit?: ExitRule;
 }
 
 /** `<bos> q <bot>`: the prompt the chain starts from. */
@@ -70,6 +84,40 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
     answerOf: answerFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l) + 2, think: latentSteps, decode: answerWidth(l) }),
   };
+  const exit = opts.exit ?? { rule: "fixed", threshold: 0 };
+  if (exit.rule !== "fixed") {
+    // every example thinks K times; the answer after each thought is decoded and the rule picks
+    // one per example. The decoded row ends with the steps used (stepsOf).
+    recipe.predict = <P extends Tree>(base: Reasoner<P>, p: P, prompt: Array, limits: Limits) => {
+      const reasoner = fed(base);
+      const B = prompt.shape[0];
+      const copy = (s: ReasonerState): ReasonerState => ({ latent: s.latent.ref, carry: refTree(s.carry), position: s.position });
+      const afterEot = (s: ReasonerState) => reasoner.read(p, copy(s), tokenRows(B, [SPECIAL.endThought]));
+      /** Logits [B, V] of the first answer token after `s`'s thoughts. */
+      const answerLogits = (s: ReasonerState) => {
+        const [logits, end] = reasoner.decode(p, afterEot(s), tokenRows(B, [SPECIAL.answer]));
+        disposeState(end);
+        return logits.reshape([B, reasoner.config.vocab]);
+      };
+      let state = reasoner.read(p, reasoner.start(B), withBot(prompt));
+      let previous = exit.rule === "latent-change" ? state.latent.ref : answerLogits(state);
+      const answers: Array[] = [];
+      const changes: Array[] = [];
+      for (let k = 1; k <= latentSteps; k++) {
+        state = reasoner.think(p, state);
+        const now = exit.rule === "latent-change" ? state.latent.ref : answerLogits(state);
+        changes.push(exit.rule === "latent-change" ? relativeChange(previous, now.ref) : klDivergence(now.ref, previous));
+        previous = now;
+        answers.push(greedyAnswer(reasoner, p, afterEot(state), limits));
+      }
+      previous.dispose();
+      disposeState(state);
+      const steps = exitSteps(np.stack(changes, 1), exit.threshold);
+      return np.concatenate([selectByStep(answers, steps.ref), steps.reshape([B, 1])], 1);
+    };
+    recipe.answerOf = (row) => answerFromDecoded(globalThis.Array.from(row).slice(0, -1));
+    recipe.stepsOf = (row) => row[row.length - 1];
+  }
   if (feedback === "mlp") {
     recipe.init = (reasoner, key) => {
       const [kModel, kFeedback] = splitKey(key);

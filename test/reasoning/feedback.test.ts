@@ -47,7 +47,7 @@ for (const model of ["transformer", "gru"] as const) {
         const p = params as { head: { w: Array; b: Array }; embed: { table: Array } };
         const probs = jnn.softmax(np.matmul(latent.ref, p.head.w.ref).add(p.head.b.ref), -1);
         const want = await np.matmul(probs, p.embed.table.ref).data();
-        got.forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-12, `soft-token[${i}] ${x} vs ${want[i]}`));
+        globalThis.Array.from(got, Number).forEach((x, i) => assert.ok(Math.abs(x - want[i]) < 1e-12, `soft-token[${i}] ${x} vs ${want[i]}`));
       }
       latent.dispose();
       dispose(params);
