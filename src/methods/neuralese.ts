@@ -118,6 +118,7 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
     recipe.answerOf = (row) => answerFromDecoded(globalThis.Array.from(row).slice(0, -1));
     recipe.stepsOf = (row) => row[row.length - 1];
   }
+  if (feedback !== "identity") recipe.thinkFlops = (reasoner) => withFeedback(reasoner, feedback).positionFlops.think;
   if (feedback === "mlp") {
     recipe.init = (reasoner, key) => {
       const [kModel, kFeedback] = splitKey(key);

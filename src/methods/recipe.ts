@@ -50,6 +50,8 @@ export interface SupervisedRecipe {
   stepsOf?(decoded: ArrayLike<number>): number;
   /** Positions one training example runs, by kind (FLOPs per kind: Reasoner.positionFlops). */
   positions(limits: Limits): Positions;
+  /** Forward FLOPs of one latent step when the recipe adds to the reasoner's (a feedback operator); absent: positionFlops.think. */
+  thinkFlops?(reasoner: Reasoner<Tree>): number;
   /**
    * Recipes trained by Coconut's curriculum (src/methods/curriculum.ts): the schedule and the
    * recipe of each stage; this recipe itself is the final stage's and evaluates. Absent: no curriculum.
