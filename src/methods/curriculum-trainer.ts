@@ -4,6 +4,9 @@
 // the config's `optimizerReset` says: never, when the scheduled stage changes (Coconut resets its
 // optimizer at every stage), or at every epoch of the fixed training set. Everything depends on
 // the step number only, so a resumed run trains exactly as an uninterrupted one would.
+// A reset also restarts the learning-rate schedule (warm-up and cosine run on the optimizer's own
+// step count), as a fresh optimizer per stage does in Coconut; use `--schedule constant` for
+// Coconut's constant rate.
 import { dispose, type Tree } from "../engine/tree.js";
 import { scheduledStage, stageAt, stepsPerStage } from "./curriculum.js";
 import { makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
