@@ -1,8 +1,11 @@
 // The supervised recipes by name, with each one's options schema (checked when a run config is
 // resolved) and the positions one of its sequences uses.
 import { z } from "zod";
+import { EXIT_RULES, FEEDBACKS } from "../reasoning/index.js";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "./cot.js";
+import { curriculumOption } from "./curriculum.js";
+import { curriculumTrainer } from "./curriculum-trainer.js";
 import { direct } from "./direct.js";
 import { esOptions, esTrainer } from "./es.js";
 import { esRecipe } from "./es-members.js";
@@ -30,8 +33,12 @@ export const METHODS = {
   cot: entry({ description: "token chain-of-thought SFT on the gold steps, then the answer", options: none, recipe: () => cot() }),
   pause: entry({
     description: "K learned <latent> filler tokens in place of thoughts, no feedback",
-    options: none,
-    recipe: (latentSteps) => pause({ latentSteps }),
+    options: z.strictObject({
+      /** Coconut's curriculum with fillers in place of thoughts ("pause as thought"); null: none. */
+      curriculum: curriculumOption(),
+    }),
+    recipe: (latentSteps, o) => pause({ latentSteps, ...o }),
+    trainer: curriculumTrainer,
   }),
   neuralese: entry({
     description: "K continuous thoughts, CE on the answer, backpropagation through the whole chain",
@@ -40,8 +47,17 @@ export const METHODS = {
       truncate: z.number().int().nonnegative().nullable().default(null),
       /** Rescale each example's state gradient to unit norm between thoughts (the essay's fix). */
       gradNorm: z.boolean().default(false),
+      /** Coconut's curriculum (stages of gold steps replaced by thoughts); null: none. */
+      curriculum: curriculumOption(),
+      /** What a thought feeds back: identity (Coconut), mlp (CODI), soft-token (Soft Thinking). */
+      feedback: z.enum(FEEDBACKS).default("identity"),
+      /** Exit rule at inference: all K thoughts (fixed), or stop once the latent's relative change or the answer's KL is below threshold. */
+      exit: z
+        .strictObject({ rule: z.enum(EXIT_RULES).default("fixed"), threshold: z.number().nonnegative().default(0.01) })
+        .prefault({}),
     }),
     recipe: (latentSteps, o) => neuralese({ latentSteps, ...o }),
+    trainer: curriculumTrainer,
   }),
   es: entry({
     description: "evolution strategies (antithetic pairs, centred ranks, AdamW on the estimate) on a recipe's forward loss, no backprop",

@@ -5,6 +5,7 @@ import type { Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
 import type { Example, Limits } from "../tasks/index.js";
+import type { CurriculumPlan } from "./curriculum.js";
 
 /** A batch: named arrays (token grids int32, masks float32). */
 export type Batch = Record<string, Array>;
@@ -54,6 +55,13 @@ export interface SupervisedRecipe {
   stepsOf?(decoded: ArrayLike<number>): number;
   /** Positions one training example runs, by kind (FLOPs per kind: Reasoner.positionFlops). */
   positions(limits: Limits): Positions;
+  /** Forward FLOPs of one latent step when the recipe adds to the reasoner's (a feedback operator); absent: positionFlops.think. */
+  thinkFlops?(reasoner: Reasoner<Tree>): number;
+  /**
+   * Recipes trained by Coconut's curriculum (src/methods/curriculum.ts): the schedule and the
+   * recipe of each stage; this recipe itself is the final stage's and evaluates. Absent: no curriculum.
+   */
+  curriculum?: CurriculumPlan<SupervisedRecipe>;
 }
 
 /** The initial parameters a recipe trains (the reasoner's, plus any the recipe adds). */

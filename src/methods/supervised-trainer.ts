@@ -57,7 +57,8 @@ export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
 export function forwardFlopsPerExample(setup: Pick<TrainerSetup, "recipe" | "reasoner" | "limits">): number {
   const positions = setup.recipe.positions(setup.limits);
   const pf = setup.reasoner.positionFlops;
-  return positions.read * pf.read + positions.think * pf.think + positions.decode * pf.decode;
+  const think = setup.recipe.thinkFlops?.(setup.reasoner) ?? pf.think;
+  return positions.read * pf.read + positions.think * think + positions.decode * pf.decode;
 }
 
 export const scalar = async (x: Array): Promise<number> => (await x.data())[0];

@@ -24,6 +24,8 @@ export interface TrainerSetup {
   /** The run's latent steps (model.latentSteps): what a method needs to rebuild its recipe elsewhere (ES workers). */
   latentSteps?: number;
   seed: number;
+  /** Size of the fixed training set drawn in epochs (the run's trainExamples); null or absent: a fresh stream. */
+  trainExamples?: number | null;
   /** The method's options, resolved by its schema. */
   options: Record<string, unknown>;
   /** Initial parameters (owned by the trainer from here on). */

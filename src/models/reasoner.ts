@@ -70,8 +70,16 @@ export interface Reasoner<P extends Tree = Tree> {
    * through them (so padding leaves the real positions' outputs unchanged).
    */
   read(p: P, state: ReasonerState, tokens: Array): ReasonerState;
-  /** One latent step: feed `state.latent` back as the next input, Coconut's continuous thought. */
-  think(p: P, state: ReasonerState): ReasonerState;
+  /**
+   * One latent step: feed `state.latent` back as the next input, Coconut's continuous thought.
+   * `input` [B, dim], when given, is fed instead (a latent feedback operator's output,
+   * src/reasoning/feedback.ts); the recurrent state still comes from `state`. Consumes both.
+   */
+  think(p: P, state: ReasonerState, input?: Array): ReasonerState;
+  /** The next-token logits [B, vocab] a latent [B, dim] stands for (the output head on it). Borrows p, consumes latent. */
+  latentLogits(p: P, latent: Array): Array;
+  /** The input embedding [B, dim] of a distribution over tokens [B, vocab] (Σ_v p_v·e_v). Borrows p, consumes probs. */
+  embedDistribution(p: P, probs: Array): Array;
   /**
    * Teacher-forced decoding: read tokens [B, L] and return the next-token logits at each of those
    * positions [B, L, vocab] (logits[:, i] predicts the token after tokens[:, i]), and the state after.

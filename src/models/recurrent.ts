@@ -96,9 +96,9 @@ export function recurrentReasoner<C extends Tree, S extends Tree>(
     read(p, state, tokens) {
       return readTokens(p, state, tokens, false)[1];
     },
-    think(p, state) {
-      const states = cell.unpack(state.latent.ref, state.carry);
-      const input = state.latent;
+    think(p, state, given) {
+      const states = cell.unpack(given ? state.latent : state.latent.ref, state.carry);
+      const input = given ?? state.latent;
       const next = stepLayers(p, states, input, null);
       return { ...cell.pack(next), position: state.position + 1 };
     },
@@ -106,5 +106,7 @@ export function recurrentReasoner<C extends Tree, S extends Tree>(
       const [tops, next] = readTokens(p, state, tokens, true);
       return [linear(p.head, np.stack(tops, 1)), next];
     },
+    latentLogits: (p, latent) => linear(p.head, latent),
+    embedDistribution: (p, probs) => np.matmul(probs, p.embed.table.ref),
   };
 }

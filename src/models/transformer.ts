@@ -122,9 +122,9 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
       hidden.dispose();
       return next;
     },
-    think(p, state) {
+    think(p, state, given) {
       const [B] = state.latent.shape;
-      const input = state.latent.ref.reshape([B, 1, dim]);
+      const input = (given ?? state.latent.ref).reshape([B, 1, dim]);
       const [hidden, next] = advance(p, state, input, null);
       dispose(hidden);
       return next;
@@ -133,6 +133,9 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
       const [hidden, next] = readHidden(p, state, tokens);
       return [linear(p.head, hidden), next];
     },
+    // the latent is a final-norm hidden state: the head reads it as it reads any position's
+    latentLogits: (p, latent) => linear(p.head, latent),
+    embedDistribution: (p, probs) => np.matmul(probs, p.embed.table.ref),
   };
 }
 

@@ -117,6 +117,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       batchSize: B,
       latentSteps: cfg.model.latentSteps,
       seed: cfg.seed,
+      trainExamples: cfg.trainExamples,
       options: cfg.method.options,
       params: initParams(recipe, reasoner, modelKey(cfg.seed)),
       faults: hooks.faults,
