@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "./cot.js";
 import { direct } from "./direct.js";
+import { flow, FLOW_OBJECTIVES, flowTrainer } from "./flow.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
@@ -40,6 +41,21 @@ export const METHODS = {
       gradNorm: z.boolean().default(false),
     }),
     recipe: (latentSteps, o) => neuralese({ latentSteps, ...o }),
+  }),
+  flow: entry({
+    description: "a latent moved K steps by a learned velocity field toward higher answer likelihood (src/methods/flow.ts)",
+    options: z.strictObject({
+      /** regress: velocity onto the unit ∇_z log p(y*|x,z); improve: maximise log p after each step; bptt: end to end (control). */
+      objective: z.enum(FLOW_OBJECTIVES).default("regress"),
+      /** Δ, the longest move of the latent in one flow step. */
+      stepSize: z.number().positive().max(1000).default(1),
+      /** Hidden width of the velocity MLP; null: 2 × model.dim. */
+      velocityHidden: z.number().int().positive().max(65536).nullable().default(null),
+      /** Weight of the velocity loss against the answer's cross-entropy. */
+      velocityWeight: z.number().min(0).max(1000).default(1),
+    }),
+    recipe: (latentSteps, o) => flow({ flowSteps: latentSteps, ...o }),
+    trainer: flowTrainer,
   }),
 } as const;
 

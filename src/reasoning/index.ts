@@ -13,4 +13,19 @@ export {
   recurrentNorm,
   unitNormPerExample,
   stopGradientState,
+  floatDtype,
 } from "./chain-state.js";
+export {
+  type Velocity,
+  initVelocity,
+  velocity,
+  velocityFlops,
+  clipNorm,
+  unitRows,
+  flowStep,
+  sequenceLogProb,
+  ascentDirection,
+  logProbGrad,
+  rowCosine,
+  stopGradientTree,
+} from "./flow.js";
