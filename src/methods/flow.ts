@@ -23,7 +23,8 @@
 // At inference y* is unknown: only v_θ moves z. Training charges what it runs (`trainingCharge`):
 // the velocity net's FLOPs and, for "regress"/"improve", a decoder pass with an input-only backward
 // at every flow step (flowTrainer below).
-import { jit, lax, np, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
+import { jit, lax, np, type Array, type OwnedFunction } from "../engine/jax.js";
+import { valueAndGradNestedAux } from "../engine/vjp.js";
 import { splitKey } from "../engine/rng.js";
 import { dispose, ref as refTree, type Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
@@ -168,8 +169,8 @@ export function flow(o: FlowOptions): FlowRecipe {
       const vec = (xs: Array[]) => (xs.length ? np.stack(xs) : np.zeros([0], { dtype }));
       return [total, { correct, crossEntropy: lax.stopGradient(ce), logProbAlong: vec(logProbs), cosineToTarget: vec(cosines), speed: vec(speeds) }];
     };
-    const vg = valueAndGrad(loss as never, { hasAux: true }) as unknown as (p: P) => [[Array, Record<string, Array>], Tree];
-    const [[total, aux], grads] = vg(params);
+    // the targets take a gradient inside the loss: valueAndGrad's aux would come out broken (engine/vjp.ts)
+    const [[total, aux], grads] = valueAndGradNestedAux(loss as never, params as never) as unknown as [[Array, Record<string, Array>], Tree];
     dispose([batch.prompt, batch.answerIn, batch.answerTarget, batch.answerMask]);
     const { correct, ...diagnostics } = aux;
     return { loss: total, correct, grads, diagnostics };
