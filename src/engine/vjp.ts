@@ -5,7 +5,7 @@
 // output that is also a parent is ordered after its consumers, and the linear jaxpr reads an
 // unbound variable. Fix here: each output leaf is passed through a multiply by 1, a fresh node
 // that nothing else consumes (fused away under jit). test/engine/jax-bugs.test.ts pins the bug.
-import { jtree, vjp as jaxVjp, type Array, type OwnedFunction } from "./jax.js";
+import { jtree, np, vjp as jaxVjp, type Array, type OwnedFunction } from "./jax.js";
 
 /** A fresh handle on every leaf of `out` (consumes `out`). */
 function freshLeaves<T>(out: T): T {
@@ -35,4 +35,22 @@ export function vjpFreshWithAux<F extends (...args: any[]) => [any, any]>(
     return [freshLeaves(out), aux];
   };
   return jaxVjp(wrapped as never, primals as never, { hasAux: true }) as never;
+}
+
+/**
+ * `valueAndGrad(f, { hasAux: true })(x)` for an `f` that itself calls `grad`/`valueAndGrad`
+ * (a gradient taken inside a loss, e.g. a regression target ∇_z log p). jax-js 0.1.25 bug: with a
+ * nested grad inside, the aux outputs of valueAndGrad (and of vjp with hasAux) come out as
+ * tracers of the inner transformation (eager: a JVPTracer; jit: "Can't lift Tracer level n to
+ * level m"). Fix here: aux is made a differentiated output too and pulled back with zero
+ * cotangents. Pin: test/engine/jax-bugs.test.ts. Returns [[loss, aux], ∂loss/∂x]; `f` consumes
+ * its argument, `x` is consumed. Aux leaves must be float arrays.
+ */
+export function valueAndGradNestedAux<X, A>(f: (x: X) => [Array, A], x: X): [[Array, A], X] {
+  const [[loss, aux], pull] = vjpFresh((xx: X) => f(xx), [x] as never) as unknown as [[Array, A], OwnedFunction<(ct: [Array, A]) => [X]>];
+  const ones = np.ones(loss.shape, { dtype: loss.dtype });
+  const zeros = jtree.map((a: Array) => np.zeros(a.shape, { dtype: a.dtype }), aux as never) as A;
+  const [grads] = pull([ones, zeros]);
+  pull.dispose();
+  return [[loss, aux], grads];
 }

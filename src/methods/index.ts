@@ -9,6 +9,7 @@ import { curriculumTrainer } from "./curriculum-trainer.js";
 import { direct } from "./direct.js";
 import { esOptions, esTrainer } from "./es.js";
 import { esRecipe } from "./es-members.js";
+import { flow, FLOW_OBJECTIVES, flowTrainer } from "./flow.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
@@ -64,6 +65,21 @@ export const METHODS = {
     options: esOptions,
     recipe: (latentSteps, o) => esRecipe(o.recipe, latentSteps),
     trainer: esTrainer,
+  }),
+  flow: entry({
+    description: "a latent moved K steps by a learned velocity field toward higher answer likelihood (src/methods/flow.ts)",
+    options: z.strictObject({
+      /** regress: velocity onto the unit ∇_z log p(y*|x,z); improve: maximise log p after each step; bptt: end to end (control). */
+      objective: z.enum(FLOW_OBJECTIVES).default("regress"),
+      /** Δ, the longest move of the latent in one flow step. */
+      stepSize: z.number().positive().max(1000).default(1),
+      /** Hidden width of the velocity MLP; null: 2 × model.dim. */
+      velocityHidden: z.number().int().positive().max(65536).nullable().default(null),
+      /** Weight of the velocity loss against the answer's cross-entropy. */
+      velocityWeight: z.number().min(0).max(1000).default(1),
+    }),
+    recipe: (latentSteps, o) => flow({ flowSteps: latentSteps, ...o }),
+    trainer: flowTrainer,
   }),
 } as const;
 

@@ -13,6 +13,21 @@ export {
   recurrentNorm,
   unitNormPerExample,
   stopGradientState,
+  floatDtype,
 } from "./chain-state.js";
 export { FEEDBACKS, type FeedbackKind, type FeedbackMlp, type WithFeedback, applyFeedback, feedbackFlops, initFeedback, withFeedback } from "./feedback.js";
 export { EXIT_RULES, type ExitRule, type ExitRuleName, exitSteps, klDivergence, relativeChange, selectByStep } from "./exit.js";
+export {
+  type Velocity,
+  initVelocity,
+  velocity,
+  velocityFlops,
+  clipNorm,
+  unitRows,
+  flowStep,
+  sequenceLogProb,
+  ascentDirection,
+  logProbGrad,
+  rowCosine,
+  stopGradientTree,
+} from "./flow.js";

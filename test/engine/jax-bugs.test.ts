@@ -37,3 +37,24 @@ test("vjp throws when an output is also consumed inside the function (workaround
   assert.deepEqual(Array.from(await g.data()), [8, 8, 8]); // ∂(2x + 6x)/∂x
   for (const o of out) o.dispose();
 });
+
+test("aux of valueAndGrad is a stray tracer when the function takes a grad inside (workaround: valueAndGradNestedAux)", async () => {
+  const { grad, jit, valueAndGrad } = await import("../../src/engine/jax.js");
+  const { valueAndGradNestedAux } = await import("../../src/engine/vjp.js");
+  type A = import("../../src/engine/jax.js").Array;
+  const f = (w: A, z: A): [A, A] => {
+    const g = grad((zz: A) => np.sin(zz).sum())(z) as unknown as A; // independent of w
+    return [w.ref.mul(g).sum(), w.mul(2)];
+  };
+  const plain = (w: A, z: A) => (valueAndGrad((ww: A) => f(ww, z), { hasAux: true }) as unknown as (w: A) => [[A, A], A])(w);
+  const [[, strayAux]] = plain(np.array([0.5, 1]), np.array([2, 3]));
+  assert.equal(typeof (strayAux as { data?: unknown }).data, "undefined"); // a JVPTracer, not an Array
+  assert.throws(() => jit(plain)(np.array([0.5, 1]), np.array([2, 3])), /Can't lift Tracer level/);
+  const fixed = jit((w: A, z: A) => valueAndGradNestedAux((ww: A) => f(ww, z), w));
+  const [[loss, aux], g] = fixed(np.array([0.5, 1]), np.array([2, 3])) as unknown as [[A, A], A];
+  const close = (a: ArrayLike<number>, b: number[]) => b.every((v, i) => Math.abs(a[i] - v) < 1e-6);
+  assert.ok(close(await aux.data(), [1, 2]));
+  assert.ok(close(await g.data(), [Math.cos(2), Math.cos(3)]));
+  assert.ok(close(await loss.data(), [0.5 * Math.cos(2) + Math.cos(3)]));
+  fixed.dispose();
+});

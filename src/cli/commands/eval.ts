@@ -3,6 +3,7 @@ import { Command, Option } from "commander";
 import { modelKey } from "../../engine/rng.js";
 import { dispose } from "../../engine/tree.js";
 import { evaluate, makePredictor } from "../../methods/evaluate.js";
+import { flowProfile, type FlowRecipe } from "../../methods/flow.js";
 import { initParams, recipeFor } from "../../methods/index.js";
 import { makeReasoner } from "../../models/index.js";
 import { RunDir, reasonerConfigOf } from "../../runs/index.js";
@@ -35,7 +36,9 @@ export function evalCommand(): Command {
       const predictor = makePredictor(recipe, reasoner, limits);
       const result = await evaluate(predictor, recipe, task, params, examples, limits, cfg.batchSize);
       predictor.dispose();
+      // flow: log p(y*|x,z_t) and accuracy along the flow on these held-out questions
+      const flow = recipe.name === "flow" ? await flowProfile(recipe as FlowRecipe, reasoner as never, task, params, examples, limits, cfg.batchSize) : undefined;
       dispose(params);
-      console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, ...result }));
+      console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, ...result, ...(flow ? { flow } : {}) }));
     });
 }
