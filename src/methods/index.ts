@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "./cot.js";
 import { direct } from "./direct.js";
+import { halting } from "./halting.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
@@ -40,6 +41,27 @@ export const METHODS = {
       gradNorm: z.boolean().default(false),
     }),
     recipe: (latentSteps, o) => neuralese({ latentSteps, ...o }),
+  }),
+  halting: entry({
+    description: "neuralese with a learned number of thoughts: a halting head after every block, PonderNet or ACT expected loss",
+    options: z.strictObject({
+        /** pondernet: Σ p_n L_n + β·KL(p ‖ geometric(λ_p)); act: Σ p_n L_n + τ·(N(t) + R). */
+        rule: z.enum(["pondernet", "act"]).default("pondernet"),
+        /** N, the most blocks; null: --latent-steps / blockSize (if given, N·c must equal --latent-steps). */
+        maxSteps: z.number().int().positive().nullable().default(null),
+        /** c, latent steps per block: the halting head looks after every c thoughts. */
+        blockSize: z.number().int().positive().default(1),
+        beta: z.number().nonnegative().default(0.01),
+        /** Geometric prior's halting probability per block, in (0, 1). */
+        lambdaP: z.number().gt(0).lt(1).default(0.2),
+        epsilon: z.number().gt(0).lt(1).default(0.01),
+        tau: z.number().nonnegative().default(0.01),
+        inference: z.enum(["sample", "threshold"]).default("threshold"),
+        /** Cumulative halting mass that stops inference; null: 0.5 (pondernet), 1 − ε (act). */
+        threshold: z.number().gt(0).lt(1).nullable().default(null),
+        sampleSeed: z.number().int().nonnegative().default(0),
+      }),
+    recipe: (latentSteps, o) => halting(latentSteps, o),
   }),
 } as const;
 
