@@ -16,6 +16,7 @@
 // n < N(t), the remainder R = 1 − c_{N(t)−1} at N(t), 0 after; ponder cost ρ = N(t) + R. N(t) is
 // piecewise constant, so the gradient of ρ flows through R only (as in the paper).
 import { jnn, lax, np, type Array, type DType } from "../engine/jax.js";
+import { meanAll } from "../engine/reduce.js";
 
 export interface PonderNetDistribution {
   /** [B, N] halting probabilities (rows sum to 1). */
@@ -78,7 +79,7 @@ export function ponderNetLoss(z: Array, losses: Array, opts: { beta: number; lam
   const p = dist.p.ref;
   const kl = klToGeometric({ p: dist.p.ref, logP: dist.logP }, opts.lambdaP);
   const task = expectedLoss(dist.p, losses);
-  return { loss: task.add(kl.ref.mul(opts.beta)).mean(), p, kl: kl.mean() };
+  return { loss: meanAll(task.add(kl.ref.mul(opts.beta))), p, kl: kl.mean() };
 }
 
 export interface ActWeights {
@@ -122,7 +123,7 @@ export interface ActLoss {
 export function actLoss(z: Array, losses: Array, opts: { epsilon: number; tau: number }): ActLoss {
   const w = actWeights(z, opts.epsilon);
   const task = expectedLoss(w.p.ref, losses);
-  return { loss: task.add(w.ponderCost.ref.mul(opts.tau)).mean(), p: w.p, halt: w.halt, ponderCost: w.ponderCost.mean() };
+  return { loss: meanAll(task.add(w.ponderCost.ref.mul(opts.tau))), p: w.p, halt: w.halt, ponderCost: w.ponderCost.mean() };
 }
 
 /**
