@@ -38,7 +38,7 @@ test("vjp throws when an output is also consumed inside the function (workaround
   for (const o of out) o.dispose();
 });
 
-test("jit(grad) of sum(a·b, axis).mean() is wrong when a and b both depend on the input (workaround: meanAll)", async () => {
+test("float64 jit(grad) of sum(a·b, axis).mean() is wrong when a and b both depend on the input (workaround: meanAll)", async () => {
   const { grad, jit } = await import("../../src/engine/jax.js");
   const { meanAll } = await import("../../src/engine/reduce.js");
   type A = import("../../src/engine/jax.js").Array;
