@@ -10,6 +10,7 @@ import { direct } from "./direct.js";
 import { esOptions, esTrainer } from "./es.js";
 import { esRecipe } from "./es-members.js";
 import { flow, FLOW_OBJECTIVES, flowTrainer } from "./flow.js";
+import { halting } from "./halting.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
@@ -80,6 +81,27 @@ export const METHODS = {
     }),
     recipe: (latentSteps, o) => flow({ flowSteps: latentSteps, ...o }),
     trainer: flowTrainer,
+  }),
+  halting: entry({
+    description: "neuralese with a learned number of thoughts: a halting head after every block, PonderNet or ACT expected loss",
+    options: z.strictObject({
+        /** pondernet: Σ p_n L_n + β·KL(p ‖ geometric(λ_p)); act: Σ p_n L_n + τ·(N(t) + R). */
+        rule: z.enum(["pondernet", "act"]).default("pondernet"),
+        /** N, the most blocks; null: --latent-steps / blockSize (if given, N·c must equal --latent-steps). */
+        maxSteps: z.number().int().positive().nullable().default(null),
+        /** c, latent steps per block: the halting head looks after every c thoughts. */
+        blockSize: z.number().int().positive().default(1),
+        beta: z.number().nonnegative().default(0.01),
+        /** Geometric prior's halting probability per block, in (0, 1). */
+        lambdaP: z.number().gt(0).lt(1).default(0.2),
+        epsilon: z.number().gt(0).lt(1).default(0.01),
+        tau: z.number().nonnegative().default(0.01),
+        inference: z.enum(["sample", "threshold"]).default("threshold"),
+        /** Cumulative halting mass that stops inference; null: 0.5 (pondernet), 1 − ε (act). */
+        threshold: z.number().gt(0).lt(1).nullable().default(null),
+        sampleSeed: z.number().int().nonnegative().default(0),
+      }),
+    recipe: (latentSteps, o) => halting(latentSteps, o),
   }),
 } as const;
 

@@ -58,3 +58,24 @@ test("aux of valueAndGrad is a stray tracer when the function takes a grad insid
   assert.ok(close(await loss.data(), [0.5 * Math.cos(2) + Math.cos(3)]));
   fixed.dispose();
 });
+
+test("float64 jit(grad) of sum(a·b, axis).mean() is wrong when a and b both depend on the input (workaround: meanAll)", async () => {
+  const { grad, jit } = await import("../../src/engine/jax.js");
+  const { meanAll } = await import("../../src/engine/reduce.js");
+  type A = import("../../src/engine/jax.js").Array;
+  type P = { z: A; L: A };
+  const f64 = (xs: number[]) => np.array(new Float64Array(xs), { dtype: np.float64 }).reshape([2, 3]);
+  const input = (): P => ({ z: f64([0.1, 0.2, 0.3, -0.4, 0.5, 0.6]), L: f64([1, 2, 3, 4, 5, 6]) });
+  const zGrad = async (f: (p: P) => A, jitted: boolean) => {
+    const g = jitted ? jit(grad(f)) : grad(f);
+    const out = g(input() as never) as unknown as P;
+    out.L.dispose();
+    return Array.from(await out.z.data(), Number);
+  };
+  const buggy = (p: P) => np.exp(p.z).mul(p.L).sum(1).mean();
+  const fixed = (p: P) => meanAll(np.exp(p.z).mul(p.L).sum(1));
+  const exact = await zGrad(buggy, false); // eager grad is right: 0.5·exp(z)·L
+  const far = (a: number[]) => Math.max(...a.map((x, i) => Math.abs(x - exact[i])));
+  assert.ok(far(await zGrad(buggy, true)) > 1, "jit(grad) of .sum(1).mean() is right now: drop meanAll");
+  assert.ok(far(await zGrad(fixed, true)) < 1e-5, "meanAll's gradient under jit");
+});

@@ -1,0 +1,200 @@
+// halting: neuralese with a learned number of thoughts (PonderNet, or ACT). Up to N blocks of c
+// continuous thoughts; after each block n a halting head on the latent gives λ_n = sigmoid(w·h_n + b),
+// and the answer is decoded from that point:
+//   read <bos> q <bot>  →  (think ×c → λ_n, read <eot> → decode <ans> a₁…a_m) for n = 1 … N
+// Training (fixed shapes: all N blocks unrolled, plain BPTT through the whole chain): the per-step
+// answer losses L_n (per-example mean CE of the answer tokens) weighted by the halting
+// distribution — PonderNet: Σ p_n L_n + β·KL(p ‖ geometric(λ_p)); ACT: Σ p_n L_n + τ·(N(t) + R).
+// Inference: every block's answer is decoded greedily, the halting step is chosen per example
+// ("sample": a Bernoulli(λ_n) draw at each step, from a fixed key so evaluation is repeatable;
+// "threshold": the first step whose cumulative halting mass reaches `threshold`), and that step's
+// answer is returned with the latent steps used (n·c) in the row's last column (`stepsOf`).
+// The maths lives in src/reasoning/halting.ts. The halting head's parameters sit beside the
+// reasoner's: params = { model, halt: { w [dim], b [] } }; b starts at logit(λ_p) and w at 0, so the
+// initial halting distribution is the prior.
+import { jnn, np, random, valueAndGrad, type Array, type DType } from "../engine/jax.js";
+import { dispose, ref, type Tree } from "../engine/tree.js";
+import type { Reasoner, ReasonerState } from "../models/reasoner.js";
+import { oneHot } from "../nn/index.js";
+import {
+  actLoss,
+  haltAtThreshold,
+  haltBySampling,
+  haltStepNumber,
+  ponderNetDistribution,
+  ponderNetLoss,
+} from "../reasoning/halting.js";
+import { SPECIAL, type Limits } from "../tasks/index.js";
+import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
+import type { Batch, SupervisedRecipe } from "./recipe.js";
+import { greedyAnswer, promptAnswerBatch, tokenRows } from "./supervised-parts.js";
+
+export interface HaltingOptions {
+  rule: "pondernet" | "act";
+  /** N, the most blocks; null: latentSteps / blockSize (if given, N·c must equal latentSteps). */
+  maxSteps: number | null;
+  /** c, latent steps per block (the halting head looks after every block). */
+  blockSize: number;
+  /** PonderNet: weight of KL(p ‖ geometric(λ_p)). */
+  beta: number;
+  /** PonderNet: the geometric prior's halting probability per step. */
+  lambdaP: number;
+  /** ACT: halt once the cumulative halting mass reaches 1 − ε. */
+  epsilon: number;
+  /** ACT: weight of the ponder cost N(t) + R. */
+  tau: number;
+  inference: "sample" | "threshold";
+  /** Cumulative halting mass that stops inference ("threshold"); null: 0.5 (PonderNet), 1 − ε (ACT). */
+  threshold: number | null;
+  /** Seed of the fixed key for "sample" inference. */
+  sampleSeed: number;
+}
+
+export type HaltHead = { w: Array; b: Array };
+export type HaltingParams<P extends Tree> = { model: P; halt: HaltHead };
+
+/** The number of blocks N a config describes. */
+export function haltingBlocks(latentSteps: number, opts: Pick<HaltingOptions, "maxSteps" | "blockSize">): number {
+  const c = opts.blockSize;
+  if (opts.maxSteps !== null && opts.maxSteps * c !== latentSteps) {
+    throw new Error(`halting: method.options.maxSteps ${opts.maxSteps} × blockSize ${c} must equal --latent-steps ${latentSteps} (the most latent steps); set --latent-steps ${opts.maxSteps * c}`);
+  }
+  if (latentSteps % c !== 0 || latentSteps < c) {
+    throw new Error(`halting: --latent-steps ${latentSteps} is not a positive multiple of method.options.blockSize ${c}`);
+  }
+  return latentSteps / c;
+}
+
+/** Per-example mean cross-entropy over the masked answer positions [B], and exact-match correctness [B]. Consumes all three. */
+export function perExampleAnswerLoss(logits: Array, targets: Array, mask: Array): { loss: Array; correct: Array } {
+  const V = logits.shape[logits.ndim - 1];
+  const dtype = logits.dtype;
+  const predicted = np.argmax(logits.ref, -1).astype(np.int32);
+  const m = mask.astype(dtype);
+  const wrong = np.notEqual(predicted, targets.ref).astype(dtype).mul(m.ref).sum(-1);
+  const correct = np.equal(wrong, 0).astype(dtype);
+  // log p(target) as logSoftmax · oneHot: the gather's gradient throws under jit (nn/loss.ts)
+  const ce = jnn.logSoftmax(logits, -1).mul(oneHot(targets, V, dtype)).sum(-1).neg();
+  return { loss: ce.mul(m.ref).sum(-1).div(np.maximum(m.sum(-1), 1e-9)), correct };
+}
+
+/** `<bos> q <bot>`: the prompt the chain starts from. */
+const withBot = (prompt: Array) => np.concatenate([prompt, tokenRows(prompt.shape[0], [SPECIAL.beginThought])], 1);
+
+const forkState = (s: ReasonerState): ReasonerState => ({ latent: s.latent.ref, carry: ref(s.carry), position: s.position });
+
+const haltLogit = (head: HaltHead, latent: Array): Array => np.matmul(latent, head.w.ref).add(head.b.ref); // [B]
+
+export interface HaltingForward {
+  /** Scalar training loss. */
+  loss: Array;
+  /** [B] expected teacher-forced correctness under the halting weights. */
+  correct: Array;
+  /** [N] batch mean of the halting weights p_n. */
+  haltDistribution: Array;
+  /** [1] batch mean of the expected latent steps Σ_n p_n·n·c. */
+  expectedSteps: Array;
+  /** [1] PonderNet: mean KL; ACT: mean ponder cost. */
+  regulariser: Array;
+}
+
+/** The halting loss of one batch (jit-traceable). Borrows params, consumes the batch. */
+export function haltingForward<P extends Tree>(reasoner: Reasoner<P>, params: HaltingParams<P>, batch: Batch, latentSteps: number, opts: HaltingOptions): HaltingForward {
+  const N = haltingBlocks(latentSteps, opts);
+  const c = opts.blockSize;
+  const p = params.model;
+  const B = batch.prompt.shape[0];
+  const dtype = params.halt.w.dtype;
+  let state = reasoner.read(p, reasoner.start(B, { dtype }), withBot(batch.prompt));
+  const zs: Array[] = [];
+  const losses: Array[] = [];
+  const corrects: Array[] = [];
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < c; k++) state = reasoner.think(p, state);
+    zs.push(haltLogit(params.halt, state.latent.ref));
+    const [logits, end] = reasoner.decode(p, reasoner.read(p, forkState(state), tokenRows(B, [SPECIAL.endThought])), batch.answerIn.ref);
+    dispose([end.latent, end.carry]);
+    const r = perExampleAnswerLoss(logits, batch.answerTarget.ref, batch.answerMask.ref);
+    losses.push(r.loss);
+    corrects.push(r.correct);
+  }
+  dispose([state.latent, state.carry, batch.answerIn, batch.answerTarget, batch.answerMask]);
+  const z = np.stack(zs, 1);
+  const L = np.stack(losses, 1);
+  const out = opts.rule === "pondernet" ? ponderNetLoss(z, L, opts) : actLoss(z, L, opts);
+  const reg = opts.rule === "pondernet" ? (out as ReturnType<typeof ponderNetLoss>).kl : (out as ReturnType<typeof actLoss>).ponderCost;
+  if (opts.rule === "act") (out as ReturnType<typeof actLoss>).halt.dispose();
+  const weights = out.p;
+  const correct = weights.ref.mul(np.stack(corrects, 1)).sum(1);
+  const stepsOfBlock = np.arange(1, N + 1).astype(dtype).mul(c).reshape([1, N]);
+  const expectedSteps = weights.ref.mul(stepsOfBlock).sum(1).mean().reshape([1]);
+  return { loss: out.loss, correct, haltDistribution: weights.mean(0), expectedSteps, regulariser: reg.reshape([1]) };
+}
+
+export function halting(latentSteps: number, opts: HaltingOptions): SupervisedRecipe {
+  const N = haltingBlocks(latentSteps, opts);
+  const c = opts.blockSize;
+  const K = N * c;
+  const threshold = opts.threshold ?? (opts.rule === "pondernet" ? 0.5 : 1 - opts.epsilon);
+  // every block reads <eot> and decodes the answer at the same positions after the chain's end
+  const sequenceLength = (l: Limits) => promptWidth(l) + 1 + K + 1 + answerWidth(l);
+  return {
+    name: "halting",
+    init(reasoner: Reasoner<Tree>, key: Array): Tree {
+      const model = reasoner.init(key);
+      const dtype: DType = np.float32;
+      const prior = Math.log(opts.lambdaP / (1 - opts.lambdaP));
+      return { model, halt: { w: np.zeros([reasoner.config.dim], { dtype }), b: np.array(prior, { dtype }) } };
+    },
+    sequenceLength,
+    frame: promptAnswerBatch,
+    lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
+      type Aux = Omit<HaltingForward, "loss">;
+      const f = (q: HaltingParams<P>): [Array, Aux] => {
+        const { loss, ...aux } = haltingForward(reasoner, q, batch, latentSteps, opts);
+        return [loss, aux];
+      };
+      const [[loss, aux], grads] = (valueAndGrad(f as never, { hasAux: true }) as unknown as (p: P) => unknown)(params) as unknown as [[Array, Aux], Tree];
+      return {
+        loss,
+        correct: aux.correct,
+        grads,
+        diagnostics: { haltDistribution: aux.haltDistribution, expectedSteps: aux.expectedSteps, [opts.rule === "pondernet" ? "kl" : "ponderCost"]: aux.regulariser },
+      };
+    },
+    predict<P extends Tree>(reasoner: Reasoner<P>, params: P, prompt: Array, limits: Limits) {
+      const { model: p, halt: head } = params as unknown as HaltingParams<P>;
+      const B = prompt.shape[0];
+      const dtype = head.w.dtype;
+      let state = reasoner.read(p, reasoner.start(B, { dtype }), withBot(prompt));
+      const zs: Array[] = [];
+      const answers: Array[] = [];
+      for (let n = 0; n < N; n++) {
+        for (let k = 0; k < c; k++) state = reasoner.think(p, state);
+        zs.push(haltLogit(head, state.latent.ref));
+        answers.push(greedyAnswer(reasoner, p, reasoner.read(p, forkState(state), tokenRows(B, [SPECIAL.endThought])), limits));
+      }
+      dispose([state.latent, state.carry]);
+      const z = np.stack(zs, 1);
+      let halt: Array;
+      if (opts.inference === "sample") {
+        const u = random.uniform(random.key(opts.sampleSeed), [B, N]).astype(dtype);
+        halt = haltBySampling(jnn.sigmoid(z), u);
+      } else if (opts.rule === "pondernet") {
+        const dist = ponderNetDistribution(z);
+        dist.logP.dispose();
+        halt = haltAtThreshold(dist.p, threshold);
+      } else {
+        halt = haltAtThreshold(jnn.sigmoid(z), threshold);
+      }
+      // the chosen block's answer: Σ_n halt_n · answer_n (token ids are exact in float)
+      const chosen = np.stack(answers, 1).astype(dtype).mul(halt.ref.reshape([B, N, 1])).sum(1);
+      const steps = haltStepNumber(halt).mul(c).reshape([B, 1]);
+      return np.concatenate([chosen, steps], 1).astype(np.int32);
+    },
+    answerOf: (row) => answerFromDecoded(globalThis.Array.from(row).slice(0, -1)),
+    stepsOf: (row) => row[row.length - 1],
+    // training reads the prompt, <bot>, and <eot> after each block; decodes the answer after each block
+    positions: (l: Limits) => ({ read: promptWidth(l) + 1 + N, think: K, decode: N * answerWidth(l) }),
+  };
+}

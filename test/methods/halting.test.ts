@@ -1,0 +1,102 @@
+// The halting recipe end to end: it learns a small task (loss falls, held-out accuracy rises),
+// predictions carry the steps used, options are checked, and a halting head pinned to halt at
+// once (or never) selects the first (or last) block's answer.
+import { before, test } from "node:test";
+import assert from "node:assert/strict";
+import { jit, np, type Array } from "../../src/engine/jax.js";
+import { startEngine } from "../../src/engine/backend.js";
+import { modelKey } from "../../src/engine/rng.js";
+import { dispose, type Tree } from "../../src/engine/tree.js";
+import { evaluate, makePredictor } from "../../src/methods/evaluate.js";
+import { promptGrid } from "../../src/methods/framing.js";
+import { initParams, METHODS, recipeFor } from "../../src/methods/index.js";
+import { tokens } from "../../src/methods/supervised-parts.js";
+import { makeSupervisedStep } from "../../src/methods/supervised-step.js";
+import { makeReasoner } from "../../src/models/index.js";
+import { adamw, chain, clipByGlobalNorm } from "../../src/optim/index.js";
+import { getTask } from "../../src/tasks/index.js";
+
+before(async () => {
+  await startEngine("wasm");
+});
+
+const task = getTask("pointer-chase");
+const options = { symbols: 4, maxHops: 2, trainHops: { min: 1, max: 1 } };
+const limits = task.limits(options);
+const vocab = task.vocab(options).size;
+const resolve = (o: Record<string, unknown>) => METHODS.halting.options.parse(o);
+
+test("halting (PonderNet) learns one-hop pointer-chase and reports the steps it used", async () => {
+  const [B, STEPS, K] = [32, 150, 2];
+  const recipe = recipeFor("halting", K, resolve({ beta: 0.01, lambdaP: 0.3 }));
+  const reasoner = makeReasoner({ model: "transformer", vocab, dim: 32, layers: 2, heads: 2, maxLen: recipe.sequenceLength(limits) });
+  const optimizer = chain(clipByGlobalNorm(1), adamw({ lr: 3e-3 }));
+  let params = initParams(recipe, reasoner as never, modelKey(1));
+  let state = optimizer.init(params);
+  const step = makeSupervisedStep(recipe, reasoner, optimizer);
+  const predictor = makePredictor(recipe, reasoner, limits);
+  const train = task.generate(1, "train", 640, options);
+  const val = task.generate(1, "val", 64, options);
+  const before = await evaluate(predictor, recipe, task, params, val, limits, B);
+  const losses: number[] = [];
+  let halt: number[] = [];
+  for (let s = 0; s < STEPS; s++) {
+    const [loss, p2, s2, metrics, health] = step(params, state, recipe.frame(train.slice((s * B) % 640, (s * B) % 640 + B), limits));
+    [params, state] = [p2, s2];
+    losses.push((await loss.data())[0]);
+    halt = globalThis.Array.from(await metrics.diagnostics.haltDistribution.ref.data(), Number);
+    dispose([metrics, health] as unknown as Tree);
+  }
+  const after = await evaluate(predictor, recipe, task, params, val, limits, B);
+  step.dispose();
+  predictor.dispose();
+  dispose(params);
+  dispose(state);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const [first, last] = [mean(losses.slice(0, 10)), mean(losses.slice(-10))];
+  assert.ok(last < first / 2, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
+  assert.ok(after.accuracy >= 0.5 && after.accuracy >= before.accuracy + 0.3, `val accuracy ${before.accuracy} -> ${after.accuracy} (chance 0.25)`);
+  assert.equal(halt.length, K);
+  assert.ok(Math.abs(halt[0] + halt[1] - 1) < 1e-5, `halting distribution ${halt}`);
+  assert.ok(after.stepsUsed! >= 1 && after.stepsUsed! <= K, `steps used ${after.stepsUsed}`);
+  for (const d of Object.values(after.byDifficulty)) assert.ok(d.stepsUsed! >= 1 && d.stepsUsed! <= K);
+});
+
+test("predict selects the halting block's answer and reports n·c steps", async () => {
+  const recipe = recipeFor("halting", 4, resolve({ blockSize: 2, rule: "act" }));
+  const reasoner = makeReasoner({ model: "gru", vocab, dim: 16, layers: 1, heads: 1, maxLen: recipe.sequenceLength(limits) });
+  const examples = task.generate(2, "val", 4, options);
+  const run = async (bias: number) => {
+    const params = initParams(recipe, reasoner as never, modelKey(0)) as { model: Tree; halt: { w: Array; b: Array } };
+    params.halt.b.dispose();
+    params.halt.b = np.array(bias);
+    const predictor = makePredictor(recipe, reasoner, limits);
+    const rows = await predictor(params as never, tokens(promptGrid(examples, limits))).data();
+    predictor.dispose();
+    const width = rows.length / examples.length;
+    return examples.map((_, i) => rows.subarray(i * width, (i + 1) * width));
+  };
+  // λ ≈ 1 at the first block: halt after c = 2 steps; λ ≈ 0: the last of N = 2 blocks, 4 steps
+  const early = await run(30);
+  const late = await run(-30);
+  assert.deepEqual(early.map((r) => recipe.stepsOf!(r)), [2, 2, 2, 2]);
+  assert.deepEqual(late.map((r) => recipe.stepsOf!(r)), [4, 4, 4, 4]);
+  // the answer is the block's greedy answer: compare with neuralese's fixed-K predictions of the same model
+  for (const [K, rows] of [[2, early], [4, late]] as const) {
+    const fixed = recipeFor("neuralese", K, { truncate: null, gradNorm: false });
+    const params = initParams(recipe, reasoner as never, modelKey(0)) as { model: Tree; halt: Tree };
+    const predict = jit((p: Tree, prompt: Array) => fixed.predict(reasoner, p, prompt, limits));
+    const expected = await predict(params.model, tokens(promptGrid(examples, limits))).data();
+    predict.dispose();
+    dispose(params.halt);
+    const width = expected.length / examples.length;
+    rows.forEach((r, i) => assert.deepEqual(recipe.answerOf(r), fixed.answerOf(expected.subarray(i * width, (i + 1) * width)), `example ${i}, K = ${K}`));
+  }
+});
+
+test("halting options: bad values name the field; maxSteps must match the latent steps", () => {
+  assert.throws(() => resolve({ rule: "pondernett" }), /rule/);
+  assert.throws(() => resolve({ lambdaP: 1.5 }), /lambdaP/);
+  assert.throws(() => recipeFor("halting", 6, resolve({ maxSteps: 4 })), /maxSteps 4 × blockSize 1 must equal --latent-steps 6/);
+  assert.throws(() => recipeFor("halting", 5, resolve({ blockSize: 2 })), /not a positive multiple of method.options.blockSize 2/);
+});
