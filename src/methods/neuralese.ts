@@ -6,9 +6,10 @@
 import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
-import { latentChainValueAndGrad, thinkSteps } from "../reasoning/index.js";
+import { latentChainValueAndGrad, thinkSteps, traceThoughts } from "../reasoning/index.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
+import { disposeState } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
 import { answerAfter, greedyAnswer, promptAnswerBatch, tokenRows } from "./supervised-parts.js";
 
@@ -45,6 +46,12 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
       const B = prompt.shape[0];
       const thought = thinkSteps(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(prompt)), latentSteps);
       return greedyAnswer(reasoner, p, reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought])), limits);
+    },
+    trace<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) {
+      const B = prompt.shape[0];
+      const [trace, end] = traceThoughts(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(prompt)), latentSteps);
+      disposeState(end);
+      return trace;
     },
     answerOf: answerFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l) + 2, think: latentSteps, decode: answerWidth(l) }),
