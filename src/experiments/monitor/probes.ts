@@ -30,7 +30,7 @@ export interface ProbeResult {
   classes: number;
   /** Held-out accuracy of the probe fitted on the true labels. */
   accuracy: number;
-  /** Held-out accuracy (against the true labels) of the same probe fitted on shuffled labels. */
+  /** Mean held-out accuracy (against the true labels) of the same probe fitted on shuffled labels. */
   control: number;
   /** Held-out accuracy of always answering the training split's most frequent label. */
   majority: number;
@@ -175,10 +175,16 @@ export function trainSplit(n: number, opts: { seed?: number; trainFraction?: num
 
 /**
  * Probe `labels` from `features`: the rows marked in `isTrain` fit the probe (λ chosen inside
- * them), the others score it; the control probe is fitted on the same rows with their labels
- * shuffled (seeded) and scored against the true held-out labels.
+ * them), the others score it; the control probes are fitted on the same rows with their labels
+ * shuffled (seeded, `controlRepeats` shuffles, default 5) and scored against the true held-out
+ * labels; `control` is their mean accuracy.
  */
-export function probe(features: Features, labels: readonly number[], isTrain: readonly boolean[], opts: { seed?: number } = {}): ProbeResult {
+export function probe(
+  features: Features,
+  labels: readonly number[],
+  isTrain: readonly boolean[],
+  opts: { seed?: number; controlRepeats?: number } = {},
+): ProbeResult {
   const { n } = features;
   if (labels.length !== n || isTrain.length !== n) throw new Error(`probe: ${labels.length} labels and ${isTrain.length} split flags for ${n} rows`);
   const trainRows = [...Array(n).keys()].filter((r) => isTrain[r]);
@@ -192,8 +198,11 @@ export function probe(features: Features, labels: readonly number[], isTrain: re
   const classes = [...new Set(labels)].sort((a, b) => a - b);
   const m = fitSelected(train, yTrain, classes);
   const pred = predictRidge(m, test);
-  const shuffled = SeededRng.of(opts.seed ?? 0).shuffle(yTrain);
-  const control = accuracyOf(predictRidge(fitSelected(train, shuffled, classes), test), yTest);
+  // the control is one shuffle's luck when features take few distinct values: average several
+  const rng = SeededRng.of(opts.seed ?? 0);
+  const repeats = opts.controlRepeats ?? 5;
+  let control = 0;
+  for (let i = 0; i < repeats; i++) control += accuracyOf(predictRidge(fitSelected(train, rng.shuffle(yTrain), classes), test), yTest) / repeats;
   const counts = new Map<number, number>();
   yTrain.forEach((y) => counts.set(y, (counts.get(y) ?? 0) + 1));
   const top = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0][0];
