@@ -31,8 +31,8 @@ test("inspect a neuralese run: per-example view, probes per thought and layer, l
   assert.equal(report.n, 160);
   const m = report.monitor;
   assert.equal(m.kind, "latent");
-  // 2 thoughts × (latent + 1 layer) × (hop, answer)
-  assert.equal(m.probes.length, 8);
+  // 2 thoughts × ((latent + 1 layer) × (own hop, answer) + latent × the other hop)
+  assert.equal(m.probes.length, 10);
   for (const p of m.probes) {
     // every question has a first step; only the 2-hop ones have a second
     if (p.target === "answer" || p.step === 1) assert.equal(p.nTrain + p.nTest, 160);

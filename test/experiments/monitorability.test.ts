@@ -8,7 +8,7 @@ const range = (n: number) => [...globalThis.Array(n).keys()];
 import { startEngine } from "../../src/engine/backend.js";
 import { modelKey } from "../../src/engine/rng.js";
 import { dispose, ref, type Tree } from "../../src/engine/tree.js";
-import { analyseLatentChain, logitLens, readLatentChain, stepTargets, writtenSteps, type ChainReadout } from "../../src/experiments/monitor/monitorability.js";
+import { analyseLatentChain, frontiers, logitLens, readLatentChain, stepTargets, writtenSteps, type ChainReadout } from "../../src/experiments/monitor/monitorability.js";
 import { recipeFor } from "../../src/methods/index.js";
 import { promptGrid } from "../../src/methods/framing.js";
 import { tokens } from "../../src/methods/supervised-parts.js";
@@ -71,12 +71,15 @@ test("the logit lens on latents that are exact embeddings gives the planted toke
   assert.equal(last.top1, 1, "the last thought holds every example's answer");
   const first = m.lens.find((l) => l.step === 1 && l.target === "answer")!;
   assert.ok(first.top1 < 0.6, `thought 1 holds the answer only for 1-hop questions, lens top-1 ${first.top1}`);
-  const hopProbes = m.probes.filter((p) => p.target === "hop" && p.layer === "latent");
+  const hopProbes = m.probes.filter((p) => p.target === "hop" && p.layer === "latent" && p.hop === p.step);
   assert.equal(hopProbes.length, K);
   for (const p of hopProbes) {
     assert.ok(p.accuracy > 0.95, `probe at thought ${p.step}: ${p.accuracy}`);
     assert.ok(p.control < 0.4, `control at thought ${p.step}: ${p.control}`);
   }
+  // thought 1 holds f(s) only: f²(s) depends on each question's own table, so it is not linearly there
+  const ahead = m.probes.find((p) => p.step === 1 && p.hop === 2)!;
+  assert.ok(ahead.accuracy < 0.4, `thought 1 → hop 2: ${ahead.accuracy}`);
   assert.equal(m.examples.length, 2);
   const e = m.examples[0];
   e.thoughts.forEach((t, k) => assert.equal(t.lens[0][0], vocab.tokens[planted[e.index][k]]));
@@ -116,4 +119,16 @@ test("writtenSteps splits a decoded token chain at <sep> up to <eot>", () => {
   assert.deepEqual(writtenSteps([10, sep, 12, sep, 9, eot, ans, 9, eos]), { steps: [[10], [12], [9]], closed: true });
   assert.deepEqual(writtenSteps([10, 11, sep, 12]), { steps: [[10, 11], [12]], closed: false });
   assert.deepEqual(writtenSteps([eot, ans, 9]), { steps: [], closed: true });
+});
+
+test("prosqa frontiers: step k of the gold shortest path lies on frontier k; frontiers are disjoint", () => {
+  const prosqa = getTask("prosqa");
+  const v = prosqa.vocab({});
+  for (const e of prosqa.generate(7, "test", 30, {})) {
+    const f = frontiers(prosqa, e, v, e.steps.length)!;
+    stepTargets(e).forEach((t, k) => assert.ok(f[k].includes(t), `gold step ${k + 1} on frontier ${k + 1}`));
+    const all = f.flat();
+    assert.equal(new Set(all).size, all.length);
+  }
+  assert.equal(frontiers(task, task.generate(1, "test", 1, options)[0], vocab, 2), null);
 });

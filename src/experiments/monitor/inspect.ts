@@ -106,10 +106,17 @@ export function renderInspect(r: InspectReport): string {
         out.push(`  thought ${k + 1}: gold ${e.gold[k] ?? "-"}  lens [${lens}]  probe ${t.probe ?? "-"}`);
       });
     }
-    out.push("", "probes (held-out accuracy; control = fitted on shuffled labels; majority = most frequent label)");
+    out.push("", "probes on each thought's own hop and on the answer (held-out accuracy; control = fitted on shuffled labels; majority = most frequent label)");
     out.push("  step  layer    target  n_test  accuracy  control  majority");
-    for (const p of m.probes) {
+    for (const p of m.probes.filter((p) => p.target === "answer" || p.hop === p.step)) {
       out.push(`  ${String(p.step).padEnd(5)} ${p.layer.padEnd(8)} ${p.target.padEnd(7)} ${String(p.nTest).padEnd(7)} ${pct(p.accuracy).padEnd(9)} ${pct(p.control).padEnd(8)} ${pct(p.majority)}`);
+    }
+    const hops = [...new Set(m.probes.filter((p) => p.target === "hop").map((p) => p.hop!))].sort((a, b) => a - b);
+    out.push("", "latent probe accuracy, thought (rows) × gold hop (columns)");
+    out.push(`  thought  ${hops.map((h) => `hop ${h}`.padEnd(8)).join(" ")}`);
+    for (let k = 1; k <= m.latentSteps; k++) {
+      const cell = (h: number) => m.probes.find((p) => p.layer === "latent" && p.target === "hop" && p.step === k && p.hop === h);
+      out.push(`  ${String(k).padEnd(8)} ${hops.map((h) => pct(cell(h)?.accuracy ?? NaN).padEnd(8)).join(" ")}`);
     }
     out.push("", "logit lens (output head on each latent)");
     out.push("  step  target  n      top1    top3    mean rank  mean p");

@@ -127,8 +127,10 @@ export interface ProbeRow {
   step: number;
   /** "latent" (the fed-back vector) or "layer0".. (each layer's hidden state at the thought). */
   layer: string;
-  /** "hop" (the variable after `step` gold steps; examples with that many steps) or "answer". */
+  /** "hop" (the variable after `hop` gold steps; examples with that many steps) or "answer". */
   target: "hop" | "answer";
+  /** For target "hop": which gold step (= `step` for the chain's own step; other hops: latent only). */
+  hop?: number;
   nTrain: number;
   nTest: number;
   classes: number;
@@ -216,26 +218,35 @@ export function analyseLatentChain(
   const frontier: FrontierRow[] = [];
   const latentReadout = new Map<string, Map<number, number>>(); // "k" → row → predicted hop token
   const fr = examples.map((e) => frontiers(task, e, vocab, r.latentSteps));
+  const maxHops = Math.max(...targets.map((t) => t.length));
   for (let k = 0; k < r.latentSteps; k++) {
-    const hopRows = [...examples.keys()].filter((i) => targets[i].length > k);
     const allRows = [...examples.keys()];
-    const goals: { target: "hop" | "answer"; rows: number[]; label: (i: number) => number }[] = [
-      { target: "hop", rows: hopRows, label: (i) => targets[i][k] },
+    // hop j from thought k: j = k is the chain's own step; j ≠ k (latent only) shows whether a
+    // thought runs ahead of or behind the gold chain
+    const goals: { target: "hop" | "answer"; hop?: number; rows: number[]; label: (i: number) => number }[] = [
+      ...[...globalThis.Array(maxHops).keys()].map((j) => ({
+        target: "hop" as const,
+        hop: j + 1,
+        rows: allRows.filter((i) => targets[i].length > j),
+        label: (i: number) => targets[i][j],
+      })),
       { target: "answer", rows: allRows, label: (i) => answers[i] },
     ];
     for (const g of goals) {
+      const own = g.target === "answer" || g.hop === k + 1;
       const labels = g.rows.map(g.label);
       const split = g.rows.map((i) => isTrain[i]);
       const enough = split.filter(Boolean).length >= minRows && split.filter((x) => !x).length >= minRows && new Set(labels).size >= 2;
       const blocks: [string, Float32Array][] = [["latent", r.latents[k]], ...r.layerStates[k].map((b, l): [string, Float32Array] => [`layer${l}`, b])];
       if (enough) {
-        for (const [layer, block] of blocks) {
+        for (const [layer, block] of own ? blocks : blocks.slice(0, 1)) {
           const p = probe(featuresOf(block, r.dim, g.rows), labels, split, { seed: seed + 1 });
           const { heldOut, ...row } = p;
-          probes.push({ step: k + 1, layer, target: g.target, ...row });
-          if (layer === "latent" && g.target === "hop") latentReadout.set(String(k), new Map([...heldOut].map(([j, y]) => [g.rows[j], y])));
+          probes.push({ step: k + 1, layer, target: g.target, ...(g.hop ? { hop: g.hop } : {}), ...row });
+          if (layer === "latent" && own && g.target === "hop") latentReadout.set(String(k), new Map([...heldOut].map(([j, y]) => [g.rows[j], y])));
         }
       }
+      if (!own) continue;
       const ranks = g.rows.map((i) => rankOf(r.lens[k].subarray(i * r.vocab, (i + 1) * r.vocab), g.label(i)));
       lens.push({
         step: k + 1,
