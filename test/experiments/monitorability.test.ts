@@ -114,6 +114,21 @@ test("the traced chain is the chain neuralese runs: last latent = thinkSteps', l
   dispose(params as unknown as Tree);
 });
 
+test("a 2-layer GRU's traced layers are each cell's h; the top one is the latent", async () => {
+  const examples = task.generate(4, "test", 4, options);
+  const recipe = recipeFor("neuralese", 2, { truncate: null, gradNorm: false });
+  const reasoner = makeReasoner({ model: "gru", vocab: vocab.size, dim: 8, layers: 2, heads: 1, maxLen: recipe.sequenceLength(limits) });
+  const params = reasoner.init(modelKey(6));
+  const r = await readLatentChain(recipe, reasoner, params, examples, limits, 4);
+  assert.equal(r.layers, 2);
+  for (let k = 0; k < 2; k++) {
+    assert.deepEqual([...r.layerStates[k][1]], [...r.latents[k]]);
+    assert.ok(maxAbsDiff([...r.layerStates[k][0]], [...r.latents[k]]) > 1e-3, "layer 0 is another state");
+  }
+  assert.ok(maxAbsDiff([...r.latents[0]], [...r.latents[1]]) > 1e-3, "each thought is its own state");
+  dispose(params);
+});
+
 test("writtenSteps splits a decoded token chain at <sep> up to <eot>", () => {
   const { separator: sep, endThought: eot, answer: ans, end: eos } = SPECIAL;
   assert.deepEqual(writtenSteps([10, sep, 12, sep, 9, eot, ans, 9, eos]), { steps: [[10], [12], [9]], closed: true });
