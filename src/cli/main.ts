@@ -6,6 +6,7 @@ import { benchCommand } from "./commands/bench.js";
 import { trainCommand } from "./commands/train.js";
 import { evalCommand } from "./commands/eval.js";
 import { dataCommand } from "./commands/data.js";
+import { betCommand, reportCommand } from "./commands/bet.js";
 import { inspectCommand } from "./commands/inspect.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -19,6 +20,8 @@ const program = new Command()
   .showHelpAfterError("(run with --help for usage)")
   .exitOverride();
 
+program.addCommand(betCommand());
+program.addCommand(reportCommand());
 program.addCommand(trainCommand());
 program.addCommand(evalCommand());
 program.addCommand(benchCommand());

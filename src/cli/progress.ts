@@ -9,6 +9,8 @@ export interface ProgressUpdate {
   loss?: number;
   /** Training accuracy, 0..1. */
   accuracy?: number;
+  /** Free text shown instead of loss and accuracy (e.g. "runs 3/12 done"). */
+  detail?: string;
 }
 
 export interface Progress {
@@ -62,6 +64,7 @@ function jsonLinesProgress(opts: ProgressOptions, stream: NodeJS.WritableStream)
       total: opts.total,
       loss: u.loss,
       accuracy: u.accuracy,
+      detail: u.detail,
       elapsedSeconds: round(elapsed),
       etaSeconds: eta === undefined ? undefined : round(Math.max(0, eta)),
     });
@@ -86,7 +89,7 @@ function barProgress(opts: ProgressOptions, stream: NodeJS.WritableStream): Prog
   const known = opts.total !== undefined;
   const multi = new MultiBar({
     stream,
-    format: `${opts.label} ${known ? "{bar} {value}/{total}" : "step {value}"} | loss {loss} | acc {acc} | ETA {eta_formatted}`,
+    format: `${opts.label} ${known ? "{bar} {value}/{total}" : "step {value}"} | {detail} | ETA {eta_formatted}`,
     barCompleteChar: "█",
     barIncompleteChar: "░",
     barsize: 30,
@@ -95,10 +98,11 @@ function barProgress(opts: ProgressOptions, stream: NodeJS.WritableStream): Prog
     clearOnComplete: false,
     stopOnComplete: false,
   });
-  const bar: SingleBar = multi.create(opts.total ?? 0, opts.startStep ?? 0, { loss: "-", acc: "-" });
+  const bar: SingleBar = multi.create(opts.total ?? 0, opts.startStep ?? 0, { detail: "loss - | acc -" });
   const payload = (u: ProgressUpdate) => ({
-    loss: u.loss === undefined ? "-" : u.loss.toFixed(4),
-    acc: u.accuracy === undefined ? "-" : `${(100 * u.accuracy).toFixed(1)}%`,
+    detail:
+      u.detail ??
+      `loss ${u.loss === undefined ? "-" : u.loss.toFixed(4)} | acc ${u.accuracy === undefined ? "-" : `${(100 * u.accuracy).toFixed(1)}%`}`,
   });
   return {
     update: (u) => bar.update(u.step, payload(u)),

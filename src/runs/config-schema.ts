@@ -64,6 +64,11 @@ export const evalSchema = z.strictObject({
   every: positiveInt().default(250),
   valExamples: positiveInt().max(1_000_000).default(500),
   testExamples: positiveInt().max(1_000_000).default(1000),
+  /**
+   * Also measure test accuracy at every periodic evaluation (a learning curve on the test split,
+   * for the bet's examples-to-target). Nothing is selected or tuned on it.
+   */
+  testCurve: z.boolean().default(false),
 });
 
 /** Open records: the task's options are checked by the task, the method's by its own schema. */

@@ -59,6 +59,8 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     cfg.trainExamples ? "" : `the training stream holds budget steps × batchSize = ${stream} distinct questions`);
   const batchAt = epochBatches(train, B, cfg.seed);
   const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
+  let testSet: Example[] | undefined;
+  const test = () => (testSet ??= task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions));
 
   const run = await openRun();
   // a finished run is reported, not trained or evaluated again
@@ -125,21 +127,27 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       await run.appendMetrics(log);
       hooks.onStep?.(log, totalSteps);
       if (c.steps % cfg.eval.every === 0 && !budget.exhausted()) {
+        const at = { examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs };
         const e = await evalOn(val);
-        await run.appendMetrics({ step: c.steps, split: "val", accuracy: e.accuracy, byDifficulty: e.byDifficulty, examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs });
+        await run.appendMetrics({ step: c.steps, split: "val", ...evalRecord(e), ...at });
         hooks.onEval?.(c.steps, "val", e);
+        if (cfg.eval.testCurve) {
+          const t = await evalOn(test());
+          await run.appendMetrics({ step: c.steps, split: "test", ...evalRecord(t), ...at });
+          hooks.onEval?.(c.steps, "test", t);
+        }
       }
       if (c.steps % cfg.checkpointEvery === 0) await checkpoint();
     }
     await checkpoint();
     const valEval = await evalOn(val);
     hooks.onEval?.(budget.counters.steps, "val", valEval);
-    const testEval = await evalOn(task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions));
+    const testEval = await evalOn(test());
     hooks.onEval?.(budget.counters.steps, "test", testEval);
     const c = budget.counters;
     const at = { examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs };
-    await run.appendMetrics({ step: c.steps, split: "val", accuracy: valEval.accuracy, byDifficulty: valEval.byDifficulty, ...at });
-    await run.appendMetrics({ step: c.steps, split: "test", accuracy: testEval.accuracy, byDifficulty: testEval.byDifficulty, ...at });
+    await run.appendMetrics({ step: c.steps, split: "val", ...evalRecord(valEval), ...at });
+    await run.appendMetrics({ step: c.steps, split: "test", ...evalRecord(testEval), ...at });
     await run.saveModel(trainer.trees().params, { step: c.steps, vocab: vocab.size });
     const summary = {
       task: cfg.task.name,
@@ -161,6 +169,11 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     predictor.dispose();
     await run.close();
   }
+}
+
+/** An evaluation as a metrics record's fields. */
+function evalRecord(e: Evaluation): Record<string, unknown> {
+  return { accuracy: e.accuracy, byDifficulty: e.byDifficulty, ...(e.stepsUsed === undefined ? {} : { stepsUsed: e.stepsUsed }) };
 }
 
 /** Steps the budget allows (null when only a FLOP budget bounds it and none is given). */

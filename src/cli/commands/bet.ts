@@ -1,0 +1,170 @@
+// `neuralese bet`: the lab's main job. Runs recipes side by side over seeds and budgets (parallel,
+// resumable) and writes report.html, results.md and summary.json. `neuralese report DIR`
+// re-renders those from the run directories.
+import { Command, Option } from "commander";
+import { readFile } from "node:fs/promises";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { availableArms } from "../../experiments/bet/arms.js";
+import { BET_FILES, renderBet, runBet } from "../../experiments/bet/bet.js";
+import { BetPlanError, type PlannedRun } from "../../experiments/bet/plan.js";
+import { PRESETS, preset, type PresetName } from "../../experiments/bet/presets.js";
+import { betSpecSchema, type BetSpec, type BudgetPoint } from "../../experiments/bet/spec.js";
+import type { BetSummary } from "../../report/bet-summary.js";
+import { summaryTable } from "../../report/bet-markdown.js";
+import { TASK_NAMES } from "../../tasks/index.js";
+import { oneOf, positiveInt, UserError } from "../errors.js";
+import { createProgress } from "../progress.js";
+
+interface BetFlags {
+  preset: PresetName;
+  spec?: string;
+  task?: string;
+  methods?: string[];
+  seeds?: number;
+  budget?: BudgetPoint[];
+  out?: string;
+  resume?: boolean;
+  jobs: number;
+}
+
+export function betCommand(): Command {
+  return new Command("bet")
+    .description("run recipes side by side over seeds and budgets; writes DIR/report.html, DIR/results.md, DIR/summary.json")
+    .addOption(new Option("--preset <name>", "quick (minutes), standard (every recipe, sweeps), full (5 seeds, every task)").argParser(oneOf("--preset", PRESETS)).default("quick"))
+    .option("--spec <file>", "a bet spec as JSON (the \"spec\" of a bet.json: tasks, arms, seeds, budgets, base config, target) instead of a preset")
+    .addOption(new Option("--task <name>", "run on this task instead of the preset's").argParser(oneOf("--task", TASK_NAMES)))
+    .option("--methods <arms>", `comma-separated arms (${[...availableArms().keys()].join(", ")})`, armList)
+    .option("--seeds <n>", "seeds 0..n-1", positiveInt("--seeds"))
+    .option("--budget <points>", "comma-separated budget points, each key=value joined by +: steps=N, examples=N, flops=X, train=N (a fixed training set), e.g. steps=400 or train=256+steps=1000,train=1024+steps=1000", budgetList)
+    .option("--out <dir>", "bet directory (default runs/bet-<preset>)")
+    .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
+    .option("--jobs <n>", "runs at a time, each in its own process (default: the number of cores)", positiveInt("--jobs"), availableParallelism())
+    .action(async (flags: BetFlags) => {
+      const out = flags.out ?? `runs/bet-${flags.preset}`;
+      const spec = flags.resume ? undefined : await specFromFlags(flags);
+      let done = 0, total = 0, stepsDone = 0, stepsTotal = 0;
+      const stepOf = new Map<string, number>();
+      let progress: ReturnType<typeof createProgress> | undefined;
+      const show = () => progress?.update({ step: stepsDone, detail: `runs ${done}/${total} done` });
+      const summary = await betErrors(() =>
+        runBet(spec, {
+          out,
+          jobs: flags.jobs,
+          resume: Boolean(flags.resume),
+          hooks: {
+            onPlan(runs: readonly PlannedRun[]) {
+              total = runs.length;
+              stepsTotal = runs.reduce((a, r) => a + (r.config.budget.maxSteps ?? 0), 0);
+              progress = createProgress({ label: "bet", total: stepsTotal || undefined });
+              console.error(`bet ${out}: ${runs.length} runs, ${flags.jobs} at a time`);
+            },
+            onStep(run, step) {
+              stepsDone += step - (stepOf.get(run.id) ?? 0);
+              stepOf.set(run.id, step);
+              show();
+            },
+            onEnd(run, status) {
+              done++;
+              const planned = run.config.budget.maxSteps ?? stepOf.get(run.id) ?? 0;
+              stepsDone += planned - (stepOf.get(run.id) ?? 0);
+              stepOf.set(run.id, planned);
+              progress?.log({ run: run.id, status: status.status, ...(status.status === "failed" ? { error: status.error } : { reused: status.reused }) });
+              show();
+            },
+          },
+        }),
+      );
+      progress?.stop();
+      printSummary(summary, out);
+      const failed = summary.runs.filter((r) => r.status !== "finished");
+      if (failed.length > 0) {
+        throw new UserError(`${failed.length} of ${summary.runs.length} runs did not finish (${failed.map((r) => r.id).join(", ")})`, `see results.md for their errors; rerun with --resume --out ${out} to retry them`);
+      }
+    });
+}
+
+export function reportCommand(): Command {
+  return new Command("report")
+    .description("re-render a bet's report.html, results.md and summary.json from its run directories")
+    .argument("<dir>", "the bet directory")
+    .action(async (dir: string) => {
+      const summary = await betErrors(() => renderBet(dir));
+      printSummary(summary, dir);
+    });
+}
+
+function printSummary(summary: BetSummary, dir: string): void {
+  for (const task of summary.tasks) console.log(`\n${task}\n${summaryTable(summary, task)}`);
+  console.log(`\nreport: ${join(dir, BET_FILES.report)}\ntables: ${join(dir, BET_FILES.results)}\nsummary: ${join(dir, BET_FILES.summary)}`);
+}
+
+async function specFromFlags(flags: BetFlags): Promise<BetSpec> {
+  const spec = flags.spec ? await readSpecFile(flags.spec) : preset(flags.preset);
+  if (flags.task) spec.tasks = [{ name: flags.task, options: {} }];
+  if (flags.methods) spec.arms = flags.methods;
+  if (flags.seeds) spec.seeds = Array.from({ length: flags.seeds }, (_, i) => i);
+  if (flags.budget) spec.budgets = flags.budget;
+  if (spec.arms.length === 0) throw new UserError(`preset ${flags.preset} has no arm this build can run`, "name arms with --methods");
+  return spec;
+}
+
+async function readSpecFile(file: string): Promise<BetSpec> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new UserError(`--spec ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`, "give a JSON file holding a bet spec");
+  }
+  const parsed = betSpecSchema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
+    throw new UserError(`--spec ${file} is not a bet spec: ${issues}`, "fields: preset, tasks [{name, options}], arms, seeds, budgets [{id, label, config}], base, target {accuracy, split}");
+  }
+  return parsed.data;
+}
+
+async function betErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BetPlanError) throw new UserError(err.message, err.hint);
+    throw err;
+  }
+}
+
+function armList(value: string): string[] {
+  const arms = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const known = availableArms();
+  const unknown = arms.filter((a) => !known.has(a));
+  if (arms.length === 0 || unknown.length > 0) {
+    throw new UserError(`--methods: unknown arm ${unknown.join(", ") || "(none given)"}`, `the arms are ${[...known.keys()].join(", ")}`);
+  }
+  return arms;
+}
+
+const BUDGET_KEYS: Record<string, (v: number) => Record<string, unknown>> = {
+  steps: (v) => ({ budget: { maxSteps: v } }),
+  examples: (v) => ({ budget: { maxExamples: v } }),
+  flops: (v) => ({ budget: { maxFlops: v } }),
+  train: (v) => ({ trainExamples: v }),
+};
+
+function budgetList(value: string): BudgetPoint[] {
+  return value.split(",").map((point) => {
+    let config: Record<string, unknown> = {};
+    for (const part of point.split("+")) {
+      const [key, raw] = part.split("=");
+      const v = Number(raw);
+      const make = BUDGET_KEYS[key?.trim()];
+      if (!make || !(v > 0) || ((key.trim() !== "flops") && !Number.isInteger(v))) {
+        throw new UserError(`--budget: cannot read "${part}"`, "use key=value with key steps, examples, flops or train and a positive value (integer except flops), joined by + within a point, e.g. --budget train=256+steps=1000,steps=400");
+      }
+      const add = make(v);
+      config = { ...config, ...add, budget: { ...(config.budget as object), ...(add.budget as object) } };
+    }
+    if (!(config.budget && Object.keys(config.budget as object).length)) delete config.budget;
+    const id = point.replace(/[^A-Za-z0-9.]+/g, "-");
+    return { id, label: point, config };
+  });
+}

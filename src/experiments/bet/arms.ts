@@ -1,0 +1,26 @@
+// The arms a bet can run: a method with fixed options (and any config it needs changed), under
+// a short id. Presets and `--methods` name arms from this catalogue.
+import { METHODS } from "../../methods/index.js";
+import type { RunConfigInput } from "../../runs/index.js";
+
+export interface Arm {
+  id: string;
+  label: string;
+  method: string;
+  options: Record<string, unknown>;
+  /** Config fields this arm changes from the bet's base config (e.g. a population-based method's batch). */
+  config?: RunConfigInput;
+}
+
+export const ARMS: readonly Arm[] = [
+  { id: "direct", label: "direct SFT (no reasoning)", method: "direct", options: {} },
+  { id: "cot", label: "token CoT SFT", method: "cot", options: {} },
+  { id: "pause", label: "pause tokens", method: "pause", options: {} },
+  { id: "neuralese", label: "neuralese BPTT", method: "neuralese", options: {} },
+  { id: "neuralese-gradnorm", label: "neuralese BPTT + per-step grad norm", method: "neuralese", options: { gradNorm: true } },
+];
+
+/** Arms whose method exists in this build, by id. */
+export function availableArms(): Map<string, Arm> {
+  return new Map(ARMS.filter((a) => a.method in METHODS).map((a) => [a.id, a]));
+}

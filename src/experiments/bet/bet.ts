@@ -1,0 +1,92 @@
+// `neuralese bet`: plan the runs, execute them (parallel, resumable), collect the results and
+// write DIR/summary.json (+ its JSON Schema), DIR/results.md and DIR/report.html.
+import { mkdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { atomicWriteFile } from "../../engine/atomic-file.js";
+import { betSummaryJsonSchema, type BetSummary } from "../../report/bet-summary.js";
+import { renderBetHtml } from "../../report/bet-html.js";
+import { renderBetMarkdown } from "../../report/bet-markdown.js";
+import { availableArms } from "./arms.js";
+import { collectRun, summarizeBet } from "./collect.js";
+import { BetPlanError, planBet, type PlannedRun } from "./plan.js";
+import { executeRuns, type RunnerHooks, type RunStatus } from "./runner.js";
+import { betSpecSchema, type BetSpec } from "./spec.js";
+
+export const BET_FILES = {
+  plan: "bet.json",
+  summary: "summary.json",
+  schema: "summary.schema.json",
+  results: "results.md",
+  report: "report.html",
+} as const;
+
+const FORMAT = "neuralese-bet";
+
+export interface BetOptions {
+  out: string;
+  jobs: number;
+  /** Continue the bet already in `out` (its saved spec is used). */
+  resume: boolean;
+  hooks?: RunnerHooks & { onPlan?(runs: readonly PlannedRun[]): void };
+}
+
+/** Run (or resume) a bet; returns its summary. Failed runs are reported in it, not thrown. */
+export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promise<BetSummary> {
+  const planFile = join(opts.out, BET_FILES.plan);
+  const saved = (await exists(planFile)) ? await readSpec(opts.out) : undefined;
+  if (saved && !opts.resume) throw new BetPlanError(`${opts.out} already holds a bet`, "continue it with --resume, or choose another --out");
+  if (!saved && opts.resume) throw new BetPlanError(`${opts.out} holds no bet to resume (no ${BET_FILES.plan})`, "start it without --resume");
+  const used = saved ?? spec;
+  if (!used) throw new Error("runBet: a spec is needed for a new bet");
+  const runs = planBet(used);
+  await mkdir(opts.out, { recursive: true });
+  if (!saved) await atomicWriteFile(planFile, Buffer.from(`${JSON.stringify({ format: FORMAT, spec: used, runs: runs.map((r) => r.id) }, null, 2)}\n`));
+  opts.hooks?.onPlan?.(runs);
+  const statuses = await executeRuns(opts.out, runs, opts.jobs, opts.hooks);
+  return writeBetOutputs(opts.out, used, runs, statuses, opts.jobs);
+}
+
+/** Re-render a bet's outputs from its run directories (`neuralese report DIR`). */
+export async function renderBet(dir: string): Promise<BetSummary> {
+  const spec = await readSpec(dir);
+  // the runs' own records hold everything but how many ran at once: keep what the bet wrote
+  const previous = await readFile(join(dir, BET_FILES.summary), "utf8").then((t) => JSON.parse(t) as { wall?: { jobs?: number } }, () => undefined);
+  return writeBetOutputs(dir, spec, planBet(spec), new Map(), previous?.wall?.jobs ?? 1);
+}
+
+async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly PlannedRun[], statuses: Map<string, RunStatus>, jobs: number): Promise<BetSummary> {
+  const results = [];
+  for (const run of runs) results.push(await collectRun(dir, run, statuses.get(run.id)));
+  const arms = availableArms();
+  const summary = summarizeBet(spec, results, arms, jobs);
+  await atomicWriteFile(join(dir, BET_FILES.summary), Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
+  await atomicWriteFile(join(dir, BET_FILES.schema), Buffer.from(`${JSON.stringify(betSummaryJsonSchema(), null, 2)}\n`));
+  await atomicWriteFile(join(dir, BET_FILES.results), Buffer.from(renderBetMarkdown(summary)));
+  await atomicWriteFile(join(dir, BET_FILES.report), Buffer.from(renderBetHtml(summary)));
+  return summary;
+}
+
+async function readSpec(dir: string): Promise<BetSpec> {
+  const file = join(dir, BET_FILES.plan);
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, "utf8"));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new BetPlanError(code === "ENOENT" ? `${dir} is not a bet directory (no ${BET_FILES.plan})` : `${file} is unreadable: ${(err as Error).message}`, "give the --out directory of a `neuralese bet`");
+  }
+  const v = value as { format?: unknown; spec?: unknown };
+  if (v?.format !== FORMAT) throw new BetPlanError(`${file} is not a neuralese bet file`);
+  const parsed = betSpecSchema.safeParse(v.spec);
+  if (!parsed.success) throw new BetPlanError(`${file} holds a spec this version cannot read: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  return parsed.data;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

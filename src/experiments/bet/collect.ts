@@ -1,0 +1,173 @@
+// The bet's results, read back from its run directories (so `neuralese report DIR` can rebuild
+// them at any time): per run, the learning curve, final accuracies and counters; per (task, arm,
+// budget), means with bootstrap intervals over seeds and the examples / FLOPs / wall time each
+// seed needed to reach the target.
+import { availableParallelism, cpus } from "node:os";
+import { RunDir } from "../../runs/index.js";
+import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
+import {
+  BET_SUMMARY_FORMAT,
+  BET_SUMMARY_VERSION,
+  betSummarySchema,
+  type ArmSummary,
+  type BetSummary,
+  type CurvePoint,
+  type RunResult,
+} from "../../report/bet-summary.js";
+import { bootstrapMean, firstReaching, mean } from "../stats.js";
+import type { PlannedRun } from "./plan.js";
+import { runDirOf, type RunStatus } from "./runner.js";
+import type { BetSpec } from "./spec.js";
+
+type Rec = Record<string, unknown> & { step: number };
+
+export async function collectRun(betDir: string, run: PlannedRun, status?: RunStatus): Promise<RunResult> {
+  const dir = runDirOf(betDir, run);
+  const base: RunResult = {
+    id: run.id,
+    task: run.task,
+    arm: run.arm.id,
+    seed: run.seed,
+    budget: run.budget,
+    dir: `runs/${run.id}`,
+    status: "missing",
+    error: status?.status === "failed" ? status.error : null,
+    steps: 0,
+    examples: 0,
+    flops: 0,
+    forwardTokens: 0,
+    backwardTokens: 0,
+    wallMs: 0,
+    val: null,
+    test: null,
+    testByDifficulty: {},
+    stepsUsedByDifficulty: null,
+    curve: [],
+    gradNormProfile: null,
+  };
+  let rd: RunDir;
+  try {
+    rd = await RunDir.open(dir, { methods: RUN_METHOD_SPECS });
+  } catch {
+    return { ...base, status: status?.status === "failed" ? "failed" : "missing" };
+  }
+  const records = (await rd.readMetrics()).records as Rec[];
+  const curve = curveOf(records);
+  const gradNormProfile = gradProfileOf(records);
+  if (!(await rd.finished())) return { ...base, status: status?.status === "failed" ? "failed" : "missing", curve, gradNormProfile };
+  const s = (await rd.readSummary()) as {
+    steps: number;
+    budget: { examples: number; forwardFlops: number; backwardFlops: number; forwardTokens: number; backwardTokens: number; wallMs: number };
+    val: { accuracy: number };
+    test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }> };
+  };
+  const byDiff = Object.entries(s.test.byDifficulty);
+  const steps = byDiff.filter(([, v]) => v.stepsUsed !== undefined);
+  return {
+    ...base,
+    status: "finished",
+    error: null,
+    steps: s.steps,
+    examples: s.budget.examples,
+    flops: s.budget.forwardFlops + s.budget.backwardFlops,
+    forwardTokens: s.budget.forwardTokens,
+    backwardTokens: s.budget.backwardTokens,
+    wallMs: s.budget.wallMs,
+    val: s.val.accuracy,
+    test: s.test.accuracy,
+    testByDifficulty: Object.fromEntries(byDiff.map(([d, v]) => [d, v.accuracy])),
+    stepsUsedByDifficulty: steps.length ? Object.fromEntries(steps.map(([d, v]) => [d, v.stepsUsed!])) : null,
+    curve,
+    gradNormProfile,
+  };
+}
+
+/** Evaluation records merged by step: the learning curve (x: examples, FLOPs, wall time). */
+function curveOf(records: Rec[]): CurvePoint[] {
+  const points = new Map<number, CurvePoint>();
+  for (const r of records) {
+    if ((r.split !== "val" && r.split !== "test") || typeof r.examples !== "number") continue;
+    const p = points.get(r.step) ?? { step: r.step, examples: r.examples, flops: Number(r.flops), wallMs: Number(r.wallMs), val: null, test: null };
+    p[r.split as "val" | "test"] = Number(r.accuracy);
+    points.set(r.step, p);
+  }
+  return [...points.values()].sort((a, b) => a.step - b.step);
+}
+
+/** Mean over the last fifth of training of the gradient norm arriving at each latent step. */
+function gradProfileOf(records: Rec[]): number[] | null {
+  const steps = records.filter((r) => globalThis.Array.isArray(r.stepGradNorms) && (r.stepGradNorms as unknown[]).length > 0);
+  if (steps.length === 0) return null;
+  const last = steps[steps.length - 1].step;
+  const tail = steps.filter((r) => r.step > 0.8 * last);
+  const K = (tail[0].stepGradNorms as number[]).length;
+  return globalThis.Array.from({ length: K }, (_, k) => mean(tail.map((r) => (r.stepGradNorms as number[])[k])));
+}
+
+export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabels: Map<string, { label: string; method: string; options: Record<string, unknown> }>, jobs: number, notes: string[] = []): BetSummary {
+  const summaries: ArmSummary[] = [];
+  for (const task of spec.tasks) {
+    for (const arm of spec.arms) {
+      for (const budget of spec.budgets) {
+        const group = spec.seeds.map((seed) => runs.find((r) => r.task === task.name && r.arm === arm && r.budget === budget.id && r.seed === seed));
+        const done = group.filter((r): r is RunResult => r?.status === "finished");
+        const interval = (xs: number[]) => (xs.length ? bootstrapMean(xs) : null);
+        const reach = (x: (p: CurvePoint) => number) => {
+          const values = group.map((r) => {
+            if (!r || r.status !== "finished") return null;
+            const p = firstReaching(r.curve.filter((q) => q[spec.target.split] !== null), (q) => q[spec.target.split]!, spec.target.accuracy);
+            return p ? x(p) : null;
+          });
+          const got = values.filter((v): v is number => v !== null);
+          return { values, reached: got.length, interval: interval(got) };
+        };
+        const difficulties = [...new Set(done.flatMap((r) => Object.keys(r.testByDifficulty)))].sort((a, b) => Number(a) - Number(b));
+        const withSteps = done.filter((r) => r.stepsUsedByDifficulty);
+        const withGrad = done.filter((r) => r.gradNormProfile);
+        summaries.push({
+          task: task.name,
+          arm,
+          label: armLabels.get(arm)?.label ?? arm,
+          method: armLabels.get(arm)?.method ?? arm,
+          budget: budget.id,
+          seeds: spec.seeds,
+          finishedSeeds: done.length,
+          test: interval(done.map((r) => r.test!)),
+          val: interval(done.map((r) => r.val!)),
+          testByDifficulty: Object.fromEntries(
+            difficulties.map((d) => [d, bootstrapMean(done.filter((r) => d in r.testByDifficulty).map((r) => r.testByDifficulty[d]))]),
+          ),
+          examplesToTarget: reach((p) => p.examples),
+          flopsToTarget: reach((p) => p.flops),
+          wallMsToTarget: reach((p) => p.wallMs),
+          stepsUsedByDifficulty: withSteps.length
+            ? Object.fromEntries(difficulties.map((d) => [d, mean(withSteps.map((r) => r.stepsUsedByDifficulty![d] ?? NaN))]))
+            : null,
+          gradNormProfile: withGrad.length
+            ? withGrad[0].gradNormProfile!.map((_, k) => mean(withGrad.map((r) => r.gradNormProfile![k])))
+            : null,
+        });
+      }
+    }
+  }
+  const summary: BetSummary = {
+    format: BET_SUMMARY_FORMAT,
+    version: BET_SUMMARY_VERSION,
+    preset: spec.preset,
+    tasks: spec.tasks.map((t) => t.name),
+    target: spec.target,
+    arms: spec.arms.map((id) => ({ id, label: armLabels.get(id)?.label ?? id, method: armLabels.get(id)?.method ?? id, options: armLabels.get(id)?.options ?? {} })),
+    budgets: spec.budgets.map((b) => ({ id: b.id, label: b.label })),
+    seeds: spec.seeds,
+    runs: [...runs],
+    summaries,
+    wall: { machine: machineName(), jobs, runWallMsTotal: runs.reduce((a, r) => a + r.wallMs, 0) },
+    notes,
+  };
+  return betSummarySchema.parse(summary);
+}
+
+function machineName(): string {
+  const c = cpus();
+  return `${availableParallelism()} cores, ${c[0]?.model?.trim() ?? "unknown CPU"}, Node ${process.versions.node}`;
+}

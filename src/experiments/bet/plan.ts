@@ -1,0 +1,53 @@
+// A bet spec expanded into its runs: one fully resolved run config per (task, arm, budget, seed),
+// each with its own directory. Every config is resolved before any run starts, so a bad
+// combination is reported up front and nothing is written.
+import { ConfigError, mergeConfigInputs, resolveRunConfig, type RunConfig } from "../../runs/index.js";
+import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
+import { availableArms, type Arm } from "./arms.js";
+import type { BetSpec } from "./spec.js";
+
+export interface PlannedRun {
+  /** "<task>/<arm>/<budget>/s<seed>", also the run directory under DIR/runs/. */
+  id: string;
+  task: string;
+  arm: Arm;
+  budget: string;
+  seed: number;
+  config: RunConfig;
+}
+
+export class BetPlanError extends Error {
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = "BetPlanError";
+  }
+}
+
+export function planBet(spec: BetSpec): PlannedRun[] {
+  const arms = availableArms();
+  const unknown = spec.arms.filter((a) => !arms.has(a));
+  if (unknown.length > 0) {
+    throw new BetPlanError(`unknown arm${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`, `the arms are ${[...arms.keys()].join(", ")}`);
+  }
+  const runs: PlannedRun[] = [];
+  for (const task of spec.tasks) {
+    for (const armId of spec.arms) {
+      const arm = arms.get(armId)!;
+      for (const budget of spec.budgets) {
+        for (const seed of spec.seeds) {
+          const id = `${task.name}/${arm.id}/${budget.id}/s${seed}`;
+          let input = mergeConfigInputs(spec.base, { task: { name: task.name, options: task.options }, method: { name: arm.method, options: arm.options }, seed });
+          input = mergeConfigInputs(input, arm.config ?? {});
+          input = mergeConfigInputs(input, budget.config);
+          try {
+            runs.push({ id, task: task.name, arm, budget: budget.id, seed, config: resolveRunConfig(input, { methods: RUN_METHOD_SPECS }) });
+          } catch (err) {
+            if (err instanceof ConfigError) throw new BetPlanError(`run ${id} has a bad config: ${err.message}`, "change the flag or preset field named there");
+            throw err;
+          }
+        }
+      }
+    }
+  }
+  return runs;
+}

@@ -1,0 +1,60 @@
+// The bet's presets. `quick` is the README's main job and must finish in under 10 minutes on a
+// 2-core laptop; `standard` runs every arm this build has with a sweep over training-set sizes
+// and over compute; `full` adds seeds and every task.
+import { TASK_NAMES } from "../../tasks/index.js";
+import { availableArms } from "./arms.js";
+import type { BetSpec } from "./spec.js";
+
+export const PRESETS = ["quick", "standard", "full"] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+/** Arms of the quick preset (those this build has). */
+const QUICK_ARMS = ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-loglik", "es"];
+
+const evaluation = (every: number, val: number, test: number) => ({ every, valExamples: val, testExamples: test, testCurve: true });
+
+export function preset(name: PresetName): BetSpec {
+  const arms = [...availableArms().keys()];
+  switch (name) {
+    case "quick":
+      return {
+        preset: "quick",
+        tasks: [{ name: "pointer-chase", options: {} }],
+        arms: QUICK_ARMS.filter((a) => arms.includes(a)),
+        seeds: [0, 1],
+        budgets: [{ id: "s400", label: "400 steps × 64 questions", config: { budget: { maxSteps: 400 } } }],
+        base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, eval: evaluation(50, 200, 500), checkpointEvery: 100 },
+        target: { accuracy: 0.9, split: "test" },
+      };
+    case "standard":
+      return {
+        preset: "standard",
+        tasks: [{ name: "pointer-chase", options: {} }],
+        arms,
+        seeds: [0, 1, 2],
+        budgets: [
+          // sample efficiency: fixed training sets drawn in epochs, same number of steps
+          { id: "n256", label: "256 training questions, 1000 steps", config: { trainExamples: 256, budget: { maxSteps: 1000 } } },
+          { id: "n1024", label: "1024 training questions, 1000 steps", config: { trainExamples: 1024, budget: { maxSteps: 1000 } } },
+          { id: "n4096", label: "4096 training questions, 1000 steps", config: { trainExamples: 4096, budget: { maxSteps: 1000 } } },
+          // compute: equal FLOP budgets whatever a method spends per step (neuralese with the
+          // default model spends ~8e8 FLOPs a step at batch 64: these are ~250 and ~1000 of its steps).
+          // A FLOP budget fixes no step count for a cosine schedule to span, so these use a constant rate.
+          { id: "f2e11", label: "2e11 FLOPs, constant lr", config: { budget: { maxFlops: 2e11 }, optimizer: { schedule: "constant" } } },
+          { id: "f8e11", label: "8e11 FLOPs, constant lr", config: { budget: { maxFlops: 8e11 }, optimizer: { schedule: "constant" } } },
+        ],
+        base: { batchSize: 64, eval: evaluation(100, 500, 1000), checkpointEvery: 250 },
+        target: { accuracy: 0.9, split: "test" },
+      };
+    case "full":
+      return {
+        preset: "full",
+        tasks: TASK_NAMES.map((t) => ({ name: t, options: {} })),
+        arms,
+        seeds: [0, 1, 2, 3, 4],
+        budgets: [{ id: "s2000", label: "2000 steps × 64 questions", config: { budget: { maxSteps: 2000 } } }],
+        base: { batchSize: 64, eval: evaluation(200, 500, 1000), checkpointEvery: 250 },
+        target: { accuracy: 0.9, split: "test" },
+      };
+  }
+}

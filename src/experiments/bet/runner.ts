@@ -1,0 +1,82 @@
+// Runs a bet's planned runs in parallel child processes (`jobs` at a time), each deterministic
+// and each in its own run directory, so a killed bet resumes by running again: finished runs
+// are skipped, stopped ones continue from their last checkpoint.
+import { fork, type ChildProcess } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { RUN_FILES } from "../../runs/index.js";
+import type { ChildMessage } from "./run-child.js";
+import type { PlannedRun } from "./plan.js";
+
+export type RunStatus = { status: "finished"; reused: boolean } | { status: "failed"; error: string };
+
+export interface RunnerHooks {
+  onStart?(run: PlannedRun): void;
+  onStep?(run: PlannedRun, step: number, total: number | null): void;
+  onEnd?(run: PlannedRun, status: RunStatus): void;
+}
+
+const CHILD = fileURLToPath(new URL("./run-child.ts", import.meta.url));
+
+export const runDirOf = (betDir: string, run: Pick<PlannedRun, "id">) => join(betDir, "runs", run.id);
+
+/** Run every planned run not finished yet; resolves when all have ended (a failed run does not stop the others). */
+export async function executeRuns(betDir: string, runs: readonly PlannedRun[], jobs: number, hooks: RunnerHooks = {}): Promise<Map<string, RunStatus>> {
+  const results = new Map<string, RunStatus>();
+  const queue: PlannedRun[] = [];
+  for (const run of runs) {
+    if (await exists(join(runDirOf(betDir, run), RUN_FILES.summary))) {
+      results.set(run.id, { status: "finished", reused: true });
+      hooks.onEnd?.(run, results.get(run.id)!);
+    } else queue.push(run);
+  }
+  const children = new Set<ChildProcess>();
+  const stopChildren = () => children.forEach((c) => c.kill("SIGTERM"));
+  process.once("exit", stopChildren);
+  try {
+    const worker = async () => {
+      for (let run = queue.shift(); run; run = queue.shift()) {
+        hooks.onStart?.(run);
+        const status = await runChild(betDir, run, children, hooks);
+        results.set(run.id, status);
+        hooks.onEnd?.(run, status);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, queue.length)) }, worker));
+  } finally {
+    process.off("exit", stopChildren);
+  }
+  return results;
+}
+
+function runChild(betDir: string, run: PlannedRun, children: Set<ChildProcess>, hooks: RunnerHooks): Promise<RunStatus> {
+  return new Promise((resolve) => {
+    const child = fork(CHILD, [JSON.stringify(run.config), runDirOf(betDir, run)], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+    children.add(child);
+    let error: string | undefined;
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+    child.on("message", (m: ChildMessage) => {
+      if (m.type === "step") hooks.onStep?.(run, m.step, m.total);
+      else if (m.type === "error") error = m.message;
+    });
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      if (code === 0) resolve({ status: "finished", reused: false });
+      else resolve({ status: "failed", error: error ?? `the run's process ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().split("\n").slice(-3).join(" | ")}` });
+    });
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,25 @@
+// What a bet runs: tasks × arms × budgets × seeds over one base run config, and the accuracy
+// target its *-to-target figures use. Presets build one; flags change it; bet.json keeps it.
+import { z } from "zod";
+
+export const budgetPointSchema = z.strictObject({
+  /** Short id used in run-directory names ("s400", "n1024", "f2e12"). */
+  id: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  label: z.string(),
+  /** Run-config fields this budget sets: budget limits, trainExamples. */
+  config: z.record(z.string(), z.unknown()),
+});
+
+export const betSpecSchema = z.strictObject({
+  preset: z.string(),
+  tasks: z.array(z.strictObject({ name: z.string(), options: z.record(z.string(), z.unknown()) })).min(1),
+  arms: z.array(z.string()).min(1),
+  seeds: z.array(z.number().int().nonnegative()).min(1),
+  budgets: z.array(budgetPointSchema).min(1),
+  /** The run config every run starts from (model, batch, optimizer, evaluation). */
+  base: z.record(z.string(), z.unknown()),
+  target: z.strictObject({ accuracy: z.number().gt(0).max(1), split: z.enum(["val", "test"]) }),
+});
+
+export type BudgetPoint = z.infer<typeof budgetPointSchema>;
+export type BetSpec = z.infer<typeof betSpecSchema>;

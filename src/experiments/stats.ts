@@ -1,0 +1,85 @@
+// Statistics over seeds: means, spreads, percentile-bootstrap confidence intervals (seeded, so a
+// report is reproducible), and the first point of a learning curve that reaches a target.
+import { SeededRng } from "../common/seeded-rng.js";
+
+export function mean(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error("mean of no values");
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Sample standard deviation (n − 1); 0 for a single value. */
+export function std(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+}
+
+/** The q-quantile (0..1) of sorted values, linearly interpolated. */
+export function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) throw new Error("quantile of no values");
+  const at = q * (sorted.length - 1);
+  const lo = Math.floor(at), hi = Math.ceil(at);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
+}
+
+export interface Interval {
+  mean: number;
+  /** Percentile-bootstrap interval of the mean at `level` (the resampling is seeded). */
+  lo: number;
+  hi: number;
+  std: number;
+  n: number;
+}
+
+/**
+ * The mean of `xs` with a percentile-bootstrap confidence interval: `resamples` resamples of the
+ * values with replacement. With 2–3 seeds the interval is coarse (it cannot leave the range of
+ * the values); it is reported with the per-seed values, never alone.
+ */
+export function bootstrapMean(xs: readonly number[], opts: { level?: number; resamples?: number; seed?: number } = {}): Interval {
+  const level = opts.level ?? 0.95, resamples = opts.resamples ?? 10_000;
+  const m = mean(xs);
+  if (xs.length === 1) return { mean: m, lo: m, hi: m, std: 0, n: 1 };
+  const rng = SeededRng.of(opts.seed ?? 0, 7);
+  const means = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let sum = 0;
+    for (let i = 0; i < xs.length; i++) sum += xs[rng.int(0, xs.length - 1)];
+    means[r] = sum / xs.length;
+  }
+  const sorted = globalThis.Array.from(means).sort((a, b) => a - b);
+  const tail = (1 - level) / 2;
+  return { mean: m, lo: quantile(sorted, tail), hi: quantile(sorted, 1 - tail), std: std(xs), n: xs.length };
+}
+
+/** The first point (in curve order) whose value reaches `target`, or null when none does. */
+export function firstReaching<P>(points: readonly P[], value: (p: P) => number, target: number): P | null {
+  for (const p of points) if (value(p) >= target) return p;
+  return null;
+}
+
+/** Spearman's rank correlation (average ranks for ties); NaN when either side is constant. */
+export function spearman(xs: readonly number[], ys: readonly number[]): number {
+  if (xs.length !== ys.length) throw new Error("spearman: the two samples differ in length");
+  const rx = ranks(xs), ry = ranks(ys);
+  const mx = mean(rx), my = mean(ry);
+  let sxy = 0, sxx = 0, syy = 0;
+  for (let i = 0; i < rx.length; i++) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) ** 2;
+    syy += (ry[i] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
+
+function ranks(xs: readonly number[]): number[] {
+  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
+  const r = new globalThis.Array<number>(xs.length);
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
+    for (let k = i; k <= j; k++) r[order[k][1]] = (i + j) / 2 + 1;
+    i = j + 1;
+  }
+  return r;
+}

@@ -1,0 +1,63 @@
+// results.md: the bet's tables (also what the terminal shows at the end of a bet).
+import type { ArmSummary, BetSummary } from "./bet-summary.js";
+import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
+
+const table = (head: string[], rows: string[][]): string =>
+  [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+
+const name = (s: ArmSummary, b: BetSummary) => (b.budgets.length > 1 ? `${s.label} · ${s.budget}` : s.label);
+
+/** The headline table: final accuracy and the cost of reaching the target, per arm. */
+export function summaryTable(b: BetSummary, task: string): string {
+  const t = `${pct(b.target.accuracy)}% ${b.target.split}`;
+  const rows = b.summaries
+    .filter((s) => s.task === task)
+    .map((s) => {
+      const seeds = b.runs.filter((r) => r.task === task && r.arm === s.arm && r.budget === s.budget).map((r) => pct(r.test));
+      const reach = (x: ArmSummary["examplesToTarget"], unit?: (x: number) => string) =>
+        `${sciInterval(x.interval, unit)} (${x.reached}/${x.values.length})`;
+      return [name(s, b), pctInterval(s.test), seeds.join(", "), pctInterval(s.val), reach(s.examplesToTarget), reach(s.flopsToTarget), reach(s.wallMsToTarget, seconds)];
+    });
+  return table(["arm", "test acc % (mean [95% CI])", "per seed", "val acc %", `examples to ${t}`, `FLOPs to ${t}`, `wall time to ${t}`], rows);
+}
+
+export function renderBetMarkdown(b: BetSummary): string {
+  const out: string[] = [`# neuralese bet: ${b.preset}`, ""];
+  out.push(
+    `Seeds ${b.seeds.join(", ")}; budgets: ${b.budgets.map((x) => `${x.id} (${x.label})`).join("; ")}. ` +
+      `Intervals are 95% percentile-bootstrap intervals of the mean over seeds (coarse with 2–3 seeds); ` +
+      `"to target" counts each seed's first evaluation at or above the target (resolution: the evaluation interval), over the seeds that reached it (reached/seeds).`,
+    "",
+  );
+  for (const task of b.tasks) {
+    out.push(`## ${task}`, "", summaryTable(b, task), "");
+    const ss = b.summaries.filter((s) => s.task === task);
+    const diffs = [...new Set(ss.flatMap((s) => Object.keys(s.testByDifficulty)))].sort((x, y) => Number(x) - Number(y));
+    if (diffs.length > 0) {
+      out.push("### Test accuracy % by difficulty (mean over seeds)", "");
+      out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], ss.map((s) => [name(s, b), ...diffs.map((d) => pct(s.testByDifficulty[d]?.mean))])), "");
+    }
+    const halting = ss.filter((s) => s.stepsUsedByDifficulty);
+    if (halting.length > 0) {
+      out.push("### Latent steps used by difficulty (test, mean over seeds)", "");
+      out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], halting.map((s) => [name(s, b), ...diffs.map((d) => sci(s.stepsUsedByDifficulty![d]))])), "");
+    }
+    const grad = ss.filter((s) => s.gradNormProfile);
+    if (grad.length > 0) {
+      const K = Math.max(...grad.map((s) => s.gradNormProfile!.length));
+      out.push("### Gradient norm arriving at each latent step (last fifth of training, mean over seeds)", "");
+      out.push(table(["arm", ...Array.from({ length: K }, (_, k) => `k=${k + 1}`)], grad.map((s) => [name(s, b), ...s.gradNormProfile!.map((g) => g.toExponential(2))])), "");
+    }
+  }
+  out.push("## Runs", "");
+  out.push(
+    table(
+      ["run", "status", "test %", "val %", "steps", "examples", "FLOPs", "wall"],
+      b.runs.map((r) => [r.id, r.status + (r.error ? `: ${r.error.replace(/\|/g, "/").slice(0, 120)}` : ""), pct(r.test), pct(r.val), String(r.steps), sci(r.examples), sci(r.flops), seconds(r.wallMs)]),
+    ),
+    "",
+  );
+  out.push(`Machine: ${b.wall.machine}; ${b.wall.jobs} runs at a time (wall times include that sharing).`, "");
+  for (const n of b.notes) out.push(`- ${n}`);
+  return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,106 @@
+// The bet's machine-readable results (DIR/summary.json) as a zod schema: what the report renders
+// and what other tools may read. DIR/summary.schema.json is its JSON Schema. Every wall-clock
+// figure sits in a field whose name contains "wall" (they vary between machines and between a
+// resumed and an uninterrupted bet; nothing else does).
+import { z } from "zod";
+
+export const BET_SUMMARY_FORMAT = "neuralese-bet-summary";
+export const BET_SUMMARY_VERSION = 1;
+
+const interval = z.strictObject({
+  mean: z.number(),
+  lo: z.number(),
+  hi: z.number(),
+  std: z.number(),
+  n: z.number().int().nonnegative(),
+});
+
+/** Examples, FLOPs or wall time to reach the target, over the seeds that reached it. */
+const toTarget = z.strictObject({
+  /** Per seed, in seed order; null where the seed never reached the target. */
+  values: z.array(z.number().nullable()),
+  reached: z.number().int().nonnegative(),
+  /** Over the seeds that reached it (null when none did). */
+  interval: interval.nullable(),
+});
+
+export const curvePointSchema = z.strictObject({
+  step: z.number().int().nonnegative(),
+  examples: z.number().nonnegative(),
+  flops: z.number().nonnegative(),
+  wallMs: z.number().nonnegative(),
+  val: z.number().min(0).max(1).nullable(),
+  test: z.number().min(0).max(1).nullable(),
+});
+
+export const runResultSchema = z.strictObject({
+  id: z.string(),
+  task: z.string(),
+  arm: z.string(),
+  seed: z.number().int().nonnegative(),
+  budget: z.string(),
+  /** Relative to the bet directory. */
+  dir: z.string(),
+  status: z.enum(["finished", "failed", "missing"]),
+  error: z.string().nullable(),
+  steps: z.number().int().nonnegative(),
+  examples: z.number().nonnegative(),
+  flops: z.number().nonnegative(),
+  forwardTokens: z.number().nonnegative(),
+  backwardTokens: z.number().nonnegative(),
+  wallMs: z.number().nonnegative(),
+  val: z.number().min(0).max(1).nullable(),
+  test: z.number().min(0).max(1).nullable(),
+  testByDifficulty: z.record(z.string(), z.number()),
+  /** Mean latent steps used per difficulty on the test split (halting / exit rules only). */
+  stepsUsedByDifficulty: z.record(z.string(), z.number()).nullable(),
+  curve: z.array(curvePointSchema),
+  /** Gradient norm arriving at each latent step, averaged over the last fifth of training (neuralese-type runs). */
+  gradNormProfile: z.array(z.number()).nullable(),
+});
+
+export const armSummarySchema = z.strictObject({
+  task: z.string(),
+  arm: z.string(),
+  label: z.string(),
+  method: z.string(),
+  budget: z.string(),
+  seeds: z.array(z.number().int()),
+  finishedSeeds: z.number().int().nonnegative(),
+  test: interval.nullable(),
+  val: interval.nullable(),
+  testByDifficulty: z.record(z.string(), interval),
+  examplesToTarget: toTarget,
+  flopsToTarget: toTarget,
+  wallMsToTarget: toTarget,
+  stepsUsedByDifficulty: z.record(z.string(), z.number()).nullable(),
+  gradNormProfile: z.array(z.number()).nullable(),
+});
+
+export const betSummarySchema = z.strictObject({
+  format: z.literal(BET_SUMMARY_FORMAT),
+  version: z.literal(BET_SUMMARY_VERSION),
+  preset: z.string(),
+  tasks: z.array(z.string()),
+  /** The accuracy the *-to-target figures refer to, on the split named. */
+  target: z.strictObject({ accuracy: z.number().min(0).max(1), split: z.enum(["val", "test"]) }),
+  arms: z.array(z.strictObject({ id: z.string(), label: z.string(), method: z.string(), options: z.record(z.string(), z.unknown()) })),
+  budgets: z.array(z.strictObject({ id: z.string(), label: z.string() })),
+  seeds: z.array(z.number().int().nonnegative()),
+  runs: z.array(runResultSchema),
+  summaries: z.array(armSummarySchema),
+  /** Where and how long (varies between machines and resumes). */
+  wall: z.strictObject({ machine: z.string(), jobs: z.number().int().positive(), runWallMsTotal: z.number().nonnegative() }),
+  notes: z.array(z.string()),
+});
+
+export type Interval = z.infer<typeof interval>;
+export type CurvePoint = z.infer<typeof curvePointSchema>;
+export type RunResult = z.infer<typeof runResultSchema>;
+export type ArmSummary = z.infer<typeof armSummarySchema>;
+export type BetSummary = z.infer<typeof betSummarySchema>;
+
+/** The JSON Schema of summary.json (draft 2020-12), written next to it. */
+export function betSummaryJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(betSummarySchema) as Record<string, unknown>;
+}

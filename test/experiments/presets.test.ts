@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { availableArms } from "../../src/experiments/bet/arms.js";
+import { planBet } from "../../src/experiments/bet/plan.js";
+import { PRESETS, preset } from "../../src/experiments/bet/presets.js";
+import { TASK_NAMES } from "../../src/tasks/index.js";
+
+test("every preset plans: each run's config resolves, ids are unique", () => {
+  for (const name of PRESETS) {
+    const spec = preset(name);
+    const runs = planBet(spec);
+    assert.equal(runs.length, spec.tasks.length * spec.arms.length * spec.budgets.length * spec.seeds.length, name);
+    assert.equal(new Set(runs.map((r) => r.id)).size, runs.length, `${name}: unique run ids`);
+  }
+});
+
+test("quick is the issue's line-up on pointer-chase with 2 seeds; standard has every arm; full every task and 5 seeds", () => {
+  const quick = preset("quick");
+  assert.deepEqual(quick.arms, ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-loglik", "es"]);
+  assert.deepEqual(quick.seeds, [0, 1]);
+  assert.deepEqual(quick.tasks.map((t) => t.name), ["pointer-chase"]);
+  assert.deepEqual(preset("standard").arms, [...availableArms().keys()]);
+  assert.equal(preset("standard").seeds.length, 3);
+  assert.ok(preset("standard").budgets.some((b) => "trainExamples" in b.config), "a training-set-size sweep");
+  assert.ok(preset("standard").budgets.some((b) => JSON.stringify(b.config).includes("maxFlops")), "a compute sweep");
+  assert.deepEqual(preset("full").tasks.map((t) => t.name), [...TASK_NAMES]);
+  assert.equal(preset("full").seeds.length, 5);
+});
+
+test("an unknown arm is refused with the list of arms", () => {
+  assert.throws(() => planBet({ ...preset("quick"), arms: ["neuralese", "oracle"] }), /unknown arm oracle/);
+});

@@ -1,0 +1,93 @@
+// The report and tables from a synthetic bet (no training): which plots and tables appear, that
+// the numbers in them are the summary's, and that text is escaped.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { summarizeBet } from "../../src/experiments/bet/collect.js";
+import type { BetSpec } from "../../src/experiments/bet/spec.js";
+import { renderBetHtml } from "../../src/report/bet-html.js";
+import { renderBetMarkdown } from "../../src/report/bet-markdown.js";
+import { betSummarySchema, type RunResult } from "../../src/report/bet-summary.js";
+
+const spec: BetSpec = {
+  preset: "synthetic",
+  tasks: [{ name: "pointer-chase", options: {} }],
+  arms: ["fixed", "adaptive"],
+  seeds: [0, 1, 2],
+  budgets: [
+    { id: "n256", label: "256 <questions>", config: {} },
+    { id: "n1024", label: "1024 questions", config: {} },
+  ],
+  base: {},
+  target: { accuracy: 0.9, split: "test" },
+};
+
+function run(arm: string, budget: string, seed: number): RunResult {
+  const speed = (arm === "adaptive" ? 2 : 1) * (budget === "n1024" ? 1.5 : 1);
+  const curve = [1, 2, 3, 4].map((k) => {
+    const acc = Math.min(1, 0.25 + 0.2 * k * speed + 0.01 * seed);
+    return { step: 100 * k, examples: 6400 * k, flops: 1e11 * k, wallMs: 1000 * k + seed, val: acc, test: acc };
+  });
+  return {
+    id: `pointer-chase/${arm}/${budget}/s${seed}`,
+    task: "pointer-chase",
+    arm,
+    seed,
+    budget,
+    dir: `runs/pointer-chase/${arm}/${budget}/s${seed}`,
+    status: "finished",
+    error: null,
+    steps: 400,
+    examples: 25600,
+    flops: 4e11,
+    forwardTokens: 1,
+    backwardTokens: 1,
+    wallMs: 4000,
+    val: curve[3].val,
+    test: curve[3].test,
+    testByDifficulty: { "1": 1, "2": 0.5 + 0.1 * seed },
+    stepsUsedByDifficulty: arm === "adaptive" ? { "1": 1.5, "2": 3 } : null,
+    curve,
+    gradNormProfile: [1e-3, 1e-2, 1e-1],
+  };
+}
+
+const runs = spec.arms.flatMap((arm) => spec.budgets.flatMap((b) => spec.seeds.map((s) => run(arm, b.id, s))));
+const labels = new Map([
+  ["fixed", { label: "fixed K", method: "neuralese", options: {} }],
+  ["adaptive", { label: "adaptive <halting>", method: "halting", options: {} }],
+]);
+const summary = summarizeBet(spec, runs, labels, 2);
+
+test("summaries: to-target from the curves, intervals over seeds, steps used only where present", () => {
+  assert.doesNotThrow(() => betSummarySchema.parse(summary));
+  const fixed = summary.summaries.find((s) => s.arm === "fixed" && s.budget === "n256")!;
+  // fixed, n256: accuracy 0.45, 0.65, 0.85, 1.0 (+0.01·seed) → the target 0.9 first at k = 4 for seeds 0, 1 and k = 4 for seed 2 (0.87 at k=3)
+  assert.deepEqual(fixed.examplesToTarget.values, [25600, 25600, 25600]);
+  const adaptive = summary.summaries.find((s) => s.arm === "adaptive" && s.budget === "n256")!;
+  // adaptive: 0.65, 1.0 → k = 2
+  assert.deepEqual(adaptive.examplesToTarget.values, [12800, 12800, 12800]);
+  assert.equal(adaptive.examplesToTarget.reached, 3);
+  assert.deepEqual(adaptive.stepsUsedByDifficulty, { "1": 1.5, "2": 3 });
+  assert.equal(fixed.stepsUsedByDifficulty, null);
+  assert.ok(Math.abs(fixed.testByDifficulty["2"].mean - 0.6) < 1e-12);
+});
+
+test("report.html: every plot present, numbers from the summary, text escaped", () => {
+  const html = renderBetHtml(summary);
+  const svgs = html.match(/<svg[^>]*class="plot[^"]*"/g) ?? [];
+  // 3 learning curves + budgets + difficulty + gradient profile + steps used
+  assert.equal(svgs.length, 7, `found ${svgs.length} plots`);
+  for (const heading of ["Learning curves", "across budgets", "by difficulty", "Gradient norm arriving", "Latent steps used"]) {
+    assert.ok(html.includes(heading), heading);
+  }
+  assert.ok(html.includes("adaptive &lt;halting&gt;") && !html.includes("adaptive <halting>"), "labels are escaped");
+  assert.ok(html.includes("256 &lt;questions&gt;"));
+  assert.ok(!/<script|https?:\/\/(?!www\.w3\.org)/.test(html), "self-contained: no scripts, no external resources");
+});
+
+test("results.md: headline table with per-seed values and reach counts", () => {
+  const md = renderBetMarkdown(summary);
+  assert.match(md, /\| fixed K · n256 \| 100\.0 \[100\.0, 100\.0\] \| 100\.0, 100\.0, 100\.0 \| /);
+  assert.match(md, /\(3\/3\)/);
+  assert.match(md, /### Latent steps used by difficulty/);
+});
