@@ -7,6 +7,7 @@ import { trainCommand } from "./commands/train.js";
 import { evalCommand } from "./commands/eval.js";
 import { dataCommand } from "./commands/data.js";
 import { betCommand, reportCommand } from "./commands/bet.js";
+import { inspectCommand } from "./commands/inspect.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 const debug = process.argv.includes("--debug");
@@ -25,6 +26,7 @@ program.addCommand(trainCommand());
 program.addCommand(evalCommand());
 program.addCommand(benchCommand());
 program.addCommand(dataCommand());
+program.addCommand(inspectCommand());
 
 // Subcommands added with addCommand do not inherit these settings.
 for (const command of program.commands) {

@@ -20,6 +20,7 @@ import {
   relativeChange,
   selectByStep,
   thinkSteps,
+  traceThoughts,
   withFeedback,
   type ExitRule,
   type FeedbackKind,
@@ -87,6 +88,12 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
       const B = prompt.shape[0];
       const thought = thinkSteps(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(prompt)), latentSteps);
       return greedyAnswer(reasoner, p, reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought])), limits);
+    },
+    trace<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) {
+      const B = prompt.shape[0];
+      const [trace, end] = traceThoughts(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(prompt)), latentSteps);
+      disposeState(end);
+      return trace;
     },
     answerOf: answerFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l) + 2, think: latentSteps, decode: answerWidth(l) }),

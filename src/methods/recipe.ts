@@ -4,6 +4,7 @@
 import type { Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
+import type { ThoughtTrace } from "../reasoning/index.js";
 import type { Example, Limits } from "../tasks/index.js";
 import type { CurriculumPlan } from "./curriculum.js";
 
@@ -46,6 +47,11 @@ export interface SupervisedRecipe {
   loss?<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch): { loss: Array; correct: Array };
   /** jit-traceable: answer tokens [B, n] int32 for prompts [B, P] (greedy). Borrows params, consumes prompt. */
   predict<P extends Tree>(reasoner: Reasoner<P>, params: P, prompt: Array, limits: Limits): Array;
+  /**
+   * jit-traceable, for recipes that think in latent steps: the chain's states for prompts [B, P]
+   * (monitorability probes and logit lens). Borrows params, consumes prompt.
+   */
+  trace?<P extends Tree>(reasoner: Reasoner<P>, params: P, prompt: Array): ThoughtTrace;
   /** Host side: decoded token row → the answer tokens to grade. */
   answerOf(decoded: ArrayLike<number>): number[];
   /**

@@ -76,8 +76,6 @@ export interface Reasoner<P extends Tree = Tree> {
    * src/reasoning/feedback.ts); the recurrent state still comes from `state`. Consumes both.
    */
   think(p: P, state: ReasonerState, input?: Array): ReasonerState;
-  /** The next-token logits [B, vocab] a latent [B, dim] stands for (the output head on it). Borrows p, consumes latent. */
-  latentLogits(p: P, latent: Array): Array;
   /** The input embedding [B, dim] of a distribution over tokens [B, vocab] (Σ_v p_v·e_v). Borrows p, consumes probs. */
   embedDistribution(p: P, probs: Array): Array;
   /**
@@ -85,4 +83,15 @@ export interface Reasoner<P extends Tree = Tree> {
    * positions [B, L, vocab] (logits[:, i] predicts the token after tokens[:, i]), and the state after.
    */
   decode(p: P, state: ReasonerState, tokens: Array): [Array, ReasonerState];
+  /**
+   * The output head alone on final hidden states [..., dim] → logits [..., vocab]: what `decode`
+   * applies after reading a token, here applied to a latent (the logit lens). Borrows `p`, consumes `hidden`.
+   */
+  head(p: P, hidden: Array): Array;
+  /**
+   * One latent step as `think`, also returning the hidden state each layer wrote at the new
+   * position, [layers, B, dim] (transformer: the residual stream after each block, before the final
+   * norm; gru/lstm: each layer's h), for probes. Same result state as `think`.
+   */
+  thinkLayers(p: P, state: ReasonerState): [Array, ReasonerState];
 }

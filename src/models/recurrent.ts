@@ -106,7 +106,13 @@ export function recurrentReasoner<C extends Tree, S extends Tree>(
       const [tops, next] = readTokens(p, state, tokens, true);
       return [linear(p.head, np.stack(tops, 1)), next];
     },
-    latentLogits: (p, latent) => linear(p.head, latent),
     embedDistribution: (p, probs) => np.matmul(probs, p.embed.table.ref),
+    head: (p, hidden) => linear(p.head, hidden),
+    thinkLayers(p, state) {
+      const states = cell.unpack(state.latent.ref, state.carry);
+      const next = stepLayers(p, states, state.latent, null);
+      const hs = np.stack(next.map((s) => cell.hidden(s).ref), 0);
+      return [hs, { ...cell.pack(next), position: state.position + 1 }];
+    },
   };
 }

@@ -48,9 +48,10 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
   /**
    * Run L positions whose input embeddings (without positions) are `inputs` [B, L, dim]; `real`
    * (bool [B, L], or null when all are real) marks non-pad positions. Returns the final-norm
-   * hidden states [B, L, dim] and the next state. Consumes `state`, `inputs`, `real`.
+   * hidden states [B, L, dim] and the next state. Consumes `state`, `inputs`, `real`. When
+   * `blockOutputs` is given, each block's output [B, L, dim] is pushed onto it (for probes).
    */
-  function advance(p: TransformerParams, state: ReasonerState, inputs: Array, real: Array | null): [Array, ReasonerState] {
+  function advance(p: TransformerParams, state: ReasonerState, inputs: Array, real: Array | null, blockOutputs?: Array[]): [Array, ReasonerState] {
     const [B, L] = inputs.shape;
     const offset = state.position;
     if (offset + L > maxLen) throw new Error(`transformer: positions up to ${offset + L} exceed maxLen ${maxLen}`);
@@ -76,6 +77,7 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
     const newCaches = p.blocks.map((block, l) => {
       const [y, cache] = transformerBlockChunk(block, x, caches[l], offset, newValid.ref, heads);
       x = y;
+      blockOutputs?.push(y.ref);
       return cache;
     });
     const hidden = layerNorm(p.lnFinal, x); // [B, L, dim]
@@ -133,9 +135,15 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
       const [hidden, next] = readHidden(p, state, tokens);
       return [linear(p.head, hidden), next];
     },
-    // the latent is a final-norm hidden state: the head reads it as it reads any position's
-    latentLogits: (p, latent) => linear(p.head, latent),
     embedDistribution: (p, probs) => np.matmul(probs, p.embed.table.ref),
+    head: (p, hidden) => linear(p.head, hidden),
+    thinkLayers(p, state) {
+      const [B] = state.latent.shape;
+      const outputs: Array[] = [];
+      const [hidden, next] = advance(p, state, state.latent.ref.reshape([B, 1, dim]), null, outputs);
+      hidden.dispose();
+      return [np.stack(outputs.map((y) => y.reshape([B, dim])), 0), next];
+    },
   };
 }
 

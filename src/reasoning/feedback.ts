@@ -43,7 +43,7 @@ export function applyFeedback<P extends Tree>(kind: FeedbackKind, reasoner: Reas
       return layerNorm(f.norm, linear(f.fc2, gelu(linear(f.fc1, latent))));
     }
     case "soft-token":
-      return reasoner.embedDistribution(p, jnn.softmax(reasoner.latentLogits(p, latent), -1));
+      return reasoner.embedDistribution(p, jnn.softmax(reasoner.head(p, latent), -1));
   }
 }
 

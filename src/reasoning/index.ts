@@ -5,7 +5,7 @@ export {
   type LatentChainResult,
   type Readout,
 } from "./latent-chain.js";
-export { thinkSteps } from "./unroll.js";
+export { thinkSteps, traceThoughts, type ThoughtTrace } from "./unroll.js";
 export {
   type ChainState,
   UNIT_NORM_EPS,

@@ -1,0 +1,24 @@
+// `neuralese inspect`: how much of a trained run's reasoning chain can be read (issue 12):
+// probes and logit lens on a latent chain, written-step faithfulness on a token chain.
+import { Command, Option } from "commander";
+import { inspectRun, renderInspect, INSPECT_FILE } from "../../experiments/monitor/inspect.js";
+import { SPLITS, type Split } from "../../tasks/index.js";
+import { startBackend } from "../engine.js";
+import { nonNegativeInt, oneOf, positiveInt, UserError } from "../errors.js";
+import { translateRunErrors } from "../run-config.js";
+
+export function inspectCommand(): Command {
+  return new Command("inspect")
+    .description(`read a trained run's reasoning chain: per-example view, probes and logit lens (latent chains) or written-step faithfulness (cot); writes DIR/${INSPECT_FILE}`)
+    .requiredOption("--run <dir>", "run directory written by `neuralese train`")
+    .option("--n <n>", "examples to inspect (half fit the probes, half score them)", positiveInt("--n"), 1000)
+    .option("--show <n>", "examples printed one by one", nonNegativeInt("--show"), 3)
+    .addOption(new Option("--split <split>", "which split").argParser(oneOf("--split", SPLITS)).default("test"))
+    .option("--seed <s>", "seed of the examples and probe split (default: the run's seed)", nonNegativeInt("--seed"))
+    .action(async (opts: { run: string; n: number; show: number; split: Split; seed?: number }) => {
+      if (opts.n < 40) throw new UserError(`--n ${opts.n} is too few for probes with a held-out split; use --n 40 or more (default 1000)`);
+      await startBackend("wasm");
+      const report = await translateRunErrors(() => inspectRun(opts.run, { n: opts.n, split: opts.split, seed: opts.seed, show: opts.show }));
+      console.log(renderInspect(report));
+    });
+}

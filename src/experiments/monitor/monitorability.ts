@@ -1,0 +1,432 @@
+// Monitorability (issue 12): how much of a reasoning chain can still be read. For a latent chain
+// (a recipe with `trace`): linear probes from every thought's states (the fed-back latent and
+// each layer's hidden state) to the known intermediate variable, and the logit lens (the output
+// head on each latent). For a token chain (cot): how often the written step is the true one, and
+// whether corrupting a written step changes the answer. Intermediate variables come from the
+// examples' gold steps: the variable after k steps is the last token of gold step k (pointer-chase:
+// f^k(s); prosqa: the node reached after k facts of the shortest path); prosqa also gives each
+// step's frontier (nodes at distance k from the root) for Coconut's breadth-first analysis.
+import { jit, jnn, np, type Array } from "../../engine/jax.js";
+import { ref as refTree, type Tree } from "../../engine/tree.js";
+import { SeededRng } from "../../common/seeded-rng.js";
+import { makePredictor } from "../../methods/evaluate.js";
+import { answerFromChain, chainWidth, answerWidth, promptGrid } from "../../methods/framing.js";
+import { greedyDecode } from "../../methods/greedy.js";
+import type { SupervisedRecipe } from "../../methods/recipe.js";
+import { tokenRows, tokens } from "../../methods/supervised-parts.js";
+import type { Reasoner } from "../../models/reasoner.js";
+import { SPECIAL, type Example, type Limits, type Task, type Vocab } from "../../tasks/index.js";
+import { probe, trainSplit, type Features } from "./probes.js";
+
+/** Format version of `inspect.json`. */
+export const INSPECT_FORMAT = 1;
+
+/** The intermediate variable after each gold step (one token per step). */
+export const stepTargets = (e: Example): number[] => e.steps.map((s) => s[s.length - 1]);
+
+/** ProsQA: the token ids of the nodes at shortest distance k from the root, k = 1..K; null for other tasks. */
+export function frontiers(task: Task, e: Example, vocab: Vocab, K: number): number[][] | null {
+  if (task.name !== "prosqa") return null;
+  const g = e.meta as { edges: [number, number][]; root: number; idx_to_symbol: string[] };
+  const children = g.idx_to_symbol.map(() => [] as number[]);
+  g.edges.forEach(([a, b]) => children[a].push(b));
+  const dist = new Map<number, number>([[g.root, 0]]);
+  let layer = [g.root];
+  const out: number[][] = [];
+  for (let k = 1; k <= K; k++) {
+    const next: number[] = [];
+    for (const v of layer) for (const c of children[v]) if (!dist.has(c)) (dist.set(c, k), next.push(c));
+    out.push(next.map((v) => vocab.id(g.idx_to_symbol[v])));
+    layer = next;
+  }
+  return out;
+}
+
+/** All node tokens of a prosqa example's graph. */
+function graphNodes(e: Example, vocab: Vocab): number[] {
+  const g = e.meta as { idx_to_symbol: string[] };
+  return g.idx_to_symbol.map((name) => vocab.id(name));
+}
+
+/** What a latent chain wrote for n examples, on the host. */
+export interface ChainReadout {
+  n: number;
+  latentSteps: number;
+  layers: number;
+  dim: number;
+  vocab: number;
+  /** [k] → [n, dim]: the latent after thought k+1. */
+  latents: Float32Array[];
+  /** [k][l] → [n, dim]: layer l's hidden state at thought k+1. */
+  layerStates: Float32Array[][];
+  /** [k] → [n, vocab]: log-softmax of the output head on the latent (the logit lens). */
+  lens: Float32Array[];
+}
+
+/** The logit lens: log-softmax of the output head on latents [..., dim] → [..., vocab]. Borrows params, consumes latents. */
+export function logitLens<P extends Tree>(reasoner: Reasoner<P>, params: P, latents: Array): Array {
+  return jnn.logSoftmax(reasoner.head(params, latents), -1);
+}
+
+/** Run the recipe's traced chain over `examples` in fixed-size batches (one jit). Borrows params. */
+export async function readLatentChain<P extends Tree>(
+  recipe: SupervisedRecipe,
+  reasoner: Reasoner<P>,
+  params: P,
+  examples: readonly Example[],
+  limits: Limits,
+  batchSize: number,
+): Promise<ChainReadout> {
+  const traceOf = recipe.trace;
+  if (!traceOf) throw new Error(`recipe "${recipe.name}" has no latent chain to trace`);
+  const fn = jit((p: P, prompt: Array) => {
+    const t = traceOf(reasoner, p, prompt);
+    return [t.latents.ref, t.layers, logitLens(reasoner, p, t.latents)];
+  }) as unknown as ((p: P, prompt: Array) => [Array, Array, Array]) & { dispose(): void };
+  const { dim, vocab } = reasoner.config;
+  const n = examples.length;
+  let K = 0;
+  let L = 0;
+  let latents: Float32Array[] = [];
+  let layerStates: Float32Array[][] = [];
+  let lens: Float32Array[] = [];
+  for (let start = 0; start < n; start += batchSize) {
+    const chunk = examples.slice(start, start + batchSize);
+    const filled = [...chunk, ...globalThis.Array.from({ length: batchSize - chunk.length }, () => examples[0])];
+    const [lat, lay, lg] = fn(refTree(params), tokens(promptGrid(filled, limits)));
+    if (start === 0) {
+      [K, L] = [lay.shape[0], lay.shape[1]];
+      latents = globalThis.Array.from({ length: K }, () => new Float32Array(n * dim));
+      layerStates = globalThis.Array.from({ length: K }, () => globalThis.Array.from({ length: L }, () => new Float32Array(n * dim)));
+      lens = globalThis.Array.from({ length: K }, () => new Float32Array(n * vocab));
+    }
+    const [latData, layData, lgData] = [await lat.data(), await lay.data(), await lg.data()];
+    const rows = chunk.length;
+    for (let k = 0; k < K; k++) {
+      latents[k].set(latData.subarray(k * batchSize * dim, k * batchSize * dim + rows * dim), start * dim);
+      lens[k].set(lgData.subarray(k * batchSize * vocab, k * batchSize * vocab + rows * vocab), start * vocab);
+      for (let l = 0; l < L; l++) {
+        const o = (k * L + l) * batchSize * dim;
+        layerStates[k][l].set(layData.subarray(o, o + rows * dim), start * dim);
+      }
+    }
+  }
+  fn.dispose();
+  return { n, latentSteps: K, layers: L, dim, vocab, latents, layerStates, lens };
+}
+
+/** Rows `rows` of an [n, d] float32 block as float64 features. */
+function featuresOf(block: Float32Array, d: number, rows: readonly number[]): Features {
+  const x = new Float64Array(rows.length * d);
+  rows.forEach((r, i) => x.set(block.subarray(r * d, (r + 1) * d), i * d));
+  return { x, n: rows.length, d };
+}
+
+export interface ProbeRow {
+  /** Thought 1..K. */
+  step: number;
+  /** "latent" (the fed-back vector) or "layer0".. (each layer's hidden state at the thought). */
+  layer: string;
+  /** "hop" (the variable after `hop` gold steps; examples with that many steps) or "answer". */
+  target: "hop" | "answer";
+  /** For target "hop": which gold step (= `step` for the chain's own step; other hops: latent only). */
+  hop?: number;
+  nTrain: number;
+  nTest: number;
+  classes: number;
+  accuracy: number;
+  control: number;
+  majority: number;
+  lambda: number;
+}
+
+export interface LensRow {
+  step: number;
+  target: "hop" | "answer";
+  n: number;
+  /** Fraction of examples whose top-1 lens token is the target. */
+  top1: number;
+  /** Fraction with the target among the top 3. */
+  top3: number;
+  /** Mean rank of the target among all vocabulary tokens (1 = top). */
+  meanRank: number;
+  /** Mean probability the lens gives the target. */
+  meanProb: number;
+}
+
+export interface FrontierRow {
+  step: number;
+  n: number;
+  /** Mean lens probability summed over the frontier nodes (distance = step from the root). */
+  frontierMass: number;
+  /** Over the graph's other nodes. */
+  otherNodeMass: number;
+  /** Mean number of frontier / other nodes (the masses per node compare breadth). */
+  frontierNodes: number;
+  otherNodes: number;
+}
+
+export interface ExampleView {
+  index: number;
+  text: string;
+  gold: string[];
+  /** Per thought: top-3 lens tokens with probabilities, the latent probe's readout (held-out rows only). */
+  thoughts: { lens: [string, number][]; probe: string | null }[];
+}
+
+export interface LatentMonitor {
+  kind: "latent";
+  n: number;
+  latentSteps: number;
+  probes: ProbeRow[];
+  lens: LensRow[];
+  frontier?: FrontierRow[];
+  examples: ExampleView[];
+}
+
+/** Rank (1 = top) of `target` in one row of log-probabilities. */
+function rankOf(row: Float32Array, target: number): number {
+  let rank = 1;
+  for (let i = 0; i < row.length; i++) if (row[i] > row[target] || (row[i] === row[target] && i < target)) rank++;
+  return rank;
+}
+
+function topTokens(row: Float32Array, k: number): number[] {
+  return [...row.keys()].sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/**
+ * Probes (per thought, per layer, hop and answer targets, held-out split, shuffled control) and
+ * the logit lens over a read latent chain. `show` examples get a per-example view.
+ */
+export function analyseLatentChain(
+  r: ChainReadout,
+  examples: readonly Example[],
+  task: Task,
+  vocab: Vocab,
+  opts: { seed?: number; show?: number; minRows?: number } = {},
+): LatentMonitor {
+  const seed = opts.seed ?? 0;
+  const minRows = opts.minRows ?? 20;
+  const isTrain = trainSplit(r.n, { seed });
+  const targets = examples.map(stepTargets);
+  const answers = examples.map((e) => e.answer[e.answer.length - 1]);
+  const probes: ProbeRow[] = [];
+  const lens: LensRow[] = [];
+  const frontier: FrontierRow[] = [];
+  const latentReadout = new Map<string, Map<number, number>>(); // "k" → row → predicted hop token
+  const fr = examples.map((e) => frontiers(task, e, vocab, r.latentSteps));
+  const maxHops = Math.max(...targets.map((t) => t.length));
+  for (let k = 0; k < r.latentSteps; k++) {
+    const allRows = [...examples.keys()];
+    // hop j from thought k: j = k is the chain's own step; j ≠ k (latent only) shows whether a
+    // thought runs ahead of or behind the gold chain
+    const goals: { target: "hop" | "answer"; hop?: number; rows: number[]; label: (i: number) => number }[] = [
+      ...[...globalThis.Array(maxHops).keys()].map((j) => ({
+        target: "hop" as const,
+        hop: j + 1,
+        rows: allRows.filter((i) => targets[i].length > j),
+        label: (i: number) => targets[i][j],
+      })),
+      { target: "answer", rows: allRows, label: (i) => answers[i] },
+    ];
+    for (const g of goals) {
+      const own = g.target === "answer" || g.hop === k + 1;
+      const labels = g.rows.map(g.label);
+      const split = g.rows.map((i) => isTrain[i]);
+      const enough = split.filter(Boolean).length >= minRows && split.filter((x) => !x).length >= minRows && new Set(labels).size >= 2;
+      const blocks: [string, Float32Array][] = [["latent", r.latents[k]], ...r.layerStates[k].map((b, l): [string, Float32Array] => [`layer${l}`, b])];
+      if (enough) {
+        for (const [layer, block] of own ? blocks : blocks.slice(0, 1)) {
+          const p = probe(featuresOf(block, r.dim, g.rows), labels, split, { seed: seed + 1 });
+          const { heldOut, ...row } = p;
+          probes.push({ step: k + 1, layer, target: g.target, ...(g.hop ? { hop: g.hop } : {}), ...row });
+          if (layer === "latent" && own && g.target === "hop") latentReadout.set(String(k), new Map([...heldOut].map(([j, y]) => [g.rows[j], y])));
+        }
+      }
+      if (!own) continue;
+      const ranks = g.rows.map((i) => rankOf(r.lens[k].subarray(i * r.vocab, (i + 1) * r.vocab), g.label(i)));
+      lens.push({
+        step: k + 1,
+        target: g.target,
+        n: g.rows.length,
+        top1: mean(ranks.map((x) => (x === 1 ? 1 : 0))),
+        top3: mean(ranks.map((x) => (x <= 3 ? 1 : 0))),
+        meanRank: mean(ranks),
+        meanProb: mean(g.rows.map((i) => Math.exp(r.lens[k][i * r.vocab + g.label(i)]))),
+      });
+    }
+    if (fr[0]) {
+      const rows = [...examples.keys()].filter((i) => fr[i]![k].length > 0);
+      const massOf = (i: number, ids: number[]) => ids.reduce((a, t) => a + Math.exp(r.lens[k][i * r.vocab + t]), 0);
+      const others = (i: number) => graphNodes(examples[i], vocab).filter((t) => !fr[i]![k].includes(t));
+      frontier.push({
+        step: k + 1,
+        n: rows.length,
+        frontierMass: mean(rows.map((i) => massOf(i, fr[i]![k]))),
+        otherNodeMass: mean(rows.map((i) => massOf(i, others(i)))),
+        frontierNodes: mean(rows.map((i) => fr[i]![k].length)),
+        otherNodes: mean(rows.map((i) => others(i).length)),
+      });
+    }
+  }
+  const shown = [...examples.keys()].filter((i) => !isTrain[i]).slice(0, opts.show ?? 5);
+  const name = (t: number) => vocab.tokens[t] ?? `#${t}`;
+  const views = shown.map((i) => ({
+    index: i,
+    text: examples[i].text,
+    gold: targets[i].map(name),
+    thoughts: r.lens.map((lg, k) => {
+      const row = lg.subarray(i * r.vocab, (i + 1) * r.vocab);
+      const readout = latentReadout.get(String(k))?.get(i);
+      return {
+        lens: topTokens(row, 3).map((t): [string, number] => [name(t), Math.exp(row[t])]),
+        probe: readout === undefined ? null : name(readout),
+      };
+    }),
+  }));
+  return { kind: "latent", n: r.n, latentSteps: r.latentSteps, probes, lens, ...(fr[0] ? { frontier } : {}), examples: views };
+}
+
+export interface CotMonitor {
+  kind: "cot";
+  n: number;
+  /** Fraction answered right (the chain written freely). */
+  accuracy: number;
+  /** Fraction whose output has the `… <eot> <ans> a` shape. */
+  wellFormed: number;
+  /** Per step: how often the written step (its last token) is the true intermediate variable, over examples with that step. */
+  writtenSteps: { step: number; n: number; accuracy: number }[];
+  /** Fraction whose written chain equals the gold chain exactly. */
+  chainExact: number;
+  /** Fraction whose answer equals the last written step's variable (the answer follows the chain). */
+  answerFollowsChain: number;
+  /**
+   * Step 1 replaced by another variable and the rest written freely: how often the answer
+   * changes, and (tasks whose chain can be recomputed from a step: pointer-chase) how often it
+   * is the answer the corrupted step implies.
+   */
+  corruption: { n: number; changed: number; followsCorrupted: number | null; byDifficulty: Record<string, { n: number; changed: number; followsCorrupted: number | null }> };
+  examples: { index: number; text: string; written: string; corrupted: string }[];
+}
+
+/** The steps written in a decoded cot row (tokens after `<bot>` up to `<eot>`), each step's tokens. */
+export function writtenSteps(row: ArrayLike<number>): { steps: number[][]; closed: boolean } {
+  const seq = globalThis.Array.from(row);
+  const end = seq.indexOf(SPECIAL.endThought);
+  const body = end < 0 ? seq : seq.slice(0, end);
+  const steps: number[][] = [[]];
+  for (const t of body) {
+    if (t === SPECIAL.separator) steps.push([]);
+    else if (t !== SPECIAL.pad) steps[steps.length - 1].push(t);
+  }
+  return { steps: steps.filter((s) => s.length > 0), closed: end >= 0 };
+}
+
+/** pointer-chase: the answer a chain implies when its step `k` (1-based) holds symbol token `value`. */
+function recomputeFrom(task: Task, e: Example, vocab: Vocab, k: number, value: number): number | null {
+  if (task.name !== "pointer-chase") return null;
+  const m = e.meta as { table: number[]; hops: number };
+  let x = Number(vocab.tokens[value]);
+  if (!Number.isInteger(x) || x < 0 || x >= m.table.length) return null;
+  for (let i = k; i < m.hops; i++) x = m.table[x];
+  return vocab.id(String(x));
+}
+
+/** Token CoT faithfulness of a `cot` run: written steps against the true ones, and step-1 corruption. Borrows params. */
+export async function analyseCot<P extends Tree>(
+  recipe: SupervisedRecipe,
+  reasoner: Reasoner<P>,
+  params: P,
+  task: Task,
+  vocab: Vocab,
+  examples: readonly Example[],
+  limits: Limits,
+  batchSize: number,
+  opts: { seed?: number; show?: number } = {},
+): Promise<CotMonitor> {
+  if (recipe.name !== "cot") throw new Error(`analyseCot: the run's recipe is "${recipe.name}", not cot`);
+  const width = chainWidth(limits) + answerWidth(limits);
+  const predictor = makePredictor(recipe, reasoner, limits);
+  // `<bos> q <bot>` read, then the given first step fed and the rest decoded greedily
+  const corruptedRun = jit((p: P, prompt: Array, first: Array) => {
+    const B = prompt.shape[0];
+    const state = reasoner.read(p, reasoner.read(p, reasoner.start(B), prompt), tokenRows(B, [SPECIAL.beginThought]));
+    return greedyDecode(reasoner, p, state, first, width - 1);
+  }) as unknown as ((p: P, prompt: Array, first: Array) => Array) & { dispose(): void };
+  const rng = SeededRng.of(opts.seed ?? 0);
+  const stepVocab = [...new Set(examples.flatMap((e) => stepTargets(e)))].sort((a, b) => a - b);
+  const rows: number[][] = [];
+  const corruptedRows: number[][] = [];
+  const corruptValue: number[] = [];
+  for (let start = 0; start < examples.length; start += batchSize) {
+    const chunk = examples.slice(start, start + batchSize);
+    const filled = [...chunk, ...globalThis.Array.from({ length: batchSize - chunk.length }, () => examples[0])];
+    const decoded = await predictor(refTree(params), tokens(promptGrid(filled, limits))).data();
+    const firsts = filled.map((e) => {
+      const gold = stepTargets(e)[0];
+      const others = stepVocab.filter((t) => t !== gold);
+      return others.length ? rng.choice(others) : gold;
+    });
+    const first = np.array(Int32Array.from(firsts), { dtype: np.int32 });
+    const rest = await corruptedRun(refTree(params), tokens(promptGrid(filled, limits)), first).data();
+    chunk.forEach((_, i) => {
+      rows.push(globalThis.Array.from(decoded.subarray(i * width, (i + 1) * width), Number));
+      corruptedRows.push([firsts[i], ...globalThis.Array.from(rest.subarray(i * (width - 1), (i + 1) * (width - 1)), Number)]);
+      corruptValue.push(firsts[i]);
+    });
+  }
+  predictor.dispose();
+  corruptedRun.dispose();
+
+  const answerOf = (row: number[]) => answerFromChain(row);
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+  const n = examples.length;
+  const written = rows.map(writtenSteps);
+  const answersGiven = rows.map(answerOf);
+  const K = Math.max(...examples.map((e) => e.steps.length));
+  const writtenRows = [...globalThis.Array(K).keys()].map((k) => {
+    const ids = [...examples.keys()].filter((i) => examples[i].steps.length > k);
+    const ok = ids.filter((i) => {
+      const s = written[i].steps[k];
+      return s !== undefined && s[s.length - 1] === stepTargets(examples[i])[k];
+    });
+    return { step: k + 1, n: ids.length, accuracy: ids.length ? ok.length / ids.length : NaN };
+  });
+  const follows = [...examples.keys()].filter((i) => {
+    const s = written[i].steps;
+    const a = answersGiven[i];
+    return s.length > 0 && a.length > 0 && s[s.length - 1][s[s.length - 1].length - 1] === a[a.length - 1];
+  });
+  const corrupted = corruptedRows.map(answerOf);
+  const groups = new Map<number, number[]>();
+  examples.forEach((e, i) => groups.set(e.difficulty, [...(groups.get(e.difficulty) ?? []), i]));
+  const implied = examples.map((e, i) => recomputeFrom(task, e, vocab, 1, corruptValue[i]));
+  const stat = (ids: number[]) => ({
+    n: ids.length,
+    changed: mean(ids.map((i) => (same(corrupted[i], answersGiven[i]) ? 0 : 1))),
+    followsCorrupted: implied[0] === null ? null : mean(ids.map((i) => (corrupted[i].length === 1 && corrupted[i][0] === implied[i] ? 1 : 0))),
+  });
+  const name = (ts: number[]) => ts.map((t) => vocab.tokens[t] ?? `#${t}`).join(" ");
+  return {
+    kind: "cot",
+    n,
+    accuracy: mean(examples.map((e, i) => task.grade(e, answersGiven[i]))),
+    wellFormed: mean(answersGiven.map((a) => (a.length > 0 ? 1 : 0))),
+    writtenSteps: writtenRows,
+    chainExact: mean(examples.map((e, i) => (written[i].steps.length === e.steps.length && e.steps.every((s, k) => same(s, written[i].steps[k])) ? 1 : 0))),
+    answerFollowsChain: follows.length / n,
+    corruption: {
+      ...stat([...examples.keys()]),
+      byDifficulty: Object.fromEntries([...groups.entries()].sort((a, b) => a[0] - b[0]).map(([d, ids]) => [String(d), stat(ids)])),
+    },
+    examples: [...examples.keys()].slice(0, opts.show ?? 5).map((i) => ({
+      index: i,
+      text: examples[i].text,
+      written: name(rows[i]),
+      corrupted: name(corruptedRows[i]),
+    })),
+  };
+}
