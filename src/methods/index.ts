@@ -4,9 +4,11 @@ import { z } from "zod";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "./cot.js";
 import { direct } from "./direct.js";
+import { grpoOptions, grpoTrainer } from "./grpo.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
+import { triceOptions, triceTrainer } from "./trice.js";
 import { supervisedTrainer } from "./supervised-trainer.js";
 import type { TrainerFactory } from "./trainer.js";
 
@@ -40,6 +42,18 @@ export const METHODS = {
       gradNorm: z.boolean().default(false),
     }),
     recipe: (latentSteps, o) => neuralese({ latentSteps, ...o }),
+  }),
+  grpo: entry({
+    description: "GRPO on sampled token chains of thought (rewards exact, loglik, lik), KL to the initial model",
+    options: grpoOptions,
+    recipe: () => cot(),
+    trainer: (setup) => grpoTrainer(setup),
+  }),
+  trice: entry({
+    description: "TRICE: a memory rationale per question, MCMC-EM with the leave-one-out control variate",
+    options: triceOptions,
+    recipe: () => cot(),
+    trainer: triceTrainer,
   }),
 } as const;
 

@@ -87,6 +87,8 @@ export const runConfigSchema = z.strictObject({
   trainExamples: positiveInt().nullable().default(null),
   /** Save a checkpoint (for --resume) every this many steps, and at the end. */
   checkpointEvery: positiveInt().default(250),
+  /** A finished run directory whose model.safetensors initialises the parameters; null: random init. */
+  init: z.string().min(1).nullable().default(null),
 });
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;

@@ -87,6 +87,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     eval: c.eval,
     trainExamples: c.trainExamples,
     checkpointEvery: c.checkpointEvery,
+    init: c.init,
   };
 }
 

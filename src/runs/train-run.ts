@@ -4,7 +4,10 @@
 import { activeBackend } from "../engine/backend.js";
 import { DataRng, modelKey } from "../engine/rng.js";
 import { SeededRng } from "../common/seeded-rng.js";
-import type { Tree } from "../engine/tree.js";
+import { dispose, type Tree } from "../engine/tree.js";
+import { join } from "node:path";
+import { loadModel } from "./model-file.js";
+import { RUN_FILES } from "./format.js";
 import { Budget } from "../methods/budget.js";
 import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
 import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
@@ -60,6 +63,8 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const batchAt = epochBatches(train, B, cfg.seed);
   const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
 
+  const fresh = initParams(recipe, reasoner, modelKey(cfg.seed));
+  const params = cfg.init ? await initFrom(cfg.init, fresh) : fresh;
   const run = await openRun();
   // a finished run is reported, not trained or evaluated again
   if (run.existed && (await run.finished())) return run.readSummary();
@@ -73,7 +78,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     batchSize: B,
     seed: cfg.seed,
     options: cfg.method.options,
-    params: initParams(recipe, reasoner, modelKey(cfg.seed)),
+    params,
   });
   let budget = new Budget(cfg.budget);
   const dataRng = new DataRng(cfg.seed);
@@ -146,6 +151,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       method: cfg.method.name,
       model: cfg.model.kind,
       seed: cfg.seed,
+      init: cfg.init,
       backend: activeBackend(),
       steps: c.steps,
       distinctTrainExamples: Math.min(train.length, c.examples),
@@ -193,6 +199,18 @@ function epochBatches(train: readonly Example[], batch: number, seed: number): (
       const draw = s * batch + j;
       return train[order(Math.floor(draw / train.length))[draw % train.length]];
     });
+}
+
+/** The parameters of the finished run `dir` (its model.safetensors), shaped as `template` (consumed). */
+async function initFrom(dir: string, template: Tree): Promise<Tree> {
+  try {
+    const { params } = await loadModel(join(dir, RUN_FILES.model), template);
+    return params;
+  } catch (err) {
+    throw new ConfigError([{ path: "init", message: `cannot initialise from ${dir}: ${(err as Error).message}; give a finished run of the same model and task` }]);
+  } finally {
+    dispose(template);
+  }
 }
 
 /** A generator's "not enough distinct questions" as a config error naming the field to change. */
