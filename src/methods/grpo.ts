@@ -12,7 +12,7 @@
 import { z } from "zod";
 import { dispose, ref, type Tree } from "../engine/tree.js";
 import { SPECIAL, type Example } from "../tasks/index.js";
-import { chainOnlyWidth, addCharges, chainRow, fullRow, fullWidth, groupAdvantages, makePolicyUpdate, makeSampler, makeScorer, passCharges, repeatEach, rolloutArrays, rowAnswer, rolloutGrids, stepKey, type RolloutRow, type Rollouts } from "./policy-gradient.js";
+import { chainOnlyWidth, addCharges, chainRow, fullRow, fullWidth, groupAdvantages, makePolicyUpdate, makeSampler, makeScorer, passCharges, perRowAnswer, repeatEach, rolloutArrays, rowAnswer, scoreRollouts, rolloutGrids, stepKey, type RolloutRow, type Rollouts } from "./policy-gradient.js";
 import { scalar } from "./supervised-trainer.js";
 import { promptGrid } from "./framing.js";
 import { tokens } from "./supervised-parts.js";
@@ -94,9 +94,8 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
       const spent = [{ examples: examples.length }, charges.sample(N, width)];
 
       const score = async (tree: Tree): Promise<Array> => {
-        const a = rolloutArrays(r);
         spent.push(charges.score(N));
-        return scorer(ref(tree), a.prompt, a.inputs, a.targets);
+        return scoreRollouts(scorer, tree, r);
       };
       const old = exact && !withOld ? null : await score(params);
       const refLogp = o.klCoef > 0 ? await score(reference) : null;
@@ -159,13 +158,3 @@ const chainOf = (row: RolloutRow) => {
   const i = row.targets.indexOf(SPECIAL.endThought);
   return i >= 0 ? row.targets.slice(0, i + 1) : row.targets;
 };
-
-/** Each row's log-probabilities of its gold-answer targets (in order), from per-token log-probs [N, L]. */
-export function perRowAnswer(logp: ArrayLike<number>, r: Rollouts): number[][] {
-  const { rows, cols } = r.inputs;
-  return globalThis.Array.from({ length: rows }, (_, i) => {
-    const out: number[] = [];
-    for (let t = 0; t < cols; t++) if (r.answer[i * cols + t] === 1) out.push(logp[i * cols + t]);
-    return out;
-  });
-}

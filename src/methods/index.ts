@@ -8,6 +8,7 @@ import { grpoOptions, grpoTrainer } from "./grpo.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
+import { helperPosteriorOptions, helperPosteriorTrainer } from "./helper-posterior.js";
 import { triceOptions, triceTrainer } from "./trice.js";
 import { supervisedTrainer } from "./supervised-trainer.js";
 import type { TrainerFactory } from "./trainer.js";
@@ -48,6 +49,12 @@ export const METHODS = {
     options: grpoOptions,
     recipe: () => cot(),
     trainer: (setup) => grpoTrainer(setup),
+  }),
+  "helper-posterior": entry({
+    description: "the essay's two stages: a helper answer model on sampled chains, then policy gradient on its per-token answer log-likelihood",
+    options: helperPosteriorOptions,
+    recipe: () => cot(),
+    trainer: helperPosteriorTrainer,
   }),
   trice: entry({
     description: "TRICE: a memory rationale per question, MCMC-EM with the leave-one-out control variate",

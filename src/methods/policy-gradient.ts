@@ -7,7 +7,7 @@
 //   prompt  <pad>… <bos> q
 //   inputs  <bot> z₁ … z_m [<ans> a₁ … a_n]      targets  z₁ … z_m [<ans> a₁ … a_n <eos>]
 import { jit, jnn, lax, np, random, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
-import type { Tree } from "../engine/tree.js";
+import { ref, type Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { oneHot } from "../nn/index.js";
 import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
@@ -88,6 +88,21 @@ export type Scorer<P extends Tree> = OwnedFunction<(params: P, prompt: Array, in
 /** One jit: the per-token log-probabilities of rollouts under `params` (forward only). */
 export function makeScorer<P extends Tree>(reasoner: Reasoner<P>, temperature: number): Scorer<P> {
   return jit((p: P, prompt: Array, inputs: Array, targets: Array) => tokenLogProbs(reasoner, p, prompt, inputs, targets, temperature)) as unknown as Scorer<P>;
+}
+
+/** The per-token log-probabilities [N, L] of rollouts `r` under `tree` (borrowed). */
+export function scoreRollouts<P extends Tree>(scorer: Scorer<P>, tree: P, r: Rollouts): Array {
+  return scorer(ref(tree), tokens(r.prompt), tokens(r.inputs), tokens(r.targets));
+}
+
+/** Each row's log-probabilities of its gold-answer targets (in order), from per-token log-probs [N, L]. */
+export function perRowAnswer(logp: ArrayLike<number>, r: Rollouts): number[][] {
+  const { rows, cols } = r.inputs;
+  return globalThis.Array.from({ length: rows }, (_, i) => {
+    const out: number[] = [];
+    for (let t = 0; t < cols; t++) if (r.answer[i * cols + t] === 1) out.push(logp[i * cols + t]);
+    return out;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
