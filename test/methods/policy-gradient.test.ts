@@ -4,15 +4,17 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startEngine } from "../../src/engine/backend.js";
-import { grad, np, type Array } from "../../src/engine/jax.js";
+import { grad, np, random, type Array } from "../../src/engine/jax.js";
 import { modelKey } from "../../src/engine/rng.js";
-import { dispose, leaves, type Tree } from "../../src/engine/tree.js";
+import { dispose, leaves, ref, type Tree } from "../../src/engine/tree.js";
 import { grpoOptions } from "../../src/methods/grpo.js";
 import { stageOf } from "../../src/methods/helper-posterior.js";
 import {
   chainRow,
   clippedSurrogate,
   fullRow,
+  fullWidth,
+  makeSampler,
   groupAdvantages,
   k3,
   policyLoss,
@@ -22,6 +24,8 @@ import {
   tokenLogProbs,
 } from "../../src/methods/policy-gradient.js";
 import { cot } from "../../src/methods/cot.js";
+import { promptGrid } from "../../src/methods/framing.js";
+import { tokens } from "../../src/methods/supervised-parts.js";
 import { systematicResample, triceWeights } from "../../src/methods/trice.js";
 import { makeReasoner } from "../../src/models/index.js";
 import { getTask, SPECIAL } from "../../src/tasks/index.js";
@@ -160,4 +164,22 @@ test("GRPO loss at ratio 1 (one update per round, β = 0): gradient = −mean_i 
   assert.ok(maxAbs > 1e-3, "the gradient is not trivially zero");
   assert.ok(maxDiff < 1e-5 * Math.max(1, maxAbs), `max difference ${maxDiff}`);
   dispose([g1, g2, params]);
+});
+
+test("sampling at temperature 0 is greedy decoding, for the transformer and the gru", async () => {
+  const vocab = task.vocab(options).size;
+  const examples = task.generate(2, "val", 4, options);
+  for (const model of ["transformer", "gru"] as const) {
+    const reasoner = makeReasoner({ model, vocab, dim: 16, layers: 1, heads: model === "transformer" ? 2 : 1, maxLen: cot().sequenceLength(limits) });
+    const params = reasoner.init(modelKey(5)) as Tree;
+    const sampler = makeSampler(reasoner, fullWidth(limits), 0);
+    const sampled = await values(sampler(ref(params), tokens(promptGrid(examples, limits)), random.key(0)));
+    const greedy = await values(cot().predict(reasoner, params, tokens(promptGrid(examples, limits)), limits));
+    assert.deepEqual(sampled, greedy, model);
+    // at temperature 1 every drawn token is a vocabulary id
+    const drawn = await values(makeSampler(reasoner, fullWidth(limits), 1)(ref(params), tokens(promptGrid(examples, limits)), random.key(0)));
+    assert.ok(drawn.every((t) => Number.isInteger(t) && t >= 0 && t < vocab));
+    sampler.dispose();
+    dispose(params);
+  }
 });
