@@ -47,6 +47,7 @@ const RUN_FLAGS: readonly ConfigFlag[] = [
   { flag: "--eval-every <n>", path: "eval.every", description: "validate every n steps (default 250)" },
   { flag: "--val-examples <n>", path: "eval.valExamples", description: "validation set size (default 500)" },
   { flag: "--test-examples <n>", path: "eval.testExamples", description: "test set size (default 1000)" },
+  { flag: "--init <run>", path: "init", description: "start from the parameters of a finished run directory (its model.safetensors)" },
   { flag: "--checkpoint-every <n>", path: "checkpointEvery", description: "checkpoint every n steps (default 250)" },
   { flag: "--data <file>", path: "trainData", description: "train on this file's examples (JSON lines from `neuralese data <task> --jsonl`, or Coconut ProsQA JSON)" },
   { flag: "--max-bad-steps <n>", path: "faults.maxBadSteps", description: "non-finite steps in a row that count as a numeric fault (default 20)" },

@@ -1,14 +1,15 @@
 // `neuralese bench`: times jitted training steps (forward + backward + AdamW) of fixed
 // configurations. Speed is measured here and reported as figures, never asserted in tests.
-import { np, type Array } from "../engine/jax.js";
+import { jit, np, random, type Array } from "../engine/jax.js";
 import { activeBackend } from "../engine/backend.js";
 import { modelKey, splitKey, DataRng } from "../engine/rng.js";
 import { type Flops, transformerFlops, gruFlops, matmulFlops, addFlops, withBackward } from "../engine/flops.js";
-import { count, dispose, type Tree } from "../engine/tree.js";
+import { count, dispose, ref, type Tree } from "../engine/tree.js";
 import { initTransformer, transformerLogits, crossEntropy, initGru, gruCell, initEmbedding, embed, initLinear, linear } from "../nn/index.js";
 import { adamw, makeTrainStep, makeTrainStepFromGradients } from "../optim/index.js";
 import { transformerReasoner, type TransformerParams } from "../models/index.js";
 import { latentChainValueAndGrad } from "../reasoning/index.js";
+import { sampleDecode } from "../methods/policy-gradient.js";
 import { SPECIAL } from "../tasks/vocab.js";
 import { esOptions, esTrainer } from "../methods/es.js";
 import { initParams, recipeFor } from "../methods/index.js";
@@ -35,6 +36,8 @@ interface Workload {
   /** The loss, differentiated by valueAndGrad; or, for custom backward passes, `lossAndGrads`. */
   loss?: (params: Tree, tokens: Array) => Array;
   lossAndGrads?: (params: Tree, tokens: Array) => { loss: Array; grads: Tree };
+  /** Forward-only workloads (sampling): timed as one jit of `forward(params, tokens)`, no update. */
+  forward?: (params: Tree, tokens: Array) => Array;
   batch: number;
   seq: number;
   vocab: number;
@@ -130,7 +133,32 @@ function neuraleseWorkload(gradNorm: boolean): () => Workload {
   };
 }
 
+/**
+ * GRPO's sampling (src/methods/policy-gradient.ts): read a prompt of 8 tokens, then sample 16
+ * tokens one at a time at temperature 1 over the reasoner's fixed-shape KV cache, the whole
+ * loop in one jit (the engine notes measured 74 ms for this shape). Forward FLOPs only.
+ */
+function grpoSampleWorkload(): Workload {
+  const [batch, prompt, steps] = [64, 8, 16];
+  const reasoner = transformerReasoner({ model: "transformer", vocab: VOCAB, dim: 128, layers: 2, heads: 4, maxLen: prompt + steps });
+  const f = reasoner.positionFlops;
+  return {
+    name: "grpo-sample-b64-t16",
+    flops: { forward: batch * (prompt * f.read + steps * f.decode), backward: 0 },
+    params: reasoner.init(modelKey(0)),
+    forward: (p, tokens) => {
+      const state = reasoner.read(p as TransformerParams, reasoner.start(batch), tokens.ref.slice([], [0, prompt]));
+      const first = tokens.slice([], prompt);
+      return sampleDecode(reasoner, p as TransformerParams, state, first, steps, random.key(1), 1);
+    },
+    batch,
+    seq: prompt + 1,
+    vocab: VOCAB,
+  };
+}
+
 export const BENCH_WORKLOADS: Record<string, () => Workload> = {
+  "grpo-sample-b64-t16": grpoSampleWorkload,
   "transformer-d128-l2-b32-t32": transformerWorkload,
   "gru-h128-b64-t32": gruWorkload,
   "neuralese-transformer-d128-l2-b64-k6": neuraleseWorkload(false),
@@ -208,6 +236,7 @@ export async function runBench(name: string, opts: { steps: number; warmup: numb
   const w = BENCH_WORKLOADS[name]();
   const optimizer = adamw({ lr: 1e-3 });
   type Step = ((params: Tree, state: Tree, tokens: Array) => [Array, Tree, Tree]) & { dispose(): void };
+  const forward = w.forward ? (jit(w.forward) as unknown as ((p: Tree, tokens: Array) => Array) & { dispose(): void }) : null;
   const step = (w.lossAndGrads
     ? makeTrainStepFromGradients((p: Tree, tokens: Array) => ({ ...w.lossAndGrads!(p, tokens), metrics: {} }), optimizer)
     : makeTrainStep(w.loss!, optimizer)) as unknown as Step;
@@ -223,16 +252,21 @@ export async function runBench(name: string, opts: { steps: number; warmup: numb
   for (let i = 0; i < opts.warmup + opts.steps; i++) {
     const tokens = batchTokens();
     const t0 = performance.now();
-    const [loss, p2, s2]: [Array, Tree, Tree] = step(params, state, tokens);
-    await loss.data(); // the only good sync point
+    if (forward) {
+      await forward(ref(params), tokens).data();
+    } else {
+      const [loss, p2, s2]: [Array, Tree, Tree] = step(params, state, tokens);
+      await loss.data(); // the only good sync point
+      [params, state] = [p2, s2];
+    }
     const ms = performance.now() - t0;
-    [params, state] = [p2, s2];
     if (i === 0) compileMs = ms;
     if (i >= opts.warmup) times.push(ms);
   }
   dispose(params);
   dispose(state);
   step.dispose();
+  forward?.dispose();
   const sorted = times.slice().sort((a, b) => a - b);
   const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
   const flops = w.flops.forward + w.flops.backward;

@@ -11,9 +11,12 @@ import { esOptions, esTrainer } from "./es.js";
 import { esRecipe } from "./es-members.js";
 import { flow, FLOW_OBJECTIVES, flowTrainer } from "./flow.js";
 import { halting } from "./halting.js";
+import { grpoOptions, grpoTrainer } from "./grpo.js";
 import { neuralese } from "./neuralese.js";
 import { pause } from "./pause.js";
 import type { SupervisedRecipe } from "./recipe.js";
+import { helperPosteriorOptions, helperPosteriorTrainer } from "./helper-posterior.js";
+import { triceOptions, triceTrainer } from "./trice.js";
 import { supervisedTrainer } from "./supervised-trainer.js";
 import type { TrainerFactory } from "./trainer.js";
 
@@ -102,6 +105,24 @@ export const METHODS = {
         sampleSeed: z.number().int().nonnegative().default(0),
       }),
     recipe: (latentSteps, o) => halting(latentSteps, o),
+  }),
+  grpo: entry({
+    description: "GRPO on sampled token chains of thought (rewards exact, loglik, lik), KL to the initial model",
+    options: grpoOptions,
+    recipe: () => cot(),
+    trainer: (setup) => grpoTrainer(setup),
+  }),
+  "helper-posterior": entry({
+    description: "the essay's two stages: a helper answer model on sampled chains, then policy gradient on its per-token answer log-likelihood",
+    options: helperPosteriorOptions,
+    recipe: () => cot(),
+    trainer: helperPosteriorTrainer,
+  }),
+  trice: entry({
+    description: "TRICE: a memory rationale per question, MCMC-EM with the leave-one-out control variate",
+    options: triceOptions,
+    recipe: () => cot(),
+    trainer: triceTrainer,
   }),
 } as const;
 

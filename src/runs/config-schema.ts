@@ -112,6 +112,8 @@ export const runConfigSchema = z.strictObject({
    */
   trainData: z.string().min(1).nullable().default(null),
   faults: faultsSchema.prefault({}),
+  /** A finished run directory whose model.safetensors initialises the parameters; null: random init. */
+  init: z.string().min(1).nullable().default(null),
 });
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;

@@ -92,6 +92,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     checkpointEvery: c.checkpointEvery,
     trainData: c.trainData,
     faults: c.faults,
+    init: c.init,
   };
 }
 

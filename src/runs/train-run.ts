@@ -7,6 +7,9 @@ import { SeededRng } from "../common/seeded-rng.js";
 import { dispose, type Tree } from "../engine/tree.js";
 import type { Json } from "../common/json.js";
 import type { FaultInjector } from "../methods/trainer.js";
+import { join } from "node:path";
+import { loadModel } from "./model-file.js";
+import { RUN_FILES } from "./format.js";
 import { Budget } from "../methods/budget.js";
 import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
 import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
@@ -102,11 +105,13 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   let testSet: Example[] | undefined;
   const test = () => (testSet ??= task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions));
 
+  const fresh = initParams(recipe, reasoner, modelKey(cfg.seed));
+  const params = cfg.init ? await initFrom(cfg.init, fresh) : fresh;
   const run = await openRun();
   // a finished run is reported, not trained or evaluated again
   if (run.existed && (await run.finished())) return run.readSummary();
   // the learning-rate scale (lowered by rollbacks) is the optimizer's peak lr factor; a new trainer is built for each
-  const makeTrainer = (lrScale: number) =>
+  const makeTrainer = (lrScale: number, params: Tree = initParams(recipe, reasoner, modelKey(cfg.seed))) =>
     trainerFor(cfg.method.name)({
       task,
       taskOptions,
@@ -119,10 +124,10 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       seed: cfg.seed,
       trainExamples: cfg.trainExamples,
       options: cfg.method.options,
-      params: initParams(recipe, reasoner, modelKey(cfg.seed)),
+      params,
       faults: hooks.faults,
     });
-  let trainer = makeTrainer(1);
+  let trainer = makeTrainer(1, params);
   let budget = new Budget(cfg.budget);
   const dataRng = new DataRng(cfg.seed);
   const faults = cfg.faults;
@@ -244,6 +249,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       method: cfg.method.name,
       model: cfg.model.kind,
       seed: cfg.seed,
+      init: cfg.init,
       backend: activeBackend(),
       steps: c.steps,
       distinctTrainExamples: Math.min(train.length, c.examples),
@@ -300,6 +306,18 @@ function epochBatches(train: readonly Example[], batch: number, seed: number): (
       const draw = s * batch + j;
       return train[order(Math.floor(draw / train.length))[draw % train.length]];
     });
+}
+
+/** The parameters of the finished run `dir` (its model.safetensors), shaped as `template` (consumed). */
+async function initFrom(dir: string, template: Tree): Promise<Tree> {
+  try {
+    const { params } = await loadModel(join(dir, RUN_FILES.model), template);
+    return params;
+  } catch (err) {
+    throw new ConfigError([{ path: "init", message: `cannot initialise from ${dir}: ${(err as Error).message}; give a finished run of the same model and task` }]);
+  } finally {
+    dispose(template);
+  }
 }
 
 /** A generator's "not enough distinct questions" as a config error naming the field to change. */
