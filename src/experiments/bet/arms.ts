@@ -18,6 +18,25 @@ export const ARMS: readonly Arm[] = [
   { id: "pause", label: "pause tokens", method: "pause", options: {} },
   { id: "neuralese", label: "neuralese BPTT", method: "neuralese", options: {} },
   { id: "neuralese-gradnorm", label: "neuralese BPTT + per-step grad norm", method: "neuralese", options: { gradNorm: true } },
+  {
+    id: "neuralese-curriculum",
+    label: "neuralese + Coconut curriculum",
+    method: "neuralese",
+    options: { curriculum: { stages: 3, latentPerStep: 1, stepsPerStage: 150, optimizerReset: "stage" } },
+  },
+  {
+    id: "pause-curriculum",
+    label: "pause as thought (same curriculum)",
+    method: "pause",
+    options: { curriculum: { stages: 3, latentPerStep: 1, stepsPerStage: 150, optimizerReset: "stage" } },
+  },
+  { id: "halting", label: "neuralese + PonderNet halting", method: "halting", options: {} },
+  { id: "flow", label: "latent flow", method: "flow", options: {} },
+  { id: "grpo-exact", label: "GRPO, exact reward (RLVR)", method: "grpo", options: { reward: "exact" } },
+  { id: "grpo-loglik", label: "GRPO, log-likelihood reward", method: "grpo", options: { reward: "loglik" } },
+  { id: "helper-posterior", label: "helper-posterior PG (the essay's token method)", method: "helper-posterior", options: {} },
+  { id: "trice", label: "TRICE", method: "trice", options: {}, config: { trainExamples: 2048 } },
+  { id: "es", label: "evolution strategies (neuralese loss)", method: "es", options: {} },
 ];
 
 /** Arms whose method exists in this build, by id. */
