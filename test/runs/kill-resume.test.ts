@@ -31,7 +31,7 @@ function train(dir: string, killAtStep?: number, delayMs = 0): Promise<{ code: n
 
 const hashOf = (stdout: string) => JSON.parse(stdout.trim().split("\n").at(-1)!).sha256 as string;
 
-test("killed twice at random moments and resumed: same parameters as an uninterrupted run", { timeout: 60_000 }, async (t) => {
+test("killed twice at random moments and resumed: same parameters as an uninterrupted run", { timeout: 180_000 }, async (t) => {
   const [straightDir, killedDir] = [join(root, "straight"), join(root, "killed")];
   // random kill points, reproducible: rerun with KILL_SEED=<the logged seed>
   const seed = Number(process.env.KILL_SEED ?? Date.now() % 1_000_000);
