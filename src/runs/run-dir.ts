@@ -48,6 +48,8 @@ export class RunDir {
    * files there (only those) first.
    */
   static async create(path: string, config: RunConfig, opts: { force?: boolean } = {}): Promise<RunDir> {
+    // a run killed while being created leaves only an empty checkpoint/ and temporary files: no run yet
+    if (await onlyCreationLeftovers(path)) await rm(path, { recursive: true, force: true });
     const entries = await listDirectory(path);
     if (entries.length > 0) {
       const stored = entries.includes(RUN_FILES.config) ? await readStoredConfig(path).catch((err: unknown) => err) : undefined;
@@ -183,6 +185,21 @@ function resolvedOrAsIs(stored: unknown): unknown {
   } catch {
     return stored;
   }
+}
+
+/** Temporary files of interrupted atomic writes (engine/atomic-file.ts names them so). */
+const ATOMIC_LEFTOVER = /^\..+\.\d+\.[0-9a-f]+\.tmp$/;
+
+/** True when `path` holds nothing but what an interrupted `create` leaves (and something at all). */
+async function onlyCreationLeftovers(path: string): Promise<boolean> {
+  const entries = await listDirectory(path);
+  if (entries.length === 0) return false;
+  for (const name of entries) {
+    if (ATOMIC_LEFTOVER.test(name)) continue;
+    if (name === RUN_FILES.checkpointDir && (await listDirectory(join(path, name))).length === 0) continue;
+    return false;
+  }
+  return true;
 }
 
 function hashConfig(stored: unknown): string {

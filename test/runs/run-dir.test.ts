@@ -61,6 +61,21 @@ test("a non-empty directory without a run, a file, and an unreadable config.json
   assert.equal(readFileSync(join(dir, "config.json"), "utf8"), "{ torn");
 });
 
+test("a directory left by a run killed while being created (empty checkpoint/, a temporary config) is started afresh; anything else is kept", async () => {
+  const dir = freshDir();
+  mkdirSync(join(dir, "checkpoint"), { recursive: true });
+  writeFileSync(join(dir, ".config.json.4242.a1b2c3d4.tmp"), "{ half");
+  const run = await RunDir.create(dir, config);
+  assert.equal(run.existed, false);
+  assert.deepEqual(readdirSync(dir).sort(), ["checkpoint", "config.json"]);
+  await run.close();
+  const other = freshDir();
+  mkdirSync(join(other, "checkpoint"), { recursive: true });
+  writeFileSync(join(other, "checkpoint", "keep.me"), "x");
+  await assert.rejects(RunDir.create(other, config), /is not empty and holds no run/);
+  assert.ok(existsSync(join(other, "checkpoint", "keep.me")));
+});
+
 test("a run directory from an incompatible version is a clear error", async () => {
   const dir = freshDir();
   await RunDir.create(dir, config);
