@@ -173,6 +173,12 @@ export interface EsBenchResult {
   ms_per_generation_2_workers: number;
   /** Generations per second with 2 workers over with 1 (the issue targets >= 1.6). */
   throughput_ratio: number;
+  /**
+   * CPU ms (all threads of the process) per generation with 1 and 2 workers: on a shared machine
+   * wall times say little, while equal CPU per generation means the work splits without overhead.
+   */
+  cpu_ms_per_generation_1_worker: number;
+  cpu_ms_per_generation_2_workers: number;
   member_evals_per_s_2_workers: number;
   steps: number;
   params: number;
@@ -190,6 +196,7 @@ async function esBench(name: string, opts: { steps: number; warmup: number }): P
   const [K, B, population] = [4, 64, 32];
   const data = task.generate(0, "train", B * (opts.warmup + opts.steps), taskOptions);
   const ms: number[] = [];
+  const cpu: number[] = [];
   let nParams = 0;
   for (const workers of [1, 2]) {
     const options = esOptions.parse({ population, workers });
@@ -200,13 +207,19 @@ async function esBench(name: string, opts: { steps: number; warmup: number }): P
     const optimizer = adamw({ lr: 1e-3 });
     const trainer = esTrainer({ task, taskOptions, limits, reasoner, recipe, optimizer, batchSize: B, latentSteps: K, seed: 0, options, params });
     const times: number[] = [];
+    const cpus: number[] = [];
     for (let i = 0; i < opts.warmup + opts.steps; i++) {
-      const t0 = performance.now();
+      const [t0, c0] = [performance.now(), process.cpuUsage()];
       await trainer.step(data.slice(i * B, (i + 1) * B), i);
-      if (i >= opts.warmup) times.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      if (i >= opts.warmup) {
+        times.push(performance.now() - t0);
+        cpus.push((c.user + c.system) / 1000);
+      }
     }
     trainer.dispose();
     ms.push(median(times));
+    cpu.push(median(cpus));
   }
   return {
     name,
@@ -214,6 +227,8 @@ async function esBench(name: string, opts: { steps: number; warmup: number }): P
     ms_per_generation_1_worker: round(ms[0], 1),
     ms_per_generation_2_workers: round(ms[1], 1),
     throughput_ratio: round(ms[0] / ms[1], 2),
+    cpu_ms_per_generation_1_worker: round(cpu[0], 1),
+    cpu_ms_per_generation_2_workers: round(cpu[1], 1),
     member_evals_per_s_2_workers: round((population * 1000) / ms[1], 1),
     steps: opts.steps,
     params: nParams,
