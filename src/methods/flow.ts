@@ -20,6 +20,10 @@
 //   through): the encoder learns from the answer as if the flow were the identity, and the
 //   velocity learns from its own objective only. The velocity loss is the mean over steps, weighted
 //   by `velocityWeight` against the cross-entropy.
+// Step diagnostics (metrics.jsonl): logProbAlong, the batch mean of log p(y* | x, z_t) (answer
+// tokens and <eos>) — regress: t = 0 … T; improve: t = 0 … T under the frozen decoder, then z_T
+// again from the cross-entropy pass; bptt: z_T only; cosineToTarget (regress): cos(v, ĝ) per step;
+// speed: mean ‖v‖ before the clip; crossEntropy. `neuralese eval` adds the held-out profile.
 // At inference y* is unknown: only v_θ moves z. Training charges what it runs (`trainingCharge`):
 // the velocity net's FLOPs and, for "regress"/"improve", a decoder pass with an input-only backward
 // at every flow step (flowTrainer below).

@@ -44,9 +44,13 @@ export function velocity(p: Velocity, z: Array, c: Array, t: number): Array {
 /** Per-example Euclidean norm [B, 1] of x [B, D]. Consumes `x`. */
 const rowNorm = (x: Array): Array => np.sqrt(np.square(x).sum(-1, { keepdims: true }));
 
-/** v / max(1, ‖v‖) per example: a step of at most unit length. Consumes `v`. */
+/**
+ * v / max(1, ‖v‖) per example: a step of at most unit length. Written as v / √max(1, ‖v‖²): the
+ * gradient of ‖v‖ is 0/0 at v = 0 (where the zero-initialised field starts), which would make
+ * every gradient through the step NaN. Consumes `v`.
+ */
 export function clipNorm(v: Array): Array {
-  return v.ref.div(np.maximum(rowNorm(v), 1));
+  return v.ref.div(np.sqrt(np.maximum(np.square(v).sum(-1, { keepdims: true }), 1)));
 }
 
 /** g / ‖g‖ per example (an all-zero row stays zero). Consumes `g`. */

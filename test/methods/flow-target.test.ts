@@ -108,3 +108,17 @@ for (const objective of ["regress", "improve"] as const) {
     assert.ok(maxDiff(off.velocity, on.velocity) > 1e-6, "the velocity loss must move the velocity");
   });
 }
+
+test("every objective's gradient is finite from init, where the field is exactly zero", async () => {
+  await startEngine("wasm");
+  for (const objective of ["regress", "improve", "bptt"] as const) {
+    const { recipe, reasoner, examples } = setup("transformer", objective);
+    const p = recipe.init!(reasoner as Reasoner<Tree>, modelKey(4));
+    const f = jit((pp: Tree, b: Record<string, Array>) => recipe.lossAndGrad(reasoner, pp, b).grads);
+    const g = await Promise.all(leaves(f(ref(p), recipe.frame(examples, limits))).map(host));
+    assert.ok(g.every((leaf) => leaf.every(Number.isFinite)), `${objective}: a non-finite gradient`);
+    assert.ok(g.some((leaf) => leaf.some((x) => x !== 0)), `${objective}: an all-zero gradient`);
+    f.dispose();
+    dispose(p);
+  }
+});
