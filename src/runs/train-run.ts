@@ -9,6 +9,7 @@ import { Budget } from "../methods/budget.js";
 import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
 import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
 import { forwardFlopsPerExample } from "../methods/supervised-trainer.js";
+import type { Curriculum } from "../methods/curriculum.js";
 import { makeReasoner } from "../models/index.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
@@ -60,6 +61,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const batchAt = epochBatches(train, B, cfg.seed);
   const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
 
+  checkCurriculum(recipe, cfg);
   const run = await openRun();
   // a finished run is reported, not trained or evaluated again
   if (run.existed && (await run.finished())) return run.readSummary();
@@ -161,6 +163,18 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     trainer.dispose();
     predictor.dispose();
     await run.close();
+  }
+}
+
+/** A curriculum whose stages are counted in epochs needs a fixed training set: say so before a run directory exists. */
+function checkCurriculum(recipe: { curriculum?: { schedule: Curriculum } }, cfg: RunConfig): void {
+  const c = recipe.curriculum?.schedule;
+  if (!c || cfg.trainExamples !== null) return;
+  if (c.epochsPerStage !== null) {
+    throw new ConfigError([{ path: "method.options.curriculum.epochsPerStage", message: "counts epochs of a fixed training set: give trainExamples (--train-examples N), or use curriculum.stepsPerStage" }]);
+  }
+  if (c.optimizerReset === "epoch") {
+    throw new ConfigError([{ path: "method.options.curriculum.optimizerReset", message: '"epoch" needs a fixed training set: give trainExamples (--train-examples N), or reset "never" or per "stage"' }]);
   }
 }
 
