@@ -29,6 +29,15 @@ export function nonNegativeInt(option: string) {
   };
 }
 
+/** Parse a finite number >= 0 (a threshold), naming the option in the error. */
+export function nonNegativeNumber(option: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === "" || !Number.isFinite(x) || x < 0) throw new UserError(`${option} must be a number >= 0, got "${value}"`, `for example ${option} 0.01`);
+    return x;
+  };
+}
+
 /** Parse one choice out of a fixed list, naming the option in the error. */
 export function oneOf<T extends string>(option: string, choices: readonly T[]) {
   return (value: string): T => {

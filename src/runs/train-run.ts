@@ -14,6 +14,7 @@ import { Budget } from "../methods/budget.js";
 import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
 import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
 import { forwardFlopsPerExample } from "../methods/supervised-trainer.js";
+import type { Curriculum } from "../methods/curriculum.js";
 import { makeReasoner } from "../models/index.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
@@ -105,6 +106,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   let testSet: Example[] | undefined;
   const test = () => (testSet ??= task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions));
 
+  checkCurriculum(recipe, cfg);
   const fresh = initParams(recipe, reasoner, modelKey(cfg.seed));
   const params = cfg.init ? await initFrom(cfg.init, fresh) : fresh;
   const run = await openRun();
@@ -274,6 +276,18 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
 /** An evaluation as a metrics record's fields. */
 function evalRecord(e: Evaluation): Record<string, unknown> {
   return { accuracy: e.accuracy, byDifficulty: e.byDifficulty, ...(e.stepsUsed === undefined ? {} : { stepsUsed: e.stepsUsed }) };
+}
+
+/** A curriculum whose stages are counted in epochs needs a fixed training set: say so before a run directory exists. */
+function checkCurriculum(recipe: { curriculum?: { schedule: Curriculum } }, cfg: RunConfig): void {
+  const c = recipe.curriculum?.schedule;
+  if (!c || cfg.trainExamples !== null) return;
+  if (c.epochsPerStage !== null) {
+    throw new ConfigError([{ path: "method.options.curriculum.epochsPerStage", message: "counts epochs of a fixed training set: give trainExamples (--train-examples N), or use curriculum.stepsPerStage" }]);
+  }
+  if (c.optimizerReset === "epoch") {
+    throw new ConfigError([{ path: "method.options.curriculum.optimizerReset", message: '"epoch" needs a fixed training set: give trainExamples (--train-examples N), or reset "never" or per "stage"' }]);
+  }
 }
 
 /** Steps the budget allows (null when only a FLOP budget bounds it and none is given). */

@@ -22,6 +22,8 @@ import { METHODS, recipeFor } from "../../src/methods/index.js";
 import { makeReasoner } from "../../src/models/index.js";
 import { adamw, chain, clipByGlobalNorm } from "../../src/optim/index.js";
 import { SPECIAL, getTask, type Example } from "../../src/tasks/index.js";
+import { resolveRunConfig } from "../../src/runs/index.js";
+import { RUN_METHOD_SPECS, trainRun } from "../../src/runs/train-run.js";
 
 before(async () => {
   await startEngine("wasm");
@@ -93,6 +95,16 @@ test("method options: curriculum defaults to null and is validated", () => {
   assert.equal(METHODS.pause.options.parse({}).curriculum, null);
   assert.equal(METHODS.pause.options.parse({ curriculum: { stages: 2, stepsPerStage: 3 } }).curriculum?.optimizerReset, "stage");
   assert.throws(() => METHODS.neuralese.options.parse({ curriculum: { stages: 2, stepsPerStage: 3, optimizerReset: "always" } }), /optimizerReset/);
+});
+
+test("a curriculum counted in epochs without a fixed training set is a config error before any run directory", async () => {
+  for (const [c, field] of [[{ stages: 2, epochsPerStage: 1 }, "epochsPerStage"], [{ stages: 2, stepsPerStage: 5, optimizerReset: "epoch" }, "optimizerReset"]] as const) {
+    const cfg = resolveRunConfig({ method: { name: "pause", options: { curriculum: c } }, budget: { maxSteps: 2 } }, { methods: RUN_METHOD_SPECS });
+    await assert.rejects(
+      trainRun(cfg, async () => assert.fail("no run directory should be opened")),
+      (err: Error) => err.name === "ConfigError" && err.message.includes(`method.options.curriculum.${field}`) && err.message.includes("--train-examples"),
+    );
+  }
 });
 
 // pointer-chase, 2 hops over 4 symbols: the curriculum starts from the token chain

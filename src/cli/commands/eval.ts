@@ -10,7 +10,8 @@ import { RunDir, reasonerConfigOf } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
 import { startBackend } from "../engine.js";
-import { nonNegativeInt, oneOf, positiveInt } from "../errors.js";
+import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, UserError } from "../errors.js";
+import { EXIT_RULES, type ExitRuleName } from "../../reasoning/index.js";
 import { translateRunErrors } from "../run-config.js";
 
 export function evalCommand(): Command {
@@ -20,14 +21,21 @@ export function evalCommand(): Command {
     .addOption(new Option("--split <split>", "which split").argParser(oneOf("--split", SPLITS)).default("test"))
     .option("--n <n>", "examples (default: the run's eval size for that split)", positiveInt("--n"))
     .option("--seed <s>", "seed of the evaluation examples (default: the run's seed)", nonNegativeInt("--seed"))
-    .action(async (opts: { run: string; split: Split; n?: number; seed?: number }) => {
+    .addOption(new Option("--exit <rule>", "(neuralese) exit rule at inference: fixed, latent-change or answer-kl (default: the run's)").argParser(oneOf("--exit", EXIT_RULES)))
+    .option("--exit-threshold <x>", "(neuralese) the exit rule's threshold (default: the run's)", nonNegativeNumber("--exit-threshold"))
+    .action(async (opts: { run: string; split: Split; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number }) => {
       await startBackend("wasm");
       const run = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
       const cfg = run.config;
       const task = getTask(cfg.task.name);
       const limits = task.limits(cfg.task.options);
       const reasoner = makeReasoner(reasonerConfigOf(cfg, task.vocab(cfg.task.options).size));
-      const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
+      const exitGiven = opts.exit !== undefined || opts.exitThreshold !== undefined;
+      if (exitGiven && cfg.method.name !== "neuralese") throw new UserError(`--exit and --exit-threshold apply to neuralese runs; this run's method is ${cfg.method.name}`);
+      const given = (cfg.method.options.exit ?? {}) as { rule?: ExitRuleName; threshold?: number };
+      const exit = { rule: opts.exit ?? given.rule ?? "fixed", threshold: opts.exitThreshold ?? given.threshold ?? 0.01 };
+      const methodOptions = exitGiven ? { ...cfg.method.options, exit } : cfg.method.options;
+      const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, methodOptions);
       const template = initParams(recipe, reasoner as never, modelKey(0));
       const { params, info } = await translateRunErrors(() => run.loadModel(template));
       dispose(template);
@@ -39,6 +47,6 @@ export function evalCommand(): Command {
       // flow: log p(y*|x,z_t) and accuracy along the flow on these held-out questions
       const flow = recipe.name === "flow" ? await flowProfile(recipe as FlowRecipe, reasoner as never, task, params, examples, limits, cfg.batchSize) : undefined;
       dispose(params);
-      console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, ...result, ...(flow ? { flow } : {}) }));
+      console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, ...(exitGiven ? { exit } : {}), ...result, ...(flow ? { flow } : {}) }));
     });
 }
