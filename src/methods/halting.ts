@@ -136,7 +136,7 @@ export function halting(latentSteps: number, opts: HaltingOptions): SupervisedRe
   const c = opts.blockSize;
   const K = N * c;
   const threshold = opts.threshold ?? (opts.rule === "pondernet" ? 0.5 : 1 - opts.epsilon);
-  // every block reads <eot> and decodes the answer at the same positions after the chain's end
+  // block n reads <eot> and decodes its answer right after its n·c thoughts; the last block needs the most positions
   const sequenceLength = (l: Limits) => promptWidth(l) + 1 + K + 1 + answerWidth(l);
   return {
     name: "halting",

@@ -81,6 +81,23 @@ test("predict selects the halting block's answer and reports n·c steps", async 
   const late = await run(-30);
   assert.deepEqual(early.map((r) => recipe.stepsOf!(r)), [2, 2, 2, 2]);
   assert.deepEqual(late.map((r) => recipe.stepsOf!(r)), [4, 4, 4, 4]);
+  // "sample": λ ≈ 1 halts at the first block, λ ≈ 0 runs to the forced last one; λ = 1/2 mixes
+  const sampler = recipeFor("halting", 4, resolve({ blockSize: 2, inference: "sample", sampleSeed: 3 }));
+  const sampled = async (bias: number, prompts = examples) => {
+    const params = initParams(sampler, reasoner as never, modelKey(0)) as { model: Tree; halt: { w: Array; b: Array } };
+    params.halt.b.dispose();
+    params.halt.b = np.array(bias);
+    const predictor = makePredictor(sampler, reasoner, limits);
+    const rows = await predictor(params as never, tokens(promptGrid(prompts, limits))).data();
+    predictor.dispose();
+    const width = rows.length / prompts.length;
+    return prompts.map((_, i) => sampler.stepsOf!(rows.subarray(i * width, (i + 1) * width)));
+  };
+  assert.deepEqual(await sampled(30), [2, 2, 2, 2]);
+  assert.deepEqual(await sampled(-30), [4, 4, 4, 4]);
+  const mixed = await sampled(0, task.generate(3, "val", 64, options));
+  const early2 = mixed.filter((s) => s === 2).length;
+  assert.ok(early2 > 16 && early2 < 48, `λ = 1/2: ${early2} of 64 halted at the first block`);
   // the answer is the block's greedy answer: compare with neuralese's fixed-K predictions of the same model
   for (const [K, rows] of [[2, early], [4, late]] as const) {
     const fixed = recipeFor("neuralese", K, { truncate: null, gradNorm: false });
