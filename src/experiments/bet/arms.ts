@@ -34,10 +34,23 @@ export const ARMS: readonly Arm[] = [
   { id: "flow", label: "latent flow (velocity regressed on ∇z log p)", method: "flow", options: { objective: "regress" } },
   { id: "flow-bptt", label: "latent flow, end-to-end BPTT (control)", method: "flow", options: { objective: "bptt" } },
   { id: "grpo-exact", label: "GRPO, exact reward (RLVR)", method: "grpo", options: { reward: "exact" } },
-  { id: "grpo-loglik", label: "GRPO, log-likelihood reward", method: "grpo", options: { reward: "loglik" } },
+  {
+    id: "grpo-loglik",
+    label: "GRPO, log-likelihood reward (16 questions × 4 rollouts a step)",
+    method: "grpo",
+    options: { reward: "loglik", groupSize: 4 },
+    config: { batchSize: 16 },
+  },
   { id: "helper-posterior", label: "helper-posterior PG (the essay's token method)", method: "helper-posterior", options: {} },
   { id: "trice", label: "TRICE", method: "trice", options: {}, config: { trainExamples: 2048 } },
-  { id: "es", label: "evolution strategies (neuralese loss)", method: "es", options: {} },
+  {
+    // population and batch sized so that a generation costs a few supervised steps
+    id: "es",
+    label: "evolution strategies on the neuralese loss (population 8, batch 32)",
+    method: "es",
+    options: { population: 8, sigma: 0.05 },
+    config: { batchSize: 32, optimizer: { lr: 0.01 } },
+  },
 ];
 
 /** Arms whose method exists in this build, by id. */

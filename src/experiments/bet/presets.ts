@@ -22,8 +22,8 @@ export function preset(name: PresetName): BetSpec {
         tasks: [{ name: "pointer-chase", options: {} }],
         arms: QUICK_ARMS.filter((a) => arms.includes(a)),
         seeds: [0, 1],
-        budgets: [{ id: "s400", label: "400 steps × 64 questions", config: { budget: { maxSteps: 400 } } }],
-        base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, eval: evaluation(50, 200, 500), checkpointEvery: 100 },
+        budgets: [{ id: "s300", label: "300 steps (64 questions a step; es 32, grpo 16)", config: { budget: { maxSteps: 300 } } }],
+        base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, eval: evaluation(50, 200, 300), checkpointEvery: 100 },
         target: { accuracy: 0.9, split: "test" },
       };
     case "standard":
