@@ -192,7 +192,7 @@ function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}
   const content = [...w.topicIds, ...w.wordsOf.flat(), w.open, w.close];
   const L = o.answerLength;
   const corrupt = (y: number[]): number[] => {
-    switch (rng.int(0, 5)) {
+    switch (y.length === 0 ? 4 : rng.int(0, 5)) {
       case 0: // swap some tokens for random content tokens
         return y.map((t) => (rng.float() < 0.4 ? rng.choice(content) : t));
       case 1: // drop the structure markers
