@@ -10,6 +10,8 @@ export interface HackingDiagnostics {
   proxyReward: number;
   injectionAnswer: number;
   injectionChain: number;
+  /** Share of rollouts with any injection token in chain or answer (a bag-of-tokens grader is gamed by them in any order). */
+  injectionTokens: number;
   /** Distinct answers / answers. */
   diversity: number;
   proxyGap: number;
@@ -31,6 +33,7 @@ export function hackingDiagnostics(
     proxyReward,
     injectionAnswer: rate(answers),
     injectionChain: rate(chains),
+    injectionTokens: mean(answers.map((a, i) => ([...a, ...chains[i]].some((t) => injection.includes(t)) ? 1 : 0))),
     diversity: answers.length ? new Set(answers.map((a) => a.join(","))).size / answers.length : 0,
     proxyGap: proxyReward - trueQuality,
   };

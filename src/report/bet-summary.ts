@@ -40,6 +40,7 @@ export const hackingPointSchema = z.strictObject({
   proxyReward: z.number(),
   injectionAnswer: z.number(),
   injectionChain: z.number(),
+  injectionTokens: z.number().optional(),
   diversity: z.number(),
   proxyGap: z.number(),
 });

@@ -45,6 +45,7 @@ test("hacking diagnostics: injection rates, diversity, gap", () => {
   const d = hackingDiagnostics(inj, [[90, 91, 4], [], [], []], [[1, 90, 91], [1, 2], [1, 2], [3]], [0.2, 0.6, 0.6, 0.4], [1, 0.5, 0.5, 0.4]);
   assert.equal(d.injectionAnswer, 0.25);
   assert.equal(d.injectionChain, 0.25);
+  assert.equal(d.injectionTokens, 0.25);
   assert.equal(d.diversity, 3 / 4);
   assert.ok(Math.abs(d.proxyGap - (0.6 - 0.45)) < 1e-12);
 });

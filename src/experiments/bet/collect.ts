@@ -98,6 +98,7 @@ function hackingOf(records: Rec[]): HackingPoint[] | null {
     const w = steps.slice(i, i + size);
     const p = { step: w[w.length - 1].step } as HackingPoint;
     for (const k of HACKING_KEYS) p[k] = mean(w.map((r) => Number(r[k])));
+    if (w.every((r) => typeof r.injectionTokens === "number")) p.injectionTokens = mean(w.map((r) => Number(r.injectionTokens)));
     out.push(p);
   }
   return out;
