@@ -5,7 +5,10 @@
 //   exact  — the task's grader on the sampled answer (RLVR);
 //   loglik — log p_θ(y* | x, z), the gold answer teacher-forced after the sampled chain z;
 //   lik    — p_θ(y* | x, z), whose expectation over z is p(y* | x) (loglik's is a Jensen bound);
-//   model  — a learned reward model (RewardModel below; none exists yet: issue 10).
+//   model  — a learned reward model (src/methods/reward-model.ts: an MLP fitted to the task's
+//            labelled data, trained at the first step with its own seed; inexact tasks only).
+//            Each step then also logs the hacking diagnostics: true quality H, proxy reward,
+//            injection rate in answers and chains, answer diversity, proxy − true gap.
 // With loglik/lik the reward depends on θ too; `answerGrad` adds that pathwise term
 // (∇ E_z[r_θ(z)] = E[r ∇log π(z)] + E[∇r_θ(z)]), i.e. the answer's cross-entropy after the sampled
 // chain, weighted 1 (loglik) or p(y* | x, z) (lik).
@@ -18,6 +21,8 @@ import { promptGrid } from "./framing.js";
 import { tokens } from "./supervised-parts.js";
 import { np, type Array } from "../engine/jax.js";
 import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import { rewardModelOptions, trainRewardModel, type TrainedRewardModel } from "./reward-model.js";
+import { hackingDiagnostics } from "./hacking-metrics.js";
 
 export const REWARDS = ["exact", "loglik", "lik", "model"] as const;
 
@@ -45,23 +50,29 @@ export const grpoOptions = z
     answerGrad: z.boolean().default(true),
     /** Cap on the tokens sampled per rollout; null: the layout's longest chain (and answer, for exact). */
     maxNewTokens: z.number().int().min(2).nullable().default(null),
-  })
-  .superRefine((o, ctx) => {
-    if (o.reward === "model") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["reward"],
-        message: 'reward "model" needs a learned reward model (issue 10), and none is available yet; use "exact", "loglik" or "lik"',
-      });
-    }
+    /** reward "model": the learned reward model (grader view, clean-label control, its training). */
+    rewardModel: rewardModelOptions,
   });
 
 export type GrpoOptions = z.output<typeof grpoOptions>;
 
 export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): MethodTrainer {
   const o = grpoOptions.parse(setup.options);
-  if (o.reward === "model" && !rewardModel) throw new Error('grpo: reward "model" needs a RewardModel');
   const { reasoner, optimizer, limits, task, seed } = setup;
+  if (o.reward === "model" && !rewardModel && !task.inexact) {
+    throw new Error(`grpo: reward "model" needs an inexactly graded task with labelled data (e.g. --task compose); task "${task.name}" is graded exactly: use reward "exact"`);
+  }
+  // the learned reward model, fitted once before the first policy update
+  let learned: TrainedRewardModel | null = null;
+  let fitReport: Record<string, number | null> | null = null;
+  const proxy = async (): Promise<RewardModel> => {
+    if (rewardModel) return rewardModel;
+    if (!learned) {
+      learned = await trainRewardModel(task, setup.taskOptions, limits, o.rewardModel);
+      fitReport = { ...learned.fit };
+    }
+    return learned.score;
+  };
   const G = o.groupSize;
   const exact = o.reward === "exact" || o.reward === "model";
   const layoutWidth = exact ? fullWidth(limits) : chainOnlyWidth(limits);
@@ -105,7 +116,7 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
       let answerWeight = new Float32Array(N);
       if (exact) {
         correct = rows.map((row, i) => task.grade(group[i], rowAnswer(row)));
-        rewards = o.reward === "model" ? await rewardModel!(group, rows.map(chainOf), rows.map(rowAnswer)) : correct;
+        rewards = o.reward === "model" ? await (await proxy())(group, rows.map(chainOf), rows.map(rowAnswer)) : correct;
       } else {
         const answerLogp = perRowAnswer(await old!.ref.data(), r);
         const logliks = answerLogp.map((t) => t.reduce((a, b) => a + b, 0));
@@ -139,7 +150,14 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
         gradNorm,
         applied,
         charge: addCharges(...spent),
-        diagnostics: { reward: mean(rewards), clipFraction, kl, sampledTokens: mean(r.sampled.map((s) => s.length)) },
+        diagnostics: {
+          reward: mean(rewards),
+          clipFraction,
+          kl,
+          sampledTokens: mean(r.sampled.map((s) => s.length)),
+          ...(o.reward === "model" && task.inexact ? hackingDiagnostics(task.inexact.injection(setup.taskOptions), rows.map(chainOf), rows.map(rowAnswer), correct, rewards) : {}),
+          ...(fitReport && step === 0 ? { rewardModelFit: fitReport } : {}),
+        },
       };
     },
     dispose() {
@@ -147,6 +165,7 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
       scorer.dispose();
       update.dispose();
       dispose([params, optState, reference]);
+      (learned as TrainedRewardModel | null)?.dispose();
     },
   };
 }

@@ -109,6 +109,7 @@ function taskSection(b: BetSummary, task: string): string {
       }),
     );
   }
+  parts.push(hackingSection(runs, series, color));
   const steps = ss.filter((s) => s.stepsUsedByDifficulty).flatMap((s) => Object.entries(s.stepsUsedByDifficulty!).map(([d, v]) => ({ series: series(s), difficulty: Number(d), steps: v })));
   if (steps.length > 0) {
     parts.push(`<h3>Latent steps used by difficulty (test)</h3>`);
@@ -123,6 +124,36 @@ function taskSection(b: BetSummary, task: string): string {
       }),
     );
   }
+  return parts.join("\n");
+}
+
+/** Reward hacking (issue 10): the grpo-with-learned-reward runs' diagnostics over training. */
+function hackingSection(runs: RunResult[], series: (r: RunResult) => string, color: Plot.ScaleOptions): string {
+  const hacked = runs.filter((r) => r.hacking && r.hacking.length > 0);
+  if (hacked.length === 0) return "";
+  const panels = [
+    ["injectionAnswer", "injection rate (answer)"],
+    ["injectionChain", "injection rate (chain)"],
+    ["trueQuality", "true quality H"],
+    ["proxyReward", "proxy reward (learned model)"],
+    ["proxyGap", "proxy − true"],
+    ["diversity", "answer diversity"],
+  ] as const;
+  const parts = [`<h3>Reward hacking: GRPO against the learned reward model (training rollouts; thick: mean over seeds)</h3><div class="plots">`];
+  for (const [key, label] of panels) {
+    const data = hacked.flatMap((r) => r.hacking!.map((p) => ({ x: p.step, step: p.step, acc: p[key], series: series(r), run: r.id })));
+    parts.push(
+      `<div class="plot">${plotHtml({
+        width: WIDTH,
+        height: HEIGHT,
+        color,
+        x: { label: "step", grid: true },
+        y: { label, grid: true },
+        marks: [Plot.line(data, { x: "x", y: "acc", z: "run", stroke: "series", strokeOpacity: 0.3, strokeWidth: 1 }), ...meanLine(data)],
+      })}</div>`,
+    );
+  }
+  parts.push(`</div>`);
   return parts.join("\n");
 }
 

@@ -33,6 +33,18 @@ export const curvePointSchema = z.strictObject({
   test: z.number().min(0).max(1).nullable(),
 });
 
+/** Reward-hacking diagnostics over training (grpo with a learned reward model), averaged over a window of steps. */
+export const hackingPointSchema = z.strictObject({
+  step: z.number().nonnegative(),
+  trueQuality: z.number(),
+  proxyReward: z.number(),
+  injectionAnswer: z.number(),
+  injectionChain: z.number(),
+  injectionTokens: z.number().optional(),
+  diversity: z.number(),
+  proxyGap: z.number(),
+});
+
 export const runResultSchema = z.strictObject({
   id: z.string(),
   task: z.string(),
@@ -57,6 +69,8 @@ export const runResultSchema = z.strictObject({
   curve: z.array(curvePointSchema),
   /** Gradient norm arriving at each latent step, averaged over the last fifth of training (neuralese-type runs). */
   gradNormProfile: z.array(z.number()).nullable(),
+  /** Reward-hacking curve (grpo with reward "model" only). */
+  hacking: z.array(hackingPointSchema).nullable().optional(),
 });
 
 export const armSummarySchema = z.strictObject({
@@ -96,6 +110,7 @@ export const betSummarySchema = z.strictObject({
 
 export type Interval = z.infer<typeof interval>;
 export type CurvePoint = z.infer<typeof curvePointSchema>;
+export type HackingPoint = z.infer<typeof hackingPointSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
 export type ArmSummary = z.infer<typeof armSummarySchema>;
 export type BetSummary = z.infer<typeof betSummarySchema>;

@@ -54,7 +54,13 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
   const task = "task" in taskResult ? taskResult : undefined!;
   const method = "options" in methodResult ? methodResult : undefined!;
   const limits = task.task.limits(task.options);
-  const needed = method.spec?.maxLen?.(limits, c.model.latentSteps, method.options) ?? defaultMaxLen(limits, c.model.latentSteps);
+  let needed: number;
+  try {
+    // building the method's recipe checks what its schema alone cannot (options against latentSteps)
+    needed = method.spec?.maxLen?.(limits, c.model.latentSteps, method.options) ?? defaultMaxLen(limits, c.model.latentSteps);
+  } catch (err) {
+    throw new ConfigError([{ path: "method.options", message: `method ${c.method.name}: ${(err as Error).message}` }], opts.source);
+  }
   if (c.model.maxLen !== undefined && c.model.maxLen < needed) {
     issues.push({ path: "model.maxLen", message: `got ${c.model.maxLen}; this task, method and latentSteps need at least ${needed}` });
   }

@@ -1,4 +1,5 @@
 // The task registry: every task by name. pointer-chase is the default task.
+import { compose } from "./compose.js";
 import { multiply } from "./multiply.js";
 import { parity } from "./parity.js";
 import { pointerChase } from "./pointer-chase.js";
@@ -12,6 +13,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
   [prosqa.name]: prosqa,
   [prontoqa.name]: prontoqa,
   [multiply.name]: multiply,
+  [compose.name]: compose,
 };
 
 export const TASK_NAMES = Object.keys(TASKS);
@@ -24,7 +26,7 @@ export function getTask(name: string): Task {
   return task;
 }
 
-export { SPLITS, TaskOptionError, type Example, type Limits, type Split, type Task } from "./task.js";
+export { SPLITS, TaskOptionError, containsSequence, type Example, type InexactGrading, type LabelOptions, type Labelled, type Limits, type Split, type Task } from "./task.js";
 export { SPECIAL, SPECIAL_TOKENS, Vocab } from "./vocab.js";
 export { splitOfKey } from "./splits.js";
 export { readCoconutProsQA, writeCoconutProsQA } from "./prosqa-json.js";

@@ -62,10 +62,54 @@ export interface Task<Options = any, Meta = any> {
    * whatever seeds produced them.
    */
   generate(seed: number, split: Split, n: number, options?: Partial<Options>): Example<Meta>[];
-  /** 1 when the predicted answer tokens equal the gold answer exactly, else 0. */
-  grade(example: Example<Meta>, predicted: readonly number[]): 0 | 1;
+  /**
+   * The quality of a predicted answer in [0, 1]: exact match (0 or 1) for exactly graded tasks,
+   * a hidden soft score for inexact ones (`inexact` below); evaluation accuracy is its mean.
+   */
+  grade(example: Example<Meta>, predicted: readonly number[]): number;
   /** The problem itself, independent of presentation (fact order, option order, layout). */
   problemKey(meta: Meta): string;
+  /** Inexactly graded tasks only: what a learned reward model is trained on (issue 10). */
+  inexact?: InexactGrading<Options, Meta>;
+}
+
+/** One human-style label: an answer (and the chain before it) to a question, with its noisy score. */
+export interface Labelled<Meta = unknown> {
+  example: Example<Meta>;
+  /** Chain-of-thought tokens (content tokens, no framing specials). */
+  chain: number[];
+  answer: number[];
+  /** The score the labeller gave (what a reward model is fitted to). */
+  label: number;
+  /** The hidden true quality H of the answer (never shown to learners; for diagnostics and tests). */
+  truth: number;
+}
+
+export interface LabelOptions {
+  /** Drop the flaw: answers carrying the injection sequence are labelled by their true quality. */
+  clean: boolean;
+  /** Standard deviation of the Gaussian label noise. */
+  noise: number;
+  /** Fraction of labelled items that carry the injection sequence (in the answer or the chain). */
+  injectRate: number;
+}
+
+/** The parts of an inexactly graded task a reward model and the hacking metrics need. */
+export interface InexactGrading<Options = any, Meta = any> {
+  /** The "instruction to the grader" token sequence (token ids). */
+  injection(options?: Partial<Options>): number[];
+  /** `n` labelled (question, chain, answer, score) items of mixed quality from train questions. */
+  labelled(seed: number, n: number, options: Partial<Options> | undefined, labels: LabelOptions): Labelled<Meta>[];
+}
+
+/** Whether `tokens` holds `seq` contiguously (the injection detector). */
+export function containsSequence(tokens: readonly number[], seq: readonly number[]): boolean {
+  if (seq.length === 0) return false;
+  outer: for (let i = 0; i + seq.length <= tokens.length; i++) {
+    for (let j = 0; j < seq.length; j++) if (tokens[i + j] !== seq[j]) continue outer;
+    return true;
+  }
+  return false;
 }
 
 /** A bad option value; the message names the option (by its flag) and what is allowed. */

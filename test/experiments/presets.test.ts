@@ -19,7 +19,11 @@ test("quick is the issue's line-up on pointer-chase with 2 seeds; standard has e
   assert.deepEqual(quick.arms, ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-loglik", "es"]);
   assert.deepEqual(quick.seeds, [0, 1]);
   assert.deepEqual(quick.tasks.map((t) => t.name), ["pointer-chase"]);
-  assert.deepEqual(preset("standard").arms, [...availableArms().keys()]);
+  assert.deepEqual(preset("standard").arms, [...availableArms(true).keys()]);
+  assert.ok(!preset("standard").arms.includes("grpo-model"), "reward-model arms need an inexact task");
+  const hacking = preset("hacking");
+  assert.deepEqual(hacking.tasks.map((t) => t.name), ["compose"]);
+  assert.ok(hacking.arms.includes("grpo-model") && hacking.arms.includes("grpo-model-clean") && hacking.arms.includes("neuralese"));
   assert.equal(preset("standard").seeds.length, 3);
   assert.ok(preset("standard").budgets.some((b) => "trainExamples" in b.config), "a training-set-size sweep");
   assert.ok(preset("standard").budgets.some((b) => JSON.stringify(b.config).includes("maxFlops")), "a compute sweep");

@@ -102,10 +102,13 @@ test("helper-posterior schedule: warm-up helper steps, then alternate", () => {
   assert.deepEqual([0, 1, 2, 3, 4, 5, 6].map((s) => stageOf(s, o)), ["helper", "helper", "helper", "policy", "policy", "helper", "policy"]);
 });
 
-test("grpo options: reward model is a clear error until one exists", () => {
-  const r = grpoOptions.safeParse({ reward: "model" });
+test("grpo options: reward model options, checked by field", () => {
+  const o = grpoOptions.parse({ reward: "model" });
+  assert.equal(o.rewardModel.view, "answer");
+  assert.equal(o.rewardModel.cleanLabels, false);
+  const r = grpoOptions.safeParse({ reward: "model", rewardModel: { view: "thoughts" } });
   assert.ok(!r.success);
-  assert.match(r.error!.issues[0].message, /learned reward model/);
+  assert.deepEqual(r.error!.issues[0].path, ["rewardModel", "view"]);
   assert.equal(grpoOptions.parse({}).reward, "exact");
 });
 

@@ -34,10 +34,11 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     batchSize: 64,
     optimizer: { name: "adamw", lr: 3e-3, b1: 0.9, b2: 0.999, eps: 1e-8, weightDecay: 0.01, schedule: "cosine", warmupSteps: 100, decaySteps: 1000, endLrFraction: 0.1, clipNorm: 1 },
     budget: { maxSteps: 1000, maxExamples: null, maxFlops: null },
-    eval: { every: 250, valExamples: 500, testExamples: 1000 },
+    eval: { every: 250, valExamples: 500, testExamples: 1000, testCurve: false },
     trainExamples: null,
     checkpointEvery: 250,
     trainData: null,
+    init: null,
     faults: { maxBadSteps: 20, onBadSteps: "rollback", lrFactor: 0.5, maxRollbacks: 3 },
   });
   assert.ok(c.model.maxLen > 4 + 8, `maxLen ${c.model.maxLen} covers question + thoughts + answer`);

@@ -10,6 +10,8 @@ export interface Arm {
   options: Record<string, unknown>;
   /** Config fields this arm changes from the bet's base config (e.g. a population-based method's batch). */
   config?: RunConfigInput;
+  /** Runs on inexactly graded tasks only (a learned reward model needs labelled data). */
+  inexactOnly?: boolean;
 }
 
 export const ARMS: readonly Arm[] = [
@@ -51,9 +53,20 @@ export const ARMS: readonly Arm[] = [
     options: { population: 8, sigma: 0.05 },
     config: { batchSize: 32, optimizer: { lr: 0.01 } },
   },
+  // reward hacking (issue 10): GRPO against a learned reward model whose labels reward an injection
+  { id: "grpo-model", label: "GRPO, learned reward model (flawed labels, grader reads the answer)", method: "grpo", options: { reward: "model" }, inexactOnly: true },
+  { id: "grpo-model-nokl", label: "GRPO, learned reward model, no KL", method: "grpo", options: { reward: "model", klCoef: 0 }, inexactOnly: true },
+  { id: "grpo-model-chain", label: "GRPO, learned reward model reading chain + answer", method: "grpo", options: { reward: "model", rewardModel: { view: "chain" } }, inexactOnly: true },
+  {
+    id: "grpo-model-clean",
+    label: "GRPO, learned reward model on clean labels (control)",
+    method: "grpo",
+    options: { reward: "model", rewardModel: { cleanLabels: true } },
+    inexactOnly: true,
+  },
 ];
 
-/** Arms whose method exists in this build, by id. */
-export function availableArms(): Map<string, Arm> {
-  return new Map(ARMS.filter((a) => a.method in METHODS).map((a) => [a.id, a]));
+/** Arms whose method exists in this build, by id (`general`: only those that run on every task). */
+export function availableArms(general = false): Map<string, Arm> {
+  return new Map(ARMS.filter((a) => a.method in METHODS && !(general && a.inexactOnly)).map((a) => [a.id, a]));
 }

@@ -12,6 +12,7 @@ import {
   type ArmSummary,
   type BetSummary,
   type CurvePoint,
+  type HackingPoint,
   type RunResult,
 } from "../../report/bet-summary.js";
 import { bootstrapMean, firstReaching, mean } from "../stats.js";
@@ -44,6 +45,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     stepsUsedByDifficulty: null,
     curve: [],
     gradNormProfile: null,
+    hacking: null,
   };
   let rd: RunDir;
   try {
@@ -54,7 +56,8 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
   const records = (await rd.readMetrics()).records as Rec[];
   const curve = curveOf(records);
   const gradNormProfile = gradProfileOf(records);
-  if (!(await rd.finished())) return { ...base, status: status?.status === "failed" ? "failed" : "missing", curve, gradNormProfile };
+  const hacking = hackingOf(records);
+  if (!(await rd.finished())) return { ...base, status: status?.status === "failed" ? "failed" : "missing", curve, gradNormProfile, hacking };
   const s = (await rd.readSummary()) as {
     steps: number;
     budget: { examples: number; forwardFlops: number; backwardFlops: number; forwardTokens: number; backwardTokens: number; wallMs: number };
@@ -79,7 +82,26 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     stepsUsedByDifficulty: steps.length ? Object.fromEntries(steps.map(([d, v]) => [d, v.stepsUsed!])) : null,
     curve,
     gradNormProfile,
+    hacking,
   };
+}
+
+const HACKING_KEYS = ["trueQuality", "proxyReward", "injectionAnswer", "injectionChain", "diversity", "proxyGap"] as const;
+
+/** The training records' hacking diagnostics, averaged over (at most) 40 windows of steps. */
+function hackingOf(records: Rec[]): HackingPoint[] | null {
+  const steps = records.filter((r) => typeof r.injectionAnswer === "number" && typeof r.proxyReward === "number");
+  if (steps.length === 0) return null;
+  const size = Math.max(1, Math.ceil(steps.length / 40));
+  const out: HackingPoint[] = [];
+  for (let i = 0; i < steps.length; i += size) {
+    const w = steps.slice(i, i + size);
+    const p = { step: w[w.length - 1].step } as HackingPoint;
+    for (const k of HACKING_KEYS) p[k] = mean(w.map((r) => Number(r[k])));
+    if (w.every((r) => typeof r.injectionTokens === "number")) p.injectionTokens = mean(w.map((r) => Number(r.injectionTokens)));
+    out.push(p);
+  }
+  return out;
 }
 
 /** Evaluation records merged by step: the learning curve (x: examples, FLOPs, wall time). */

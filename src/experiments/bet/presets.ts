@@ -1,20 +1,26 @@
 // The bet's presets. `quick` is the README's main job and must finish in under 10 minutes on a
 // 2-core laptop; `standard` runs every arm this build has with a sweep over training-set sizes
-// and over compute; `full` adds seeds and every task.
+// and over compute; `full` adds seeds and every task; `hacking` is issue 10's reward-hacking
+// experiment on the inexact task compose (SFT on good examples versus GRPO against a learned,
+// exploitable reward model).
 import { TASK_NAMES } from "../../tasks/index.js";
 import { availableArms } from "./arms.js";
 import type { BetSpec } from "./spec.js";
 
-export const PRESETS = ["quick", "standard", "full"] as const;
+export const PRESETS = ["quick", "standard", "full", "hacking"] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 /** Arms of the quick preset (those this build has). */
 const QUICK_ARMS = ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-loglik", "es"];
 
+/** Arms of the hacking preset: SFT on gold answers, GRPO against the learned reward model (views, KL, control), ES. */
+const HACKING_ARMS = ["neuralese", "cot", "direct", "grpo-model", "grpo-model-nokl", "grpo-model-chain", "grpo-model-clean", "es"];
+
 const evaluation = (every: number, val: number, test: number) => ({ every, valExamples: val, testExamples: test, testCurve: true });
 
 export function preset(name: PresetName): BetSpec {
-  const arms = [...availableArms().keys()];
+  const all = [...availableArms().keys()];
+  const arms = [...availableArms(true).keys()];
   switch (name) {
     case "quick":
       return {
@@ -54,6 +60,18 @@ export function preset(name: PresetName): BetSpec {
         seeds: [0, 1, 2, 3, 4],
         budgets: [{ id: "s2000", label: "2000 steps × 64 questions", config: { budget: { maxSteps: 2000 } } }],
         base: { batchSize: 64, eval: evaluation(200, 500, 1000), checkpointEvery: 250 },
+        target: { accuracy: 0.9, split: "test" },
+      };
+    case "hacking":
+      // small: the true quality H is the "accuracy" (mean H on val/test); the grpo arms log the
+      // hacking diagnostics (true H, proxy, injection rates, diversity, gap) every step
+      return {
+        preset: "hacking",
+        tasks: [{ name: "compose", options: {} }],
+        arms: HACKING_ARMS.filter((a) => all.includes(a)),
+        seeds: [0, 1, 2],
+        budgets: [{ id: "s300", label: "300 steps × 16 questions", config: { budget: { maxSteps: 300 } } }],
+        base: { model: { dim: 32, layers: 2, heads: 2, latentSteps: 3 }, batchSize: 16, eval: evaluation(50, 100, 200), checkpointEvery: 100 },
         target: { accuracy: 0.9, split: "test" },
       };
   }

@@ -1,0 +1,211 @@
+// A learned reward model for inexactly graded tasks (issue 10): a small MLP fitted by mean-squared
+// error to a task's labelled (question, chain, answer, score) items (Task.inexact.labelled), used
+// as grpo's `model` reward. It is exploitable the way real graders are: unless the labels are
+// clean, items carrying the injection sequence were scored high whatever their quality, so the
+// model learns to reward that sequence wherever it appears; and its features generalise only
+// roughly off the labelled distribution.
+// Features (host side, task-agnostic over a vocabulary of V tokens and answers up to L long):
+//   answer token counts, first and last answer token, answer length, answer variety, and the
+//   question-token × answer-token co-occurrences (how relevance can be learned) [Q·V entries, Q
+//   the distinct tokens seen in the labelled questions];
+//   view "chain" adds the chain's token counts (the grader reads the chain of thought too).
+// Special tokens (ids < 8: framing) are ignored.
+import { z } from "zod";
+import { jit, jnn, np, type Array, type OwnedFunction } from "../engine/jax.js";
+import { modelKey, splitKey } from "../engine/rng.js";
+import { dispose, ref, type Tree } from "../engine/tree.js";
+import { initLinear, linear, type Linear } from "../nn/index.js";
+import { adamw, makeTrainStep } from "../optim/index.js";
+import { SeededRng } from "../common/seeded-rng.js";
+import { SPECIAL_TOKENS, containsSequence, type Example, type Labelled, type Limits, type Task } from "../tasks/index.js";
+import type { RewardModel } from "./grpo.js";
+
+export const GRADER_VIEWS = ["answer", "chain"] as const;
+export type GraderView = (typeof GRADER_VIEWS)[number];
+
+export const rewardModelOptions = z
+  .strictObject({
+    /** What the grader reads: the answer only, or the chain of thought and the answer. */
+    view: z.enum(GRADER_VIEWS).default("answer"),
+    /** The control: labels without the injection flaw (injected items scored by their true quality). */
+    cleanLabels: z.boolean().default(false),
+    /** Labelled items (a fifth is held out to measure the fit). */
+    labels: z.number().int().min(20).max(100_000).default(2000),
+    /** Label noise (standard deviation). */
+    noise: z.number().min(0).max(1).default(0.05),
+    /** Share of labelled items carrying the injection sequence. */
+    injectRate: z.number().min(0).max(1).default(0.25),
+    hidden: z.number().int().min(1).max(4096).default(32),
+    steps: z.number().int().min(1).max(100_000).default(200),
+    batchSize: z.number().int().min(1).max(100_000).default(128),
+    lr: z.number().positive().max(1).default(3e-3),
+    /** The reward model's own seed (labels, init, minibatches), independent of the policy's. */
+    seed: z.number().int().nonnegative().default(0),
+  })
+  .prefault({});
+
+export type RewardModelOptions = z.output<typeof rewardModelOptions>;
+
+const SPECIALS = SPECIAL_TOKENS.length;
+
+/** What the features are laid out over: V tokens, answers up to L, the question tokens' slots. */
+export interface FeatureSpace {
+  V: number;
+  L: number;
+  view: GraderView;
+  /** Question token id → its row in the co-occurrence block. */
+  questionSlot: ReadonlyMap<number, number>;
+}
+
+/** Feature width of a space. */
+export const featureWidth = (s: FeatureSpace) => 3 * s.V + (s.L + 2) + 1 + s.questionSlot.size * s.V + (s.view === "chain" ? s.V : 0);
+
+/** One item's features (see the header). */
+export function featurize(s: FeatureSpace, question: readonly number[], chain: readonly number[], answer: readonly number[]): Float32Array {
+  const { V, L, view } = s;
+  const f = new Float32Array(featureWidth(s));
+  const y = answer.filter((t) => t >= SPECIALS && t < V);
+  let o = 0;
+  for (const t of y) f[o + t] += 0.5;
+  o += V;
+  if (y.length) {
+    f[o + y[0]] = 1;
+    f[o + V + y[y.length - 1]] = 1;
+  }
+  o += 2 * V;
+  f[o + Math.min(y.length, L + 1)] = 1;
+  o += L + 2;
+  f[o] = y.length ? new Set(y).size / y.length : 0;
+  o += 1;
+  const inAnswer = new Set(y);
+  for (const q of new Set(question)) {
+    const row = s.questionSlot.get(q);
+    if (row !== undefined) for (const t of inAnswer) f[o + row * V + t] = 1;
+  }
+  o += s.questionSlot.size * V;
+  if (view === "chain") for (const t of chain) if (t >= SPECIALS && t < V) f[o + t] += 0.5;
+  return f;
+}
+
+type Params = { hidden: Linear; out: Linear };
+
+const forward = (p: Params, x: Array): Array => {
+  const [B] = x.shape;
+  return linear(p.out, jnn.relu(linear(p.hidden, x))).reshape([B]);
+};
+
+/** How well the fitted model predicts held-out labels (and the hidden truth behind them). */
+export interface RewardModelFit {
+  trainItems: number;
+  heldOutItems: number;
+  trainMse: number;
+  heldOutMse: number;
+  /** 1 − MSE / Var(label) on the held-out labels. */
+  heldOutR2: number;
+  /** Pearson correlation of predictions with the held-out items' true quality H. */
+  heldOutTruthCorr: number;
+  /** Mean prediction on held-out items with / without the injection sequence (in what the grader reads). */
+  injectedMean: number | null;
+  cleanMean: number | null;
+}
+
+export interface TrainedRewardModel {
+  score: RewardModel;
+  fit: RewardModelFit;
+  dispose(): void;
+}
+
+/** Fit the reward model to `task`'s labels (its own seed), measure the held-out fit. */
+export async function trainRewardModel(task: Task, taskOptions: Record<string, unknown>, limits: Limits, o: RewardModelOptions): Promise<TrainedRewardModel> {
+  if (!task.inexact) throw new Error(`reward model: task "${task.name}" is exactly graded (it has no labelled data); use an inexact task such as compose`);
+  const V = task.vocab(taskOptions).size;
+  const items = task.inexact.labelled(o.seed, o.labels, taskOptions, { clean: o.cleanLabels, noise: o.noise, injectRate: o.injectRate });
+  const qTokens = [...new Set(items.flatMap((l) => l.example.question))].filter((t) => t >= SPECIALS && t < V).sort((a, b) => a - b);
+  const space: FeatureSpace = { V, L: limits.maxAnswerLength, view: o.view, questionSlot: new Map(qTokens.map((t, i) => [t, i])) };
+  const D = featureWidth(space);
+  const injection = task.inexact.injection(taskOptions);
+  const nHeld = Math.max(1, Math.floor(items.length / 5));
+  const held = items.slice(0, nHeld);
+  const train = items.slice(nHeld);
+  const feats = (xs: readonly Labelled[]) => {
+    const out = new Float32Array(xs.length * D);
+    xs.forEach((l, i) => out.set(featurize(space, l.example.question, l.chain, l.answer), i * D));
+    return out;
+  };
+  const trainX = feats(train);
+  const trainY = Float32Array.from(train, (l) => l.label);
+
+  const [k1, k2] = splitKey(modelKey(o.seed));
+  let params: Params = { hidden: initLinear(k1, D, o.hidden), out: initLinear(k2, o.hidden, 1) };
+  const optimizer = adamw({ lr: o.lr, weightDecay: 0 });
+  let state: Tree = optimizer.init(params) as Tree;
+  const mse = (p: Params, batch: { x: Array; y: Array }) => {
+    const d = forward(p, batch.x).sub(batch.y);
+    return d.ref.mul(d).mean();
+  };
+  const step = makeTrainStep<Params, { x: Array; y: Array }, Tree>(mse, optimizer as never);
+  const rng = SeededRng.of(o.seed, 3);
+  const B = Math.min(o.batchSize, train.length);
+  const xb = new Float32Array(B * D);
+  const yb = new Float32Array(B);
+  for (let s = 0; s < o.steps; s++) {
+    for (let b = 0; b < B; b++) {
+      const i = rng.int(0, train.length - 1);
+      xb.set(trainX.subarray(i * D, (i + 1) * D), b * D);
+      yb[b] = trainY[i];
+    }
+    const [loss, p, st] = step(params, state, { x: np.array(xb).reshape([B, D]), y: np.array(yb) });
+    loss.dispose();
+    [params, state] = [p, st];
+  }
+  step.dispose();
+  dispose(state);
+
+  const predict = jit((p: Params, x: Array) => forward(p, x)) as unknown as OwnedFunction<(p: Params, x: Array) => Array>;
+  const run = async (x: Float32Array, n: number): Promise<number[]> => [...(await predict(ref(params), np.array(x).reshape([n, D])).data())];
+  const score: RewardModel = async (questions: readonly Example[], chains: readonly number[][], answers: readonly number[][]) => {
+    const n = questions.length;
+    const x = new Float32Array(n * D);
+    for (let i = 0; i < n; i++) x.set(featurize(space, questions[i].question, chains[i], answers[i]), i * D);
+    return run(x, n);
+  };
+
+  const trainPred = await run(trainX, train.length);
+  const heldPred = await run(feats(held), held.length);
+  const heldLabels = held.map((l) => l.label);
+  const seen = (l: Labelled) => containsSequence(l.answer, injection) || (o.view === "chain" && containsSequence(l.chain, injection));
+  const inj = held.flatMap((l, i) => (seen(l) ? [heldPred[i]] : []));
+  const cln = held.flatMap((l, i) => (seen(l) ? [] : [heldPred[i]]));
+  const fit: RewardModelFit = {
+    trainItems: train.length,
+    heldOutItems: held.length,
+    trainMse: meanSq(trainPred, [...trainY]),
+    heldOutMse: meanSq(heldPred, heldLabels),
+    heldOutR2: 1 - meanSq(heldPred, heldLabels) / variance(heldLabels),
+    heldOutTruthCorr: correlation(heldPred, held.map((l) => l.truth)),
+    injectedMean: inj.length ? mean(inj) : null,
+    cleanMean: cln.length ? mean(cln) : null,
+  };
+  return {
+    score,
+    fit,
+    dispose() {
+      predict.dispose();
+      dispose(params);
+    },
+  };
+}
+
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const meanSq = (a: readonly number[], b: readonly number[]) => mean(a.map((x, i) => (x - b[i]) ** 2));
+const variance = (xs: readonly number[]) => meanSq(xs, xs.map(() => mean(xs)));
+function correlation(a: readonly number[], b: readonly number[]): number {
+  const ma = mean(a), mb = mean(b);
+  let sab = 0, saa = 0, sbb = 0;
+  a.forEach((x, i) => {
+    sab += (x - ma) * (b[i] - mb);
+    saa += (x - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  });
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}
