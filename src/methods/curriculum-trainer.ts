@@ -10,7 +10,7 @@
 import { dispose, type Tree } from "../engine/tree.js";
 import { scheduledStage, stageAt, stepsPerStage } from "./curriculum.js";
 import { makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
-import { forwardFlopsPerExample, scalar, supervisedTrainer, vector } from "./supervised-trainer.js";
+import { readSupervisedStep, supervisedTrainer } from "./supervised-trainer.js";
 import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
 
 /** The supervised trainer, or the curriculum trainer when the recipe has a curriculum. */
@@ -57,27 +57,10 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
         optState = optimizer.init(params) as Tree;
       }
       const { step, recipe } = stageStep(k);
-      const n = examples.length;
       const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, recipe.frame(examples, limits));
       [params, optState] = [nextParams, nextState];
-      const [loss, accuracy, gradNorm, applied] = await Promise.all([lossArray, metrics.accuracy, health.gradNorm, health.applied].map(scalar));
-      const diagnostics = Object.fromEntries(await Promise.all(Object.entries(metrics.diagnostics).map(async ([key, v]) => [key, await vector(v)])));
-      const positions = recipe.positions(limits);
-      const tokens = positions.read + positions.think + positions.decode;
-      const forward = forwardFlopsPerExample({ recipe, reasoner, limits });
-      return {
-        loss,
-        accuracy,
-        gradNorm,
-        applied: applied === 1,
-        charge: {
-          examples: n,
-          forwardTokens: n * tokens,
-          backwardTokens: n * tokens,
-          flops: { forward: n * forward, backward: 2 * n * forward },
-        },
-        diagnostics: { ...diagnostics, stage: k },
-      };
+      const report = await readSupervisedStep(lossArray, metrics, health, examples.length, { recipe, reasoner, limits });
+      return { ...report, diagnostics: { ...report.diagnostics, stage: k } };
     },
     dispose() {
       for (const { step } of steps.values()) step.dispose();

@@ -2,8 +2,9 @@
 // the optimizer's guarded update) on the framed batch, charged as forward + backward passes.
 import { np, type Array } from "../engine/jax.js";
 import { dispose, type Tree } from "../engine/tree.js";
-import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep } from "./supervised-step.js";
-import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import type { StepHealth } from "../optim/index.js";
+import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep, type StepMetrics } from "./supervised-step.js";
+import type { MethodTrainer, TrainerSetup, TrainerStepReport, TrainerTrees } from "./trainer.js";
 
 export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
   const { recipe, reasoner, optimizer, limits } = setup;
@@ -11,9 +12,6 @@ export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
   let optState: Tree = optimizer.init(params) as Tree;
   const { faults } = setup;
   const step = faults ? makePoisonableSupervisedStep(recipe, reasoner, optimizer) : makeSupervisedStep(recipe, reasoner, optimizer);
-  const positions = recipe.positions(limits);
-  const forwardPerExample = forwardFlopsPerExample(setup);
-  const tokensPerExample = positions.read + positions.think + positions.decode;
 
   return {
     trees: () => ({ params, optimizer: optState }),
@@ -29,27 +27,39 @@ export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
       if (faults) batch[GRAD_SCALE] = np.array(faults.nanGradient(s) ? NaN : 1, { dtype: np.float32 });
       const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, batch);
       [params, optState] = [nextParams, nextState];
-      const [loss, accuracy, gradNorm, applied] = await Promise.all([lossArray, metrics.accuracy, health.gradNorm, health.applied].map(scalar));
-      const diagnostics = Object.fromEntries(await Promise.all(Object.entries(metrics.diagnostics).map(async ([k, v]) => [k, await vector(v)])));
-      return {
-        loss,
-        accuracy,
-        gradNorm,
-        applied: applied === 1,
-        charge: {
-          examples: B,
-          forwardTokens: B * tokensPerExample,
-          backwardTokens: B * tokensPerExample,
-          flops: { forward: B * forwardPerExample, backward: 2 * B * forwardPerExample },
-        },
-        diagnostics,
-      };
+      return readSupervisedStep(lossArray, metrics, health, B, setup);
     },
     dispose() {
       step.dispose();
       dispose(params);
       dispose(optState);
     },
+  };
+}
+
+/**
+ * A supervised step's outputs read back, charged as `n` examples of the recipe run forward and
+ * backward (backward = 2 × forward FLOPs).
+ */
+export async function readSupervisedStep(
+  lossArray: Array,
+  metrics: StepMetrics,
+  health: StepHealth,
+  n: number,
+  setup: Pick<TrainerSetup, "recipe" | "reasoner" | "limits">,
+): Promise<TrainerStepReport> {
+  const [loss, accuracy, gradNorm, applied] = await Promise.all([lossArray, metrics.accuracy, health.gradNorm, health.applied].map(scalar));
+  const diagnostics = Object.fromEntries(await Promise.all(Object.entries(metrics.diagnostics).map(async ([k, v]) => [k, await vector(v)])));
+  const positions = setup.recipe.positions(setup.limits);
+  const tokens = positions.read + positions.think + positions.decode;
+  const forward = forwardFlopsPerExample(setup);
+  return {
+    loss,
+    accuracy,
+    gradNorm,
+    applied: applied === 1,
+    charge: { examples: n, forwardTokens: n * tokens, backwardTokens: n * tokens, flops: { forward: n * forward, backward: 2 * n * forward } },
+    diagnostics,
   };
 }
 

@@ -1,6 +1,7 @@
 // `neuralese bet`: plan the runs, execute them (parallel, resumable), collect the results and
 // write DIR/summary.json (+ its JSON Schema), DIR/results.md and DIR/report.html.
-import { mkdir, readFile, stat } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
+import { pathExists } from "../../common/path-exists.js";
 import { join } from "node:path";
 import { atomicWriteFile } from "../../engine/atomic-file.js";
 import { betSummaryJsonSchema, type BetSummary } from "../../report/bet-summary.js";
@@ -33,7 +34,7 @@ export interface BetOptions {
 /** Run (or resume) a bet; returns its summary. Failed runs are reported in it, not thrown. */
 export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promise<BetSummary> {
   const planFile = join(opts.out, BET_FILES.plan);
-  const saved = (await exists(planFile)) ? await readSpec(opts.out) : undefined;
+  const saved = (await pathExists(planFile)) ? await readSpec(opts.out) : undefined;
   if (saved && !opts.resume) throw new BetPlanError(`${opts.out} already holds a bet`, "continue it with --resume, or choose another --out");
   if (!saved && opts.resume) throw new BetPlanError(`${opts.out} holds no bet to resume (no ${BET_FILES.plan})`, "start it without --resume");
   const used = saved ?? spec;
@@ -82,11 +83,3 @@ async function readSpec(dir: string): Promise<BetSpec> {
   return parsed.data;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -2,7 +2,7 @@
 // and each in its own run directory, so a killed bet resumes by running again: finished runs
 // are skipped, stopped ones continue from their last checkpoint.
 import { fork, type ChildProcess } from "node:child_process";
-import { stat } from "node:fs/promises";
+import { pathExists } from "../../common/path-exists.js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUN_FILES } from "../../runs/index.js";
@@ -26,7 +26,7 @@ export async function executeRuns(betDir: string, runs: readonly PlannedRun[], j
   const results = new Map<string, RunStatus>();
   const queue: PlannedRun[] = [];
   for (const run of runs) {
-    if (await exists(join(runDirOf(betDir, run), RUN_FILES.summary))) {
+    if (await pathExists(join(runDirOf(betDir, run), RUN_FILES.summary))) {
       results.set(run.id, { status: "finished", reused: true });
       hooks.onEnd?.(run, results.get(run.id)!);
     } else queue.push(run);
@@ -72,11 +72,3 @@ function runChild(betDir: string, run: PlannedRun, children: Set<ChildProcess>, 
   });
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
