@@ -36,6 +36,7 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     eval: { every: 250, valExamples: 500, testExamples: 1000 },
     trainExamples: null,
     checkpointEvery: 250,
+    init: null,
   });
   assert.ok(c.model.maxLen > 4 + 8, `maxLen ${c.model.maxLen} covers question + thoughts + answer`);
   assert.deepEqual(resolveRunConfig(JSON.parse(JSON.stringify(c))), c);
