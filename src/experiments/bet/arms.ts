@@ -40,8 +40,9 @@ export const ARMS: readonly Arm[] = [
     id: "grpo-loglik",
     label: "GRPO, log-likelihood reward (16 questions × 4 rollouts a step)",
     method: "grpo",
-    options: { reward: "loglik", groupSize: 4 },
-    config: { batchSize: 16 },
+    // from scratch there is no reference worth staying near: klCoef 0 also skips its scoring pass
+    options: { reward: "loglik", groupSize: 4, klCoef: 0 },
+    config: { batchSize: 16, optimizer: { lr: 1e-3, schedule: "constant", warmupSteps: 10 } },
   },
   { id: "helper-posterior", label: "helper-posterior PG (the essay's token method)", method: "helper-posterior", options: {} },
   { id: "trice", label: "TRICE", method: "trice", options: {}, config: { trainExamples: 2048 } },
