@@ -24,7 +24,7 @@ test("inspect a neuralese run: per-example view, probes per thought and layer, l
   const r = cli("inspect", "--run", out, "--n", "160", "--show", "2");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /thought 2: gold/);
-  assert.match(r.stdout, /probes \(held-out accuracy/);
+  assert.match(r.stdout, /probes on each thought.s own hop/);
   const report = JSON.parse(readFileSync(join(out, "inspect.json"), "utf8"));
   assert.equal(report.format, 1);
   assert.equal(report.method, "neuralese");
@@ -35,7 +35,7 @@ test("inspect a neuralese run: per-example view, probes per thought and layer, l
   assert.equal(m.probes.length, 10);
   for (const p of m.probes) {
     // every question has a first step; only the 2-hop ones have a second
-    if (p.target === "answer" || p.step === 1) assert.equal(p.nTrain + p.nTest, 160);
+    if (p.target === "answer" || p.hop === 1) assert.equal(p.nTrain + p.nTest, 160);
     else assert.ok(p.nTrain + p.nTest < 160 && p.nTrain + p.nTest > 40);
     for (const x of [p.accuracy, p.control, p.majority]) assert.ok(x >= 0 && x <= 1);
   }
