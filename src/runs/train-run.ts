@@ -111,7 +111,10 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const params = cfg.init ? await initFrom(cfg.init, fresh) : fresh;
   const run = await openRun();
   // a finished run is reported, not trained or evaluated again
-  if (run.existed && (await run.finished())) return run.readSummary();
+  if (run.existed && (await run.finished())) {
+    dispose(params);
+    return run.readSummary();
+  }
   // the learning-rate scale (lowered by rollbacks) is the optimizer's peak lr factor; a new trainer is built for each
   const makeTrainer = (lrScale: number, params: Tree = initParams(recipe, reasoner, modelKey(cfg.seed))) =>
     trainerFor(cfg.method.name)({
