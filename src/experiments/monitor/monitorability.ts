@@ -16,7 +16,7 @@ import type { SupervisedRecipe } from "../../methods/recipe.js";
 import { tokenRows, tokens } from "../../methods/supervised-parts.js";
 import type { Reasoner } from "../../models/reasoner.js";
 import { SPECIAL, type Example, type Limits, type Task, type Vocab } from "../../tasks/index.js";
-import { probe, trainSplit, type Features } from "./probes.js";
+import { probe, trainSplit, type Features, type ProbeResult } from "./probes.js";
 
 /** Format version of `inspect.json`. */
 export const INSPECT_FORMAT = 1;
@@ -122,7 +122,8 @@ function featuresOf(block: Float32Array, d: number, rows: readonly number[]): Fe
   return { x, n: rows.length, d };
 }
 
-export interface ProbeRow {
+/** One probe's figures (its held-out predictions left out) and where it looked. */
+export interface ProbeRow extends Omit<ProbeResult, "heldOut"> {
   /** Thought 1..K. */
   step: number;
   /** "latent" (the fed-back vector) or "layer0".. (each layer's hidden state at the thought). */
@@ -131,13 +132,6 @@ export interface ProbeRow {
   target: "hop" | "answer";
   /** For target "hop": which gold step (= `step` for the chain's own step; other hops: latent only). */
   hop?: number;
-  nTrain: number;
-  nTest: number;
-  classes: number;
-  accuracy: number;
-  control: number;
-  majority: number;
-  lambda: number;
 }
 
 export interface LensRow {
