@@ -1,11 +1,13 @@
 // report.html: the bet's results as one self-contained page: the headline table, learning curves
 // against examples drawn, FLOPs and wall time, accuracy by difficulty, the gradient-norm profile
-// of the neuralese runs and, where halting is on, latent steps used by difficulty.
+// of the neuralese runs, how readable each chain is (monitorability) and, where halting is on,
+// latent steps used by difficulty.
 import type { ArmSummary, BetSummary, RunResult } from "./bet-summary.js";
 import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
+import { monitorHtml } from "./bet-monitor.js";
 import { Plot, plotHtml } from "./plot.js";
+import { esc, htmlTable } from "./tables.js";
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 const WIDTH = 520;
 const HEIGHT = 280;
@@ -110,6 +112,7 @@ function taskSection(b: BetSummary, task: string): string {
     );
   }
   parts.push(hackingSection(runs, series, color));
+  parts.push(monitorHtml(ss, series, color));
   const steps = ss.filter((s) => s.stepsUsedByDifficulty).flatMap((s) => Object.entries(s.stepsUsedByDifficulty!).map(([d, v]) => ({ series: series(s), difficulty: Number(d), steps: v })));
   if (steps.length > 0) {
     parts.push(`<h3>Latent steps used by difficulty (test)</h3>`);
@@ -205,10 +208,4 @@ function runsTable(runs: RunResult[]): string {
     ["run", "status", "test %", "val %", "steps", "examples", "FLOPs", "wall"],
     runs.map((r) => [r.id, r.status + (r.error ? `: ${r.error.slice(0, 200)}` : ""), pct(r.test), pct(r.val), String(r.steps), sci(r.examples), sci(r.flops), seconds(r.wallMs)]),
   )}</details>`;
-}
-
-function htmlTable(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)
-    .join("")}</tbody></table>`;
 }

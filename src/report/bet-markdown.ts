@@ -1,9 +1,10 @@
 // results.md: the bet's tables (also what the terminal shows at the end of a bet).
 import type { ArmSummary, BetSummary } from "./bet-summary.js";
+import { monitorMarkdown } from "./bet-monitor.js";
 import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
+import { mdTable } from "./tables.js";
 
-const table = (head: string[], rows: string[][]): string =>
-  [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+const table = mdTable;
 
 const name = (s: ArmSummary, b: BetSummary) => (b.budgets.length > 1 ? `${s.label} · ${s.budget}` : s.label);
 
@@ -48,6 +49,8 @@ export function renderBetMarkdown(b: BetSummary): string {
       out.push("### Gradient norm arriving at each latent step (last fifth of training, mean over seeds)", "");
       out.push(table(["arm", ...Array.from({ length: K }, (_, k) => `k=${k + 1}`)], grad.map((s) => [name(s, b), ...s.gradNormProfile!.map((g) => g.toExponential(2))])), "");
     }
+    const monitor = monitorMarkdown(ss, (s) => name(s, b));
+    if (monitor) out.push(monitor, "");
   }
   out.push("## Runs", "");
   out.push(

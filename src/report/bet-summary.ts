@@ -45,6 +45,24 @@ export const hackingPointSchema = z.strictObject({
   proxyGap: z.number(),
 });
 
+/**
+ * How much of a run's chain can be read (issue 12), from its inspect.json. Per step k (thought k,
+ * or written step k for a token chain), in step order; null where too few examples had a step k.
+ */
+export const runMonitorSchema = z.strictObject({
+  kind: z.enum(["latent", "cot"]),
+  /** latent: held-out accuracy of a linear probe reading step k's variable from thought k; cot: how often written step k is the true variable. */
+  readout: z.array(z.number().nullable()),
+  /** latent: the same probe fitted on shuffled labels (chance as a probe sees it); null for cot. */
+  control: z.array(z.number().nullable()).nullable(),
+  /** latent: how often the output head's top token on thought k is step k's variable (logit lens); null for cot. */
+  lensTop1: z.array(z.number().nullable()).nullable(),
+  /** cot: fraction of answers that change when written step 1 is corrupted; null for latent. */
+  corruptionChanged: z.number().nullable(),
+  /** Examples inspected (half fit the probes, half score them). */
+  n: z.number().int().nonnegative(),
+});
+
 export const runResultSchema = z.strictObject({
   id: z.string(),
   task: z.string(),
@@ -71,6 +89,18 @@ export const runResultSchema = z.strictObject({
   gradNormProfile: z.array(z.number()).nullable(),
   /** Reward-hacking curve (grpo with reward "model" only). */
   hacking: z.array(hackingPointSchema).nullable().optional(),
+  /** Chain readability (runs with a latent chain or a token CoT on a task with known intermediates). */
+  monitor: runMonitorSchema.nullable().optional(),
+});
+
+/** runMonitorSchema over an arm's seeds: bootstrap intervals per step, means elsewhere. */
+export const armMonitorSchema = z.strictObject({
+  kind: z.enum(["latent", "cot"]),
+  seeds: z.number().int().positive(),
+  readout: z.array(interval.nullable()),
+  control: z.array(z.number().nullable()).nullable(),
+  lensTop1: z.array(z.number().nullable()).nullable(),
+  corruptionChanged: interval.nullable(),
 });
 
 export const armSummarySchema = z.strictObject({
@@ -89,6 +119,7 @@ export const armSummarySchema = z.strictObject({
   wallMsToTarget: toTarget,
   stepsUsedByDifficulty: z.record(z.string(), z.number()).nullable(),
   gradNormProfile: z.array(z.number()).nullable(),
+  monitor: armMonitorSchema.nullable().optional(),
 });
 
 export const betSummarySchema = z.strictObject({
@@ -112,6 +143,8 @@ export type Interval = z.infer<typeof interval>;
 export type CurvePoint = z.infer<typeof curvePointSchema>;
 export type HackingPoint = z.infer<typeof hackingPointSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
+export type RunMonitor = z.infer<typeof runMonitorSchema>;
+export type ArmMonitor = z.infer<typeof armMonitorSchema>;
 export type ArmSummary = z.infer<typeof armSummarySchema>;
 export type BetSummary = z.infer<typeof betSummarySchema>;
 

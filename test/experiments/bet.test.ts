@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -28,6 +28,7 @@ const spec = {
     checkpointEvery: 4,
   },
   target: { accuracy: 0.5, split: "test" },
+  monitor: { n: 120, split: "test" },
 };
 
 /** The summary without wall-clock figures (they differ between machines and resumes). */
@@ -62,9 +63,32 @@ test("a bet writes summary.json (valid against its JSON Schema), results.md and 
   assert.equal(summary.summaries.find((s: { arm: string }) => s.arm === "direct").gradNormProfile, null);
   // a schema check that can fail: a wrong type is refused
   assert.equal(validate({ ...summary, seeds: ["zero"] }), false);
+  // monitorability: the latent runs were inspected after training, the direct ones have no chain
+  for (const run of summary.runs) {
+    if (run.arm === "direct") assert.equal(run.monitor, null);
+    else {
+      assert.equal(run.monitor.kind, "latent");
+      assert.equal(run.monitor.readout.length, 2);
+      assert.ok(run.monitor.readout[0] >= 0 && run.monitor.readout[0] <= 1, JSON.stringify(run.monitor));
+      assert.ok(existsSync(join(whole, run.dir, "inspect.json")));
+    }
+  }
+  assert.equal(neu.monitor.seeds, 2);
   const md = await readFile(join(whole, "results.md"), "utf8");
   assert.match(md, /## pointer-chase/);
   assert.match(md, /Gradient norm arriving/);
+  assert.match(md, /### Monitorability/);
+});
+
+test("a finished run that was not yet inspected is inspected on --resume, and nothing else reruns", { timeout: 120_000 }, async () => {
+  const dir = join(whole, "runs/pointer-chase/neuralese/s24/s1");
+  const before = await readFile(join(dir, "inspect.json"), "utf8");
+  const metrics = await readFile(join(dir, "metrics.jsonl"), "utf8");
+  await rm(join(dir, "inspect.json"));
+  const r = cli("bet", "--resume", "--out", whole, "--jobs", "1");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(await readFile(join(dir, "inspect.json"), "utf8"), before, "the same readout again (deterministic)");
+  assert.equal(await readFile(join(dir, "metrics.jsonl"), "utf8"), metrics, "no training step ran again");
 });
 
 test("a bet killed mid-way and resumed gives the same summary as an uninterrupted one", { timeout: 300_000 }, async () => {
@@ -104,10 +128,13 @@ test("bad bet flags are user errors naming the flag", () => {
   const budget = cli("bet", "--budget", "steps=abc", "--out", join(tmp, "bad2"));
   assert.equal(budget.status, 2);
   assert.match(budget.stderr, /--budget: cannot read "steps=abc"/);
+  const monitor = cli("bet", "--monitor", "5", "--out", join(tmp, "bad3"));
+  assert.equal(monitor.status, 2);
+  assert.match(monitor.stderr, /--monitor must be 0 \(off\) or a whole number ≥ 40, got "5"/);
   const resume = cli("bet", "--resume", "--out", join(tmp, "nothing"));
   assert.equal(resume.status, 2);
   assert.match(resume.stderr, /holds no bet to resume/);
-  assert.ok(!existsSync(join(tmp, "bad1")) && !existsSync(join(tmp, "bad2")), "nothing written");
+  assert.ok(!existsSync(join(tmp, "bad1")) && !existsSync(join(tmp, "bad2")) && !existsSync(join(tmp, "bad3")), "nothing written");
 });
 
 test("the report opens in headless Chromium without console errors, with its plots", { timeout: 120_000 }, async (t) => {

@@ -48,6 +48,11 @@ function run(arm: string, budget: string, seed: number): RunResult {
     stepsUsedByDifficulty: arm === "adaptive" ? { "1": 1.5, "2": 3 } : null,
     curve,
     gradNormProfile: [1e-3, 1e-2, 1e-1],
+    // "fixed" reads as a latent chain, "adaptive" stands in for a token CoT here
+    monitor:
+      arm === "fixed"
+        ? { kind: "latent", readout: [0.9 + 0.01 * seed, 0.6], control: [0.1, 0.12], lensTop1: [0.5, 0.3], corruptionChanged: null, n: 500 }
+        : { kind: "cot", readout: [1, 0.95], control: null, lensTop1: null, corruptionChanged: 0.7 + 0.1 * seed, n: 500 },
   };
 }
 
@@ -72,12 +77,32 @@ test("summaries: to-target from the curves, intervals over seeds, steps used onl
   assert.ok(Math.abs(fixed.testByDifficulty["2"].mean - 0.6) < 1e-12);
 });
 
+test("monitorability over seeds: per-step readout intervals, controls and lens averaged, corruption for token chains", () => {
+  const fixed = summary.summaries.find((s) => s.arm === "fixed" && s.budget === "n256")!.monitor!;
+  assert.equal(fixed.kind, "latent");
+  assert.equal(fixed.seeds, 3);
+  assert.ok(Math.abs(fixed.readout[0]!.mean - 0.91) < 1e-12 && fixed.readout[0]!.lo >= 0.9 && fixed.readout[0]!.hi <= 0.92);
+  assert.ok(Math.abs(fixed.control![1]! - 0.12) < 1e-12);
+  assert.equal(fixed.corruptionChanged, null);
+  const cot = summary.summaries.find((s) => s.arm === "adaptive" && s.budget === "n256")!.monitor!;
+  assert.equal(cot.kind, "cot");
+  assert.equal(cot.lensTop1, null);
+  assert.ok(Math.abs(cot.corruptionChanged!.mean - 0.8) < 1e-12);
+  // seeds that read different kinds of chain are not averaged
+  const mixed = summarizeBet(spec, runs.map((r) => (r.arm === "fixed" && r.seed === 2 ? { ...r, monitor: runs.find((q) => q.arm === "adaptive")!.monitor } : r)), labels, 2);
+  assert.equal(mixed.summaries.find((s) => s.arm === "fixed" && s.budget === "n256")!.monitor, null);
+  const md = renderBetMarkdown(summary);
+  assert.match(md, /### Monitorability/);
+  assert.match(md, /\| fixed K · n256 \| latent \(probe\) \| 3 \| 91\.0 \[\d+\.\d, \d+\.\d\] \| 60\.0 \[60\.0, 60\.0\] \| 10\.0 \/ 12\.0 \| 50\.0 \/ 30\.0 \| – \|/);
+  assert.match(md, /\| adaptive <halting> · n256 \| token CoT \(written\) \| 3 \| 100\.0 \[100\.0, 100\.0\] \| 95\.0 \[95\.0, 95\.0\] \| – \| – \| 80\.0 \[/);
+});
+
 test("report.html: every plot present, numbers from the summary, text escaped", () => {
   const html = renderBetHtml(summary);
   const svgs = html.match(/<svg[^>]*class="plot[^"]*"/g) ?? [];
-  // 3 learning curves + budgets + difficulty + gradient profile + steps used
-  assert.equal(svgs.length, 7, `found ${svgs.length} plots`);
-  for (const heading of ["Learning curves", "across budgets", "by difficulty", "Gradient norm arriving", "Latent steps used"]) {
+  // 3 learning curves + budgets + difficulty + gradient profile + monitorability + steps used
+  assert.equal(svgs.length, 8, `found ${svgs.length} plots`);
+  for (const heading of ["Learning curves", "across budgets", "by difficulty", "Gradient norm arriving", "Monitorability", "Latent steps used"]) {
     assert.ok(html.includes(heading), heading);
   }
   assert.ok(html.includes("adaptive &lt;halting&gt;") && !html.includes("adaptive <halting>"), "labels are escaped");

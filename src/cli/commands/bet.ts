@@ -9,7 +9,7 @@ import { availableArms } from "../../experiments/bet/arms.js";
 import { BET_FILES, renderBet, runBet } from "../../experiments/bet/bet.js";
 import { BetPlanError, type PlannedRun } from "../../experiments/bet/plan.js";
 import { PRESETS, preset, type PresetName } from "../../experiments/bet/presets.js";
-import { betSpecSchema, type BetSpec, type BudgetPoint } from "../../experiments/bet/spec.js";
+import { betSpecSchema, DEFAULT_MONITOR, type BetSpec, type BudgetPoint } from "../../experiments/bet/spec.js";
 import type { BetSummary } from "../../report/bet-summary.js";
 import { summaryTable } from "../../report/bet-markdown.js";
 import { TASK_NAMES } from "../../tasks/index.js";
@@ -26,6 +26,7 @@ interface BetFlags {
   out?: string;
   resume?: boolean;
   jobs: number;
+  monitor?: number;
 }
 
 export function betCommand(): Command {
@@ -40,6 +41,7 @@ export function betCommand(): Command {
     .option("--out <dir>", "bet directory (default runs/bet-<preset>)")
     .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
     .option("--jobs <n>", "runs at a time, each in its own process (default: the number of cores)", positiveInt("--jobs"), availableParallelism())
+    .option("--monitor <n>", `test questions on which each run's chain is inspected after training (probes, logit lens, cot faithfulness; default ${DEFAULT_MONITOR.n}; 0: off)`, monitorExamples)
     .action(async (flags: BetFlags) => {
       const out = flags.out ?? `runs/bet-${flags.preset}`;
       const spec = flags.resume ? undefined : await specFromFlags(flags);
@@ -105,8 +107,15 @@ async function specFromFlags(flags: BetFlags): Promise<BetSpec> {
   if (flags.methods) spec.arms = flags.methods;
   if (flags.seeds) spec.seeds = Array.from({ length: flags.seeds }, (_, i) => i);
   if (flags.budget) spec.budgets = flags.budget;
+  if (flags.monitor !== undefined) spec.monitor = flags.monitor === 0 ? null : { n: flags.monitor, split: "test" };
   if (spec.arms.length === 0) throw new UserError(`preset ${flags.preset} has no arm this build can run`, "name arms with --methods");
   return spec;
+}
+
+function monitorExamples(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || (n !== 0 && n < 40)) throw new UserError(`--monitor must be 0 (off) or a whole number ≥ 40, got "${v}"`, "half the questions fit the probes and half score them, e.g. --monitor 500");
+  return n;
 }
 
 async function readSpecFile(file: string): Promise<BetSpec> {

@@ -11,7 +11,7 @@ import { availableArms } from "./arms.js";
 import { collectRun, summarizeBet } from "./collect.js";
 import { BetPlanError, planBet, type PlannedRun } from "./plan.js";
 import { executeRuns, type RunnerHooks, type RunStatus } from "./runner.js";
-import { betSpecSchema, type BetSpec } from "./spec.js";
+import { betSpecSchema, monitorOf, type BetSpec } from "./spec.js";
 
 export const BET_FILES = {
   plan: "bet.json",
@@ -43,7 +43,7 @@ export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promi
   await mkdir(opts.out, { recursive: true });
   if (!saved) await atomicWriteFile(planFile, Buffer.from(`${JSON.stringify({ format: FORMAT, spec: used, runs: runs.map((r) => r.id) }, null, 2)}\n`));
   opts.hooks?.onPlan?.(runs);
-  const statuses = await executeRuns(opts.out, runs, opts.jobs, opts.hooks);
+  const statuses = await executeRuns(opts.out, runs, opts.jobs, opts.hooks, monitorOf(used));
   return writeBetOutputs(opts.out, used, runs, statuses, opts.jobs);
 }
 

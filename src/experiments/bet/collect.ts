@@ -2,19 +2,24 @@
 // them at any time): per run, the learning curve, final accuracies and counters; per (task, arm,
 // budget), means with bootstrap intervals over seeds and the examples / FLOPs / wall time each
 // seed needed to reach the target.
+import { readFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
+import { join } from "node:path";
 import { RunDir } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import {
   BET_SUMMARY_FORMAT,
   BET_SUMMARY_VERSION,
   betSummarySchema,
+  type ArmMonitor,
   type ArmSummary,
   type BetSummary,
   type CurvePoint,
   type HackingPoint,
+  type RunMonitor,
   type RunResult,
 } from "../../report/bet-summary.js";
+import { INSPECT_FILE, type InspectReport } from "../monitor/inspect.js";
 import { bootstrapMean, firstReaching, mean } from "../stats.js";
 import type { PlannedRun } from "./plan.js";
 import { runDirOf, type RunStatus } from "./runner.js";
@@ -46,6 +51,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     curve: [],
     gradNormProfile: null,
     hacking: null,
+    monitor: null,
   };
   let rd: RunDir;
   try {
@@ -83,6 +89,53 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     curve,
     gradNormProfile,
     hacking,
+    monitor: await readMonitor(dir),
+  };
+}
+
+/** The per-step readability figures of the run's inspect.json (null when it was not inspected). */
+async function readMonitor(dir: string): Promise<RunMonitor | null> {
+  let r: InspectReport;
+  try {
+    r = JSON.parse(await readFile(join(dir, INSPECT_FILE), "utf8")) as InspectReport;
+  } catch {
+    return null;
+  }
+  const m = r.monitor;
+  if (!m) return null;
+  if (m.kind === "cot") {
+    return { kind: "cot", readout: m.writtenSteps.map((s) => s.accuracy), control: null, lensTop1: null, corruptionChanged: m.corruption.changed, n: m.n };
+  }
+  const steps = Array.from({ length: m.latentSteps }, (_, k) => k + 1);
+  const probe = (k: number) => m.probes.find((p) => p.layer === "latent" && p.target === "hop" && p.step === k && p.hop === k);
+  const lens = (k: number) => m.lens.find((l) => l.step === k && l.target === "hop");
+  return {
+    kind: "latent",
+    readout: steps.map((k) => probe(k)?.accuracy ?? null),
+    control: steps.map((k) => probe(k)?.control ?? null),
+    lensTop1: steps.map((k) => lens(k)?.top1 ?? null),
+    corruptionChanged: null,
+    n: m.n,
+  };
+}
+
+/** An arm's monitor over its seeds (null when none was inspected, or the seeds read different kinds of chain). */
+function armMonitor(runs: readonly RunResult[]): ArmMonitor | null {
+  const ms = runs.map((r) => r.monitor).filter((m): m is RunMonitor => !!m);
+  if (ms.length === 0 || ms.some((m) => m.kind !== ms[0].kind)) return null;
+  const K = Math.max(...ms.map((m) => m.readout.length));
+  const at = (pick: (m: RunMonitor) => (number | null)[] | null, k: number) =>
+    ms.map((m) => pick(m)?.[k]).filter((x): x is number => typeof x === "number" && Number.isFinite(x));
+  const meanAt = (pick: (m: RunMonitor) => (number | null)[] | null) =>
+    ms[0].kind === "latent" ? Array.from({ length: K }, (_, k) => (at(pick, k).length ? mean(at(pick, k)) : null)) : null;
+  const changed = ms.map((m) => m.corruptionChanged).filter((x): x is number => x !== null);
+  return {
+    kind: ms[0].kind,
+    seeds: ms.length,
+    readout: Array.from({ length: K }, (_, k) => (at((m) => m.readout, k).length ? bootstrapMean(at((m) => m.readout, k)) : null)),
+    control: meanAt((m) => m.control),
+    lensTop1: meanAt((m) => m.lensTop1),
+    corruptionChanged: changed.length ? bootstrapMean(changed) : null,
   };
 }
 
@@ -168,6 +221,7 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
           gradNormProfile: withGrad.length
             ? withGrad[0].gradNormProfile!.map((_, k) => mean(withGrad.map((r) => r.gradNormProfile![k])))
             : null,
+          monitor: armMonitor(done),
         });
       }
     }

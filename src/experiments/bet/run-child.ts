@@ -1,9 +1,14 @@
 // One run of a bet, in a child process of its own (forked by runner.ts): trains the run whose
 // resolved config (JSON) is argv[2] into the directory argv[3], resuming it if it is already there,
-// and reports progress to the parent over IPC. It exits when the parent goes away.
+// then, where argv[4] asks for it (JSON {n, split} or null), inspects its chain (DIR/inspect.json).
+// Reports progress to the parent over IPC; exits when the parent goes away.
+import { join } from "node:path";
+import { pathExists } from "../../common/path-exists.js";
 import { startEngine } from "../../engine/backend.js";
+import { inspectable, inspectRun, INSPECT_FILE } from "../monitor/inspect.js";
 import { RunDir, resolveRunConfig } from "../../runs/index.js";
 import { RUN_METHOD_SPECS, trainRun } from "../../runs/train-run.js";
+import type { MonitorSpec } from "./spec.js";
 
 export type ChildMessage =
   | { type: "step"; step: number; total: number | null }
@@ -14,7 +19,7 @@ const send = (m: ChildMessage) => new Promise<void>((resolve) => (process.send ?
 
 process.on("disconnect", () => process.exit(1));
 
-const [configJson, out] = process.argv.slice(2);
+const [configJson, out, monitorJson] = process.argv.slice(2);
 try {
   await startEngine("wasm");
   const config = resolveRunConfig(JSON.parse(configJson), { methods: RUN_METHOD_SPECS });
@@ -28,6 +33,10 @@ try {
       }
     },
   });
+  const monitor = JSON.parse(monitorJson ?? "null") as MonitorSpec | null;
+  if (monitor && inspectable(config) && !(await pathExists(join(out, INSPECT_FILE)))) {
+    await inspectRun(out, { n: monitor.n, split: monitor.split, show: 0 });
+  }
   await send({ type: "done", steps: Number(summary.steps) });
   process.exit(0);
 } catch (err) {

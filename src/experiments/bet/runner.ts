@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUN_FILES } from "../../runs/index.js";
 import type { ChildMessage } from "./run-child.js";
+import { inspectable, INSPECT_FILE } from "../monitor/inspect.js";
 import type { PlannedRun } from "./plan.js";
+import type { MonitorSpec } from "./spec.js";
 
 export type RunStatus = { status: "finished"; reused: boolean } | { status: "failed"; error: string };
 
@@ -21,12 +23,25 @@ const CHILD = fileURLToPath(new URL("./run-child.ts", import.meta.url));
 
 export const runDirOf = (betDir: string, run: Pick<PlannedRun, "id">) => join(betDir, "runs", run.id);
 
-/** Run every planned run not finished yet; resolves when all have ended (a failed run does not stop the others). */
-export async function executeRuns(betDir: string, runs: readonly PlannedRun[], jobs: number, hooks: RunnerHooks = {}): Promise<Map<string, RunStatus>> {
+/** A run is done when it has finished training and, where the bet monitors it, been inspected. */
+async function done(betDir: string, run: PlannedRun, monitor: MonitorSpec | null): Promise<boolean> {
+  const dir = runDirOf(betDir, run);
+  if (!(await pathExists(join(dir, RUN_FILES.summary)))) return false;
+  return !monitor || !inspectable(run.config) || pathExists(join(dir, INSPECT_FILE));
+}
+
+/** Run every planned run not done yet; resolves when all have ended (a failed run does not stop the others). */
+export async function executeRuns(
+  betDir: string,
+  runs: readonly PlannedRun[],
+  jobs: number,
+  hooks: RunnerHooks = {},
+  monitor: MonitorSpec | null = null,
+): Promise<Map<string, RunStatus>> {
   const results = new Map<string, RunStatus>();
   const queue: PlannedRun[] = [];
   for (const run of runs) {
-    if (await pathExists(join(runDirOf(betDir, run), RUN_FILES.summary))) {
+    if (await done(betDir, run, monitor)) {
       results.set(run.id, { status: "finished", reused: true });
       hooks.onEnd?.(run, results.get(run.id)!);
     } else queue.push(run);
@@ -38,7 +53,7 @@ export async function executeRuns(betDir: string, runs: readonly PlannedRun[], j
     const worker = async () => {
       for (let run = queue.shift(); run; run = queue.shift()) {
         hooks.onStart?.(run);
-        const status = await runChild(betDir, run, children, hooks);
+        const status = await runChild(betDir, run, children, hooks, monitor);
         results.set(run.id, status);
         hooks.onEnd?.(run, status);
       }
@@ -50,9 +65,9 @@ export async function executeRuns(betDir: string, runs: readonly PlannedRun[], j
   return results;
 }
 
-function runChild(betDir: string, run: PlannedRun, children: Set<ChildProcess>, hooks: RunnerHooks): Promise<RunStatus> {
+function runChild(betDir: string, run: PlannedRun, children: Set<ChildProcess>, hooks: RunnerHooks, monitor: MonitorSpec | null): Promise<RunStatus> {
   return new Promise((resolve) => {
-    const child = fork(CHILD, [JSON.stringify(run.config), runDirOf(betDir, run)], {
+    const child = fork(CHILD, [JSON.stringify(run.config), runDirOf(betDir, run), JSON.stringify(monitor)], {
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
     });

@@ -19,7 +19,18 @@ export const betSpecSchema = z.strictObject({
   /** The run config every run starts from (model, batch, optimizer, evaluation). */
   base: z.record(z.string(), z.unknown()),
   target: z.strictObject({ accuracy: z.number().gt(0).max(1), split: z.enum(["val", "test"]) }),
+  /**
+   * Monitorability: after training, `neuralese inspect` reads each run's chain (latent probes and
+   * logit lens, or cot's written steps) on n examples of the split. Absent: DEFAULT_MONITOR; null: off.
+   */
+  monitor: z.strictObject({ n: z.number().int().min(40), split: z.enum(["val", "test"]) }).nullable().optional(),
 });
+
+export type MonitorSpec = { n: number; split: "val" | "test" };
+export const DEFAULT_MONITOR: MonitorSpec = { n: 500, split: "test" };
+
+/** The monitor a spec asks for (null when off). */
+export const monitorOf = (spec: BetSpec): MonitorSpec | null => (spec.monitor === undefined ? DEFAULT_MONITOR : spec.monitor);
 
 export type BudgetPoint = z.infer<typeof budgetPointSchema>;
 export type BetSpec = z.infer<typeof betSpecSchema>;

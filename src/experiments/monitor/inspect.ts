@@ -7,12 +7,26 @@ import { dispose, type Tree } from "../../engine/tree.js";
 import { evaluate, makePredictor } from "../../methods/evaluate.js";
 import { initParams, recipeFor } from "../../methods/index.js";
 import { makeReasoner } from "../../models/index.js";
-import { RunDir, reasonerConfigOf } from "../../runs/index.js";
+import { RunDir, reasonerConfigOf, type RunConfig } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, type Split } from "../../tasks/index.js";
 import { analyseCot, analyseLatentChain, INSPECT_FORMAT, readLatentChain, type CotMonitor, type LatentMonitor } from "./monitorability.js";
 
 export const INSPECT_FILE = "inspect.json";
+
+/**
+ * Tasks whose gold step k ends in the variable the chain should hold after k steps (pointer-chase:
+ * f^k(s); prosqa: the node reached; parity: the running parity; prontoqa: the category reached).
+ * Others (multiply's partial products, compose's free text) have no one-token variable to probe for.
+ */
+const READABLE_TASKS = new Set(["pointer-chase", "prosqa", "parity", "prontoqa"]);
+
+/** Whether `inspect` has a chain to read in a run of this config: a latent chain or a token CoT, on a task with known intermediates. */
+export function inspectable(cfg: RunConfig): boolean {
+  if (!READABLE_TASKS.has(cfg.task.name)) return false;
+  const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
+  return recipe.trace !== undefined || recipe.name === "cot";
+}
 
 export interface InspectReport {
   format: number;
