@@ -107,8 +107,12 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const test = () => (testSet ??= task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions));
 
   checkCurriculum(recipe, cfg);
-  const fresh = initParams(recipe, reasoner, modelKey(cfg.seed));
-  const params = cfg.init ? await initFrom(cfg.init, fresh) : fresh;
+  // the run's step-0 parameters: a fresh initialisation, or those of the run named by `init`
+  const startParams = async () => {
+    const fresh = initParams(recipe, reasoner, modelKey(cfg.seed));
+    return cfg.init ? initFrom(cfg.init, fresh) : fresh;
+  };
+  const params = await startParams();
   const run = await openRun();
   // a finished run is reported, not trained or evaluated again
   if (run.existed && (await run.finished())) {
@@ -215,7 +219,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
           [trainer, budget, toStep] = [r.trainer, r.budget, r.step];
         } else {
           trainer.dispose();
-          [trainer, budget] = [makeTrainer(lrScale), new Budget(cfg.budget)];
+          [trainer, budget] = [makeTrainer(lrScale, await startParams()), new Budget(cfg.budget)];
         }
         loop = { ...loop, lrScale, rollbacks: loop.rollbacks + 1, discardedSteps: loop.discardedSteps + c.steps - toStep };
         badInARow = 0;

@@ -88,6 +88,22 @@ test("NaN gradients: skipped, then a rollback to the last checkpoint at half the
   assert.deepEqual(metrics(cut).map((l) => l.loss), lines.map((l) => l.loss));
 });
 
+test("a rollback before the first checkpoint of an --init run restarts from the init run's parameters, not a fresh initialisation", { timeout: 120_000 }, async () => {
+  const base = join(root, "init-base");
+  await train(base, tiny());
+  const noCheckpoint = (lr: number): RunConfig => ({ ...tiny(), init: base, checkpointEvery: 1000, optimizer: { ...tiny().optimizer, lr } });
+  const lr = tiny().optimizer.lr;
+  const faulty = join(root, "init-rollback");
+  const events: number[] = [];
+  const summary = await train(faulty, noCheckpoint(lr), { faults: faultInjector(parseFaultInjection('{"nanGradient":[1,2,3]}')), onRollback: (e) => events.push(e.step) });
+  assert.deepEqual(events, [0]);
+  assert.equal(summary.lrScale, 0.5);
+  // the rolled-back run is the same as a clean run from the init run at half the learning rate
+  const clean = join(root, "init-half-lr");
+  await train(clean, noCheckpoint(lr * 0.5));
+  assert.deepEqual(readFileSync(join(faulty, "model.safetensors")), readFileSync(join(clean, "model.safetensors")));
+});
+
 test("a persistent NaN: stops with a clear error after maxRollbacks, or at once with onBadSteps stop; nothing non-finite written", { timeout: 120_000 }, async () => {
   const persistent = () => faultInjector(parseFaultInjection('{"nanGradient":[5,6,7],"mode":"always"}'));
   const dir = join(root, "persistent");
