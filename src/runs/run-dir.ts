@@ -2,7 +2,8 @@
 // model.safetensors and checkpoint/. Every file is replaced atomically or only appended to, so a
 // run killed at any moment leaves a directory that `resume` continues from; files already
 // written are never overwritten by a failed open or resume.
-import { mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, readdir, rm } from "node:fs/promises";
+import { pathExists } from "../common/path-exists.js";
 import { join } from "node:path";
 import { atomicWriteFile, type AtomicWriteOptions } from "../engine/atomic-file.js";
 import type { Tree } from "../engine/tree.js";
@@ -119,7 +120,7 @@ export class RunDir {
   }
 
   async hasCheckpoint(): Promise<boolean> {
-    return exists(this.file(CHECKPOINT_FILE));
+    return pathExists(this.file(CHECKPOINT_FILE));
   }
 
   /** Replace the checkpoint atomically (metrics up to here are synced first). Does not consume the trees. */
@@ -158,7 +159,7 @@ export class RunDir {
 
   /** True once summary.json exists (the run finished). */
   finished(): Promise<boolean> {
-    return exists(this.file(RUN_FILES.summary));
+    return pathExists(this.file(RUN_FILES.summary));
   }
 
   async close(): Promise<void> {
@@ -253,15 +254,5 @@ function refusal(path: string, config: RunConfig, stored: unknown, entries: stri
 async function removeRunFiles(path: string): Promise<void> {
   for (const name of [RUN_FILES.config, RUN_FILES.summary, RUN_FILES.model, RUN_FILES.report, RUN_FILES.metrics, RUN_FILES.checkpointDir]) {
     await rm(join(path, name), { recursive: true, force: true });
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw err;
   }
 }
