@@ -15,6 +15,9 @@ import { isLooped, type LoopedReasoner } from "../models/looped.js";
 import { forwardFlopsPerExample, readSupervisedStep } from "./supervised-trainer.js";
 import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
 import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import { evaluate, makePredictor, type Evaluation } from "./evaluate.js";
+import type { SupervisedRecipe } from "./recipe.js";
+import type { Example, Limits, Task } from "../tasks/index.js";
 
 /** How a training step's depth is drawn. */
 export interface RecurrenceSampling {
@@ -101,4 +104,30 @@ export function depthSamplingTrainer(setup: TrainerSetup): MethodTrainer {
       dispose(optState);
     },
   };
+}
+
+/**
+ * Accuracy (overall and per difficulty) of a looped model at each depth r in `depths`: one
+ * predictor per r (the same parameters). Borrows `params`.
+ */
+export async function evaluateAtDepths<P extends Tree>(
+  base: LoopedReasoner,
+  depths: readonly number[],
+  recipe: SupervisedRecipe,
+  task: Task,
+  params: P,
+  examples: readonly Example[],
+  limits: Limits,
+  batchSize: number,
+): Promise<(Evaluation & { recurrence: number })[]> {
+  const out: (Evaluation & { recurrence: number })[] = [];
+  for (const r of depths) {
+    const predictor = makePredictor(recipe, base.atDepth(r) as never, limits);
+    try {
+      out.push({ recurrence: r, ...(await evaluate(predictor, recipe, task, params as never, examples, limits, batchSize)) });
+    } finally {
+      predictor.dispose();
+    }
+  }
+  return out;
 }
