@@ -310,14 +310,18 @@ export interface LoopedBenchResult {
   backend: string;
   /** Median ms of one training step (direct recipe, AdamW) at each timed depth r, k = backpropDepth. */
   ms_per_step_at_r: Record<string, number>;
+  /** Median CPU ms (user + system, this process) of one step at each timed r: steadier than wall time on a shared machine. */
+  cpu_ms_per_step_at_r: Record<string, number>;
   /** First call (trace + compile + run) at each timed r. */
   compile_ms_at_r: Record<string, number>;
   mean_recurrence: number;
   max_recurrence: number;
-  /** One jit per r (what the trainer does): E over Huginn's Λ of the step time, linear in r between the timed depths. */
+  /** One jit per r (what the trainer does): E over Huginn's Λ of the step time (wall, and CPU), linear in r between the timed depths. */
   per_r_jit_expected_ms: number;
-  /** One jit unrolled to max r with masking would run max iterations forward and k backward at least: the step time at r = max. */
+  per_r_jit_expected_cpu_ms: number;
+  /** One jit unrolled to max r with masking would run max iterations forward and k backward at least: the step time at r = max (wall, and CPU). */
   unrolled_max_lower_bound_ms: number;
+  unrolled_max_lower_bound_cpu_ms: number;
   /** Compiling every r up to max once, interpolated from the timed depths (per-r caching's one-off cost). */
   per_r_jit_total_compile_ms: number;
   steps: number;
@@ -342,9 +346,11 @@ async function loopedStepBench(name: string, opts: { steps: number; warmup: numb
   const data = task.generate(0, "train", B * (opts.warmup + opts.steps), taskOptions);
   const depths = [1, 2, 4, 8, max];
   const ms: Record<string, number> = {};
+  const cpuMs: Record<string, number> = {};
   const compile: Record<string, number> = {};
   let nParams = 0;
   for (const r of depths) {
+    const cpus: number[] = [];
     const optimizer = adamw({ lr: 1e-3 });
     const reasoner = base.atDepth(r, k);
     let params = reasoner.init(modelKey(0)) as Tree;
@@ -354,17 +360,22 @@ async function loopedStepBench(name: string, opts: { steps: number; warmup: numb
     const times: number[] = [];
     for (let i = 0; i < opts.warmup + opts.steps; i++) {
       const batch = recipe.frame(data.slice(i * B, (i + 1) * B), limits);
-      const t0 = performance.now();
+      const [t0, c0] = [performance.now(), process.cpuUsage()];
       const [loss, p2, s2, metrics, health] = step(params, state as never, batch);
       await loss.data();
+      const c = process.cpuUsage(c0);
       dispose([metrics.accuracy, health.gradNorm, health.applied, ...Object.values(metrics.diagnostics)] as never);
       [params, state] = [p2 as Tree, s2 as Tree];
       if (i === 0) compile[r] = round(performance.now() - t0, 0);
-      if (i >= opts.warmup) times.push(performance.now() - t0);
+      if (i >= opts.warmup) {
+        times.push(performance.now() - t0);
+        cpus.push((c.user + c.system) / 1000);
+      }
     }
     step.dispose();
     dispose([params, state]);
     ms[r] = round(median(times), 1);
+    cpuMs[r] = round(median(cpus), 1);
   }
   // piecewise-linear in r between the timed depths
   const at = (table: Record<string, number>, r: number) => {
@@ -374,17 +385,20 @@ async function loopedStepBench(name: string, opts: { steps: number; warmup: numb
   };
   const rng = SeededRng.of(0);
   const draws = globalThis.Array.from({ length: 20_000 }, () => sampleRecurrence(rng, mean, max));
-  const expected = draws.reduce((s, r) => s + at(ms, r), 0) / draws.length;
+  const expected = (table: Record<string, number>) => round(draws.reduce((s, r) => s + at(table, r), 0) / draws.length, 1);
   const totalCompile = globalThis.Array.from({ length: max }, (_, i) => at(compile, i + 1)).reduce((a, b) => a + b, 0);
   return {
     name,
     backend: activeBackend(),
     ms_per_step_at_r: ms,
+    cpu_ms_per_step_at_r: cpuMs,
     compile_ms_at_r: compile,
     mean_recurrence: mean,
     max_recurrence: max,
-    per_r_jit_expected_ms: round(expected, 1),
+    per_r_jit_expected_ms: expected(ms),
+    per_r_jit_expected_cpu_ms: expected(cpuMs),
     unrolled_max_lower_bound_ms: ms[max],
+    unrolled_max_lower_bound_cpu_ms: cpuMs[max],
     per_r_jit_total_compile_ms: round(totalCompile, 0),
     steps: opts.steps,
     params: nParams,
