@@ -20,6 +20,17 @@ export function positiveInt(option: string) {
   };
 }
 
+/** Parse a comma-separated list of positive integers (depths), naming the option in the error. */
+export function positiveIntList(option: string) {
+  return (value: string): number[] => {
+    const xs = value.split(",").map((x) => Number(x.trim()));
+    if (xs.length === 0 || !xs.every((n) => Number.isInteger(n) && n > 0)) {
+      throw new UserError(`${option} must be a comma-separated list of positive integers, got "${value}"`, `for example ${option} 1,2,4,8`);
+    }
+    return xs;
+  };
+}
+
 /** Parse a non-negative integer option (a seed), naming the option in the error. */
 export function nonNegativeInt(option: string) {
   return (value: string): number => {

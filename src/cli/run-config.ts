@@ -27,9 +27,9 @@ interface ConfigFlag {
 const RUN_FLAGS: readonly ConfigFlag[] = [
   { flag: "--task <name>", path: "task.name", description: `task (${Object.keys(TASKS).join(", ")}; default pointer-chase)` },
   { flag: "--method <name>", path: "method.name", description: "training recipe (default neuralese)" },
-  { flag: "--model <kind>", path: "model.kind", description: "transformer, gru or lstm (default transformer)" },
+  { flag: "--model <kind>", path: "model.kind", description: "transformer, gru, lstm or looped (default transformer; looped settings: --set model.looped.FIELD=V)" },
   { flag: "--dim <n>", path: "model.dim", description: "width (default 64)" },
-  { flag: "--layers <n>", path: "model.layers", description: "blocks or stacked cells (default 2 transformer, 1 gru/lstm)" },
+  { flag: "--layers <n>", path: "model.layers", description: "blocks or stacked cells (default 2 transformer, 1 gru/lstm, 1 looped core block)" },
   { flag: "--heads <n>", path: "model.heads", description: "attention heads (default 4)" },
   { flag: "--latent-steps <k>", path: "model.latentSteps", description: "K continuous thoughts (default 4)" },
   { flag: "--max-len <n>", path: "model.maxLen", description: "positions per sequence (default: derived)" },

@@ -9,6 +9,7 @@ import type { GradientTransformation } from "../optim/index.js";
 import type { Example, Limits, Task } from "../tasks/index.js";
 import type { BudgetCharge } from "./budget.js";
 import type { SupervisedRecipe } from "./recipe.js";
+import type { RecurrenceSampling } from "./depth-trainer.js";
 
 /** What a method's trainer is built from (all resolved from the run config). */
 export interface TrainerSetup {
@@ -28,6 +29,8 @@ export interface TrainerSetup {
   trainExamples?: number | null;
   /** The method's options, resolved by its schema. */
   options: Record<string, unknown>;
+  /** A looped model's training depth distribution (model.looped; methods/depth-trainer.ts); absent for other models. */
+  recurrence?: RecurrenceSampling;
   /** Initial parameters (owned by the trainer from here on). */
   params: Tree;
   /**

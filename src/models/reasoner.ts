@@ -4,7 +4,19 @@ import type { Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { InitOpts } from "../nn/init.js";
 
-export type ModelKind = "transformer" | "gru" | "lstm";
+export type ModelKind = "transformer" | "gru" | "lstm" | "looped";
+
+/** The looped (recurrent-depth) model's own shape (models/looped.ts); its core has `layers` blocks. */
+export interface LoopedShape {
+  /** Blocks before the loop. */
+  prelude: number;
+  /** Blocks after the loop. */
+  coda: number;
+  /** r: core iterations this reasoner runs (evaluation's depth). */
+  recurrence: number;
+  /** k: gradients flow through the last k iterations only (null: all). */
+  backpropDepth: number | null;
+}
 
 export interface ReasonerConfig {
   model: ModelKind;
@@ -18,6 +30,8 @@ export interface ReasonerConfig {
   heads: number;
   /** Positions one sequence may use in total: framing + question + thoughts + answer (transformer's KV cache and learned positions). */
   maxLen: number;
+  /** looped only: prelude, coda, r and k (default models/looped.ts DEFAULT_LOOPED). */
+  looped?: LoopedShape;
 }
 
 /**

@@ -148,7 +148,7 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
 }
 
 /** real: bool [B, L] → [one-hot of each row's last real slot [B, L], whether the row has one [B]]. Consumes `real`. */
-function lastRealSlot(real: Array): [Array, Array] {
+export function lastRealSlot(real: Array): [Array, Array] {
   const [, L] = real.shape;
   const slots = np.arange(L);
   const last = np.max(np.where(real.ref, slots.ref, -1), -1, { keepdims: true }); // [B, 1], −1: none

@@ -5,13 +5,29 @@ import { z } from "zod";
 import { DEFAULT_TASK } from "../tasks/index.js";
 import { RUN_FORMAT_VERSION } from "./format.js";
 
-export const MODEL_KINDS = ["transformer", "gru", "lstm"] as const;
+export const MODEL_KINDS = ["transformer", "gru", "lstm", "looped"] as const;
 export const SCHEDULES = ["cosine", "constant"] as const;
 
 const positiveInt = () => z.number().int().positive();
 const nonNegativeInt = () => z.number().int().nonnegative();
 /** A budget limit: a positive number, or null for "no limit". */
 const limit = (int: boolean) => (int ? positiveInt() : z.number().positive()).nullable().optional();
+
+/** The looped (recurrent-depth) model's settings (models/looped.ts; training: methods/depth-trainer.ts). */
+export const loopedSchema = z.strictObject({
+  /** Transformer blocks before the loop. */
+  prelude: nonNegativeInt().max(64).default(1),
+  /** Transformer blocks after the loop (the core has model.layers blocks). */
+  coda: nonNegativeInt().max(64).default(1),
+  /** Mean of r in training: r = Poisson(e^τ) + 1, τ ~ N(log(mean − 1) − 1/8, 1/2) (Huginn's Λ), capped at maxRecurrence. */
+  meanRecurrence: z.number().min(1).max(256).default(4),
+  /** Cap on the training r (each r up to it gets its own jitted step); default 3 × meanRecurrence, rounded up. */
+  maxRecurrence: positiveInt().max(1024).optional(),
+  /** k: backpropagate through the last k iterations only; null: all of them. */
+  backpropDepth: positiveInt().max(1024).nullable().default(4),
+  /** r at evaluation; default meanRecurrence, rounded. */
+  recurrence: positiveInt().max(1024).optional(),
+});
 
 export const modelSchema = z.strictObject({
   kind: z.enum(MODEL_KINDS).default("transformer"),
@@ -25,6 +41,8 @@ export const modelSchema = z.strictObject({
   latentSteps: nonNegativeInt().max(1024).default(4),
   /** Positions per sequence; default derived from the task's limits, K and the method. */
   maxLen: positiveInt().max(65536).optional(),
+  /** model.kind looped only: prelude, coda, training r distribution, k, evaluation r. */
+  looped: loopedSchema.optional(),
 });
 
 export const optimizerSchema = z.strictObject({
@@ -123,10 +141,13 @@ type Parsed = z.output<typeof runConfigSchema>;
 export interface RunConfig extends Omit<Parsed, "task" | "method" | "model" | "optimizer" | "budget"> {
   task: { name: string; options: Record<string, unknown> };
   method: { name: string; options: Record<string, unknown> };
-  model: Required<Parsed["model"]>;
+  model: Required<Omit<Parsed["model"], "looped">> & { looped?: LoopedRunConfig };
   optimizer: Required<Omit<Parsed["optimizer"], "decaySteps">> & { decaySteps: number | null };
   budget: { maxSteps: number | null; maxExamples: number | null; maxFlops: number | null };
 }
+
+/** A looped model's settings, resolved (present exactly when model.kind is looped). */
+export type LoopedRunConfig = Required<z.output<typeof loopedSchema>>;
 
 /** The schema's output before the derived fields are filled in. */
 export type ParsedRunConfig = Parsed;

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import type { z } from "zod";
 import { DEFAULT_TASK, type Limits } from "../tasks/index.js";
 import type { ReasonerConfig } from "../models/reasoner.js";
-import { runConfigSchema, type ParsedRunConfig, type RunConfig } from "./config-schema.js";
+import { loopedSchema, runConfigSchema, type LoopedRunConfig, type ParsedRunConfig, type RunConfig } from "./config-schema.js";
 import { ConfigError, issuesFromZod, showValue, type ConfigIssue } from "./config-errors.js";
 import { resolveTaskOptions } from "./task-options.js";
 import { isPlainObject, jsonErrorLocation } from "./json.js";
@@ -48,7 +48,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
   if ("issues" in taskResult) issues.push(...taskResult.issues);
   const methodResult = resolveMethodOptions(c.method.name, c.method.options, opts.methods);
   if ("issues" in methodResult) issues.push(...methodResult.issues);
-  issues.push(...checkModel(c.model));
+  issues.push(...checkModel(c.model), ...checkLoopedMethod(c));
   if (issues.length > 0) throw new ConfigError(issues, opts.source);
 
   const task = "task" in taskResult ? taskResult : undefined!;
@@ -76,7 +76,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
   const optimizer = resolveSchedule(c.optimizer, budget, c.batchSize, issues);
   if (issues.length > 0) throw new ConfigError(issues, opts.source);
 
-  const recurrent = c.model.kind !== "transformer";
+  const recurrent = c.model.kind === "gru" || c.model.kind === "lstm";
   return {
     formatVersion: c.formatVersion,
     task: { name: c.task.name, options: task.options },
@@ -84,10 +84,11 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     model: {
       kind: c.model.kind,
       dim: c.model.dim,
-      layers: c.model.layers ?? (recurrent ? 1 : 2),
+      layers: c.model.layers ?? (recurrent || c.model.kind === "looped" ? 1 : 2),
       heads: c.model.heads ?? (recurrent ? 1 : 4),
       latentSteps: c.model.latentSteps,
       maxLen: c.model.maxLen ?? needed,
+      ...(c.model.kind === "looped" ? { looped: resolveLooped(c.model.looped ?? loopedSchema.parse({})) } : {}),
     },
     seed: c.seed,
     batchSize: c.batchSize,
@@ -118,8 +119,39 @@ function resolveMethodOptions(name: string, given: Record<string, unknown>, meth
   return { spec, options: parsed.data as Record<string, unknown> };
 }
 
+/**
+ * Methods a looped model trains with: those whose update is backpropagation of their recipe's
+ * loss, so that the depth-sampling trainer (methods/depth-trainer.ts) can take their place.
+ */
+export const LOOPED_METHODS = ["direct", "cot", "pause", "neuralese"] as const;
+
+function checkLoopedMethod(c: ParsedRunConfig): ConfigIssue[] {
+  if (c.model.kind !== "looped") {
+    return c.model.looped === undefined ? [] : [{ path: "model.looped", message: `applies to model.kind looped only; this model is ${c.model.kind} (leave it out)` }];
+  }
+  if (!(LOOPED_METHODS as readonly string[]).includes(c.method.name)) {
+    return [{ path: "model.kind", message: `a looped model trains by sampling its depth per step with the methods ${LOOPED_METHODS.join(", ")}; method ${c.method.name} has its own trainer (use another model.kind, or one of those methods)` }];
+  }
+  if (c.method.options.curriculum !== undefined && c.method.options.curriculum !== null) {
+    return [{ path: "method.options.curriculum", message: "a looped model does not train with Coconut's curriculum (leave it out, or use model.kind transformer)" }];
+  }
+  const m = c.model.looped;
+  if (m?.maxRecurrence !== undefined && m.maxRecurrence < m.meanRecurrence) {
+    return [{ path: "model.looped.maxRecurrence", message: `got ${m.maxRecurrence}; must be at least meanRecurrence (${m.meanRecurrence})` }];
+  }
+  return [];
+}
+
+function resolveLooped(m: NonNullable<ParsedRunConfig["model"]["looped"]>): LoopedRunConfig {
+  return {
+    ...m,
+    maxRecurrence: m.maxRecurrence ?? Math.ceil(3 * m.meanRecurrence),
+    recurrence: m.recurrence ?? Math.max(1, Math.round(m.meanRecurrence)),
+  };
+}
+
 function checkModel(m: ParsedRunConfig["model"]): ConfigIssue[] {
-  if (m.kind !== "transformer") {
+  if (m.kind === "gru" || m.kind === "lstm") {
     return m.heads !== undefined && m.heads !== 1
       ? [{ path: "model.heads", message: `got ${m.heads}; a ${m.kind} has no attention heads (leave it out, or 1)` }]
       : [];
@@ -188,6 +220,7 @@ export async function readConfigFile(path: string): Promise<unknown> {
 
 /** The reasoner's config for a run (vocabulary size from the task). */
 export function reasonerConfigOf(config: RunConfig, vocab: number): ReasonerConfig {
-  const { kind, dim, layers, heads, maxLen } = config.model;
-  return { model: kind, vocab, dim, layers, heads, maxLen };
+  const { kind, dim, layers, heads, maxLen, looped } = config.model;
+  const shape = looped && { prelude: looped.prelude, coda: looped.coda, recurrence: looped.recurrence, backpropDepth: looped.backpropDepth };
+  return { model: kind, vocab, dim, layers, heads, maxLen, ...(shape ? { looped: shape } : {}) };
 }

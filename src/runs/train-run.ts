@@ -15,7 +15,8 @@ import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js
 import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
 import { forwardFlopsPerExample } from "../methods/supervised-trainer.js";
 import type { Curriculum } from "../methods/curriculum.js";
-import { makeReasoner } from "../models/index.js";
+import { isLooped, makeReasoner } from "../models/index.js";
+import { depthSamplingTrainer } from "../methods/depth-trainer.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
 import { ConfigError } from "./config-errors.js";
@@ -121,7 +122,8 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   }
   // the learning-rate scale (lowered by rollbacks) is the optimizer's peak lr factor; a new trainer is built for each
   const makeTrainer = (lrScale: number, params: Tree = initParams(recipe, reasoner, modelKey(cfg.seed))) =>
-    trainerFor(cfg.method.name)({
+    // a looped model samples its depth per step (methods/depth-trainer.ts) in place of the recipe's trainer
+    (isLooped(reasoner) ? depthSamplingTrainer : trainerFor(cfg.method.name))({
       task,
       taskOptions,
       limits,
@@ -135,6 +137,9 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       options: cfg.method.options,
       params,
       faults: hooks.faults,
+      ...(cfg.model.looped
+        ? { recurrence: { mean: cfg.model.looped.meanRecurrence, max: cfg.model.looped.maxRecurrence, backpropDepth: cfg.model.looped.backpropDepth } }
+        : {}),
     });
   let trainer = makeTrainer(1, params);
   let budget = new Budget(cfg.budget);

@@ -42,30 +42,36 @@ function size(expr: string, c: ReasonerConfig): number {
   return Number(match[1] || 1) * symbols[match[2] as keyof typeof symbols];
 }
 
-/** Expand `{l}` rows, group by group, for each layer; shapes as numbers. */
+/** Expand `{l}` rows (and a looped model's `{p}` prelude and `{d}` coda rows), group by group, for each block; shapes as numbers. */
 function expected(model: ModelKind, c: ReasonerConfig): [string, number[]][] {
   const out: [string, number[]][] = [];
   const rows = documentedRows(model);
+  const counts: Record<string, number> = { "{l}": c.layers, "{p}": c.looped?.prelude ?? 0, "{d}": c.looped?.coda ?? 0 };
+  const group = (name: string) => Object.keys(counts).find((g) => name.includes(g));
   for (let i = 0; i < rows.length; ) {
-    if (!rows[i][0].includes("{l}")) {
+    const g = group(rows[i][0]);
+    if (!g) {
       out.push([rows[i][0], rows[i][1].split(",").map((e) => size(e, c))]);
       i++;
       continue;
     }
     let j = i;
-    while (j < rows.length && rows[j][0].includes("{l}")) j++;
-    for (let l = 0; l < c.layers; l++) {
-      for (const [name, shape] of rows.slice(i, j)) out.push([name.replaceAll("{l}", String(l)), shape.split(",").map((e) => size(e, c))]);
+    while (j < rows.length && group(rows[j][0]) === g) j++;
+    for (let l = 0; l < counts[g]; l++) {
+      for (const [name, shape] of rows.slice(i, j)) out.push([name.replaceAll(g, String(l)), shape.split(",").map((e) => size(e, c))]);
     }
     i = j;
   }
   return out;
 }
 
+/** A looped model's own sizes in the doc tests (distinct from layers, so a swapped count shows; ignored by the other kinds). */
+const LOOPED = { prelude: 3, coda: 1, recurrence: 3, backpropDepth: null };
+
 for (const model of MODEL_KINDS) {
   test(`MODEL.md documents every ${model} parameter: name, order, shape`, async () => {
     await startEngine("wasm");
-    const config: ReasonerConfig = { model, vocab: 11, dim: 6, layers: 2, heads: 3, maxLen: 7 };
+    const config: ReasonerConfig = { model, vocab: 11, dim: 6, layers: 2, heads: 3, maxLen: 7, looped: LOOPED };
     const params = makeReasoner(config).init(modelKey(0));
     const actual = leafPaths(params).map((name, i) => [name, leaves(params)[i].shape]);
     assert.deepEqual(actual, expected(model, config));
@@ -78,7 +84,7 @@ const python = spawnSync("python3", ["-c", "import numpy"]).status === 0;
 for (const model of MODEL_KINDS) {
   test(`MODEL.md's equations, reimplemented in numpy, reproduce a saved ${model}'s logits to 1e-4`, { skip: !python && "python3 with numpy not found" }, async () => {
     await startEngine("wasm");
-    const config: ReasonerConfig = { model, vocab: 11, dim: 8, layers: 2, heads: 2, maxLen: 12 };
+    const config: ReasonerConfig = { model, vocab: 11, dim: 8, layers: 2, heads: 2, maxLen: 12, looped: LOOPED };
     const r = makeReasoner(config);
     // Away from init: biases, norms and embeddings that matter.
     const params = map((x, path) => {
@@ -103,6 +109,7 @@ for (const model of MODEL_KINDS) {
       model,
       layers: config.layers,
       heads: config.heads,
+      looped: LOOPED,
       rows: prompt.map((row, b) => [...row, ...globalThis.Array(K).fill(null), ...answer[b]]),
       decode: [6 + K, 6 + K + 1],
     };

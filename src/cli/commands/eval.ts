@@ -5,12 +5,13 @@ import { dispose } from "../../engine/tree.js";
 import { evaluate, makePredictor } from "../../methods/evaluate.js";
 import { flowProfile, type FlowRecipe } from "../../methods/flow.js";
 import { initParams, recipeFor } from "../../methods/index.js";
-import { makeReasoner } from "../../models/index.js";
+import { evaluateAtDepths } from "../../methods/depth-trainer.js";
+import { isLooped, makeReasoner } from "../../models/index.js";
 import { RunDir, reasonerConfigOf } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
 import { startBackend } from "../engine.js";
-import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, UserError } from "../errors.js";
+import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveIntList, UserError } from "../errors.js";
 import { EXIT_RULES, type ExitRuleName } from "../../reasoning/index.js";
 import { translateRunErrors } from "../run-config.js";
 
@@ -23,13 +24,15 @@ export function evalCommand(): Command {
     .option("--seed <s>", "seed of the evaluation examples (default: the run's seed)", nonNegativeInt("--seed"))
     .addOption(new Option("--exit <rule>", "(neuralese) exit rule at inference: fixed, latent-change or answer-kl (default: the run's)").argParser(oneOf("--exit", EXIT_RULES)))
     .option("--exit-threshold <x>", "(neuralese) the exit rule's threshold (default: the run's)", nonNegativeNumber("--exit-threshold"))
-    .action(async (opts: { run: string; split: Split; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number }) => {
+    .option("--recurrence <r,...>", "(looped model) evaluate at each of these depths r, e.g. 1,2,4,8,16,32 (default: the run's model.looped.recurrence)", positiveIntList("--recurrence"))
+    .action(async (opts: { run: string; split: Split; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; recurrence?: number[] }) => {
       await startBackend("wasm");
       const run = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
       const cfg = run.config;
       const task = getTask(cfg.task.name);
       const limits = task.limits(cfg.task.options);
       const reasoner = makeReasoner(reasonerConfigOf(cfg, task.vocab(cfg.task.options).size));
+      if (opts.recurrence && !isLooped(reasoner)) throw new UserError(`--recurrence applies to runs of a looped model; this run's model is ${cfg.model.kind}`);
       const exitGiven = opts.exit !== undefined || opts.exitThreshold !== undefined;
       if (exitGiven && cfg.method.name !== "neuralese") throw new UserError(`--exit and --exit-threshold apply to neuralese runs; this run's method is ${cfg.method.name}`);
       const given = (cfg.method.options.exit ?? {}) as { rule?: ExitRuleName; threshold?: number };
@@ -41,6 +44,13 @@ export function evalCommand(): Command {
       dispose(template);
       const n = opts.n ?? (opts.split === "val" ? cfg.eval.valExamples : cfg.eval.testExamples);
       const examples = task.generate(opts.seed ?? cfg.seed, opts.split, n, cfg.task.options);
+      if (opts.recurrence && isLooped(reasoner)) {
+        // accuracy per depth r (and per difficulty at each), the same parameters at every r
+        const byRecurrence = await evaluateAtDepths(reasoner, opts.recurrence, recipe, task, params, examples, limits, cfg.batchSize);
+        dispose(params);
+        console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, trainedMeanRecurrence: cfg.model.looped?.meanRecurrence, byRecurrence }));
+        return;
+      }
       const predictor = makePredictor(recipe, reasoner, limits);
       const result = await evaluate(predictor, recipe, task, params, examples, limits, cfg.batchSize);
       predictor.dispose();
