@@ -14,8 +14,8 @@ import { tokens } from "./supervised-parts.js";
 export interface Evaluation {
   n: number;
   accuracy: number;
-  /** difficulty → { n, accuracy[, stepsUsed][, blockAccuracy] } */
-  byDifficulty: Record<string, { n: number; accuracy: number; stepsUsed?: number; blockAccuracy?: number[] }>;
+  /** difficulty → { n, accuracy[, stepsUsed, stepsHistogram][, blockAccuracy] } */
+  byDifficulty: Record<string, { n: number; accuracy: number; stepsUsed?: number; stepsHistogram?: Record<string, number>; blockAccuracy?: number[] }>;
   /** Mean latent steps used per example, for recipes that choose it per example (`stepsOf`). */
   stepsUsed?: number;
   /** Spearman's correlation of steps used with difficulty over the examples (`stepsOf`); null when either is constant. */
@@ -69,7 +69,7 @@ function summarize(examples: readonly Example[], scores: number[], steps?: numbe
   const perBlock = (ids: number[]) => blockScores![0].map((_, n) => mean(ids.map((i) => blockScores![i][n])));
   const all = examples.map((_, i) => i);
   const extras = (ids: number[]) => ({
-    ...(steps ? { stepsUsed: mean(ids.map((i) => steps[i])) } : {}),
+    ...(steps ? { stepsUsed: mean(ids.map((i) => steps[i])), stepsHistogram: histogram(ids.map((i) => steps[i])) } : {}),
     ...(blockScores?.length ? { blockAccuracy: perBlock(ids) } : {}),
   });
   const byDifficulty = Object.fromEntries(
@@ -83,4 +83,11 @@ function summarize(examples: readonly Example[], scores: number[], steps?: numbe
     ...extras(all),
     ...(rho === undefined ? {} : { stepsSpearman: Number.isFinite(rho) ? rho : null }),
   };
+}
+
+/** Fraction of the values equal to each distinct value, in increasing order: { "2": 0.25, "6": 0.75 }. */
+function histogram(xs: number[]): Record<string, number> {
+  const counts = new Map<number, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return Object.fromEntries([...counts.entries()].sort((a, b) => a[0] - b[0]).map(([x, c]) => [String(x), c / xs.length]));
 }
