@@ -58,28 +58,5 @@ export function firstReaching<P>(points: readonly P[], value: (p: P) => number, 
   return null;
 }
 
-/** Spearman's rank correlation (average ranks for ties); NaN when either side is constant. */
-export function spearman(xs: readonly number[], ys: readonly number[]): number {
-  if (xs.length !== ys.length) throw new Error("spearman: the two samples differ in length");
-  const rx = ranks(xs), ry = ranks(ys);
-  const mx = mean(rx), my = mean(ry);
-  let sxy = 0, sxx = 0, syy = 0;
-  for (let i = 0; i < rx.length; i++) {
-    sxy += (rx[i] - mx) * (ry[i] - my);
-    sxx += (rx[i] - mx) ** 2;
-    syy += (ry[i] - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
-
-function ranks(xs: readonly number[]): number[] {
-  const order = xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]);
-  const r = new globalThis.Array<number>(xs.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && order[j + 1][0] === order[i][0]) j++;
-    for (let k = i; k <= j; k++) r[order[k][1]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return r;
-}
+// Spearman lives in common/ (evaluation reports it too); re-exported here with the other statistics.
+export { spearman } from "../common/rank-correlation.js";

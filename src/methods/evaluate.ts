@@ -1,5 +1,8 @@
 // Evaluation of a supervised recipe: greedy answers in fixed-size batches (one jit), graded by
-// the task's exact grader; accuracy overall and per difficulty.
+// the task's exact grader; accuracy overall and per difficulty. For recipes that choose their
+// steps per example: steps used per difficulty and their rank correlation with difficulty; for
+// recipes that decode after every block of thoughts: the accuracy of each block's answer.
+import { spearman } from "../common/rank-correlation.js";
 import { jit, type Array, type OwnedFunction } from "../engine/jax.js";
 import { ref as refTree, type Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
@@ -11,10 +14,14 @@ import { tokens } from "./supervised-parts.js";
 export interface Evaluation {
   n: number;
   accuracy: number;
-  /** difficulty → { n, accuracy[, stepsUsed] } */
-  byDifficulty: Record<string, { n: number; accuracy: number; stepsUsed?: number }>;
+  /** difficulty → { n, accuracy[, stepsUsed, stepsHistogram][, blockAccuracy] } */
+  byDifficulty: Record<string, { n: number; accuracy: number; stepsUsed?: number; stepsHistogram?: Record<string, number>; blockAccuracy?: number[] }>;
   /** Mean latent steps used per example, for recipes that choose it per example (`stepsOf`). */
   stepsUsed?: number;
+  /** Spearman's correlation of steps used with difficulty over the examples (`stepsOf`); null when either is constant. */
+  stepsSpearman?: number | null;
+  /** Accuracy of the answer decoded after block n = 1 … N, for recipes that decode after every block (`blockAnswersOf`). */
+  blockAccuracy?: number[];
 }
 
 export type Predictor<P extends Tree> = OwnedFunction<(params: P, prompt: Array) => Array>;
@@ -39,6 +46,7 @@ export async function evaluate<P extends Tree>(
 ): Promise<Evaluation> {
   const scores: number[] = [];
   const steps: number[] = [];
+  const blockScores: number[][] = []; // [example][block]
   for (let start = 0; start < examples.length; start += batchSize) {
     const chunk = examples.slice(start, start + batchSize);
     const filled = [...chunk, ...globalThis.Array.from({ length: batchSize - chunk.length }, () => examples[0])];
@@ -48,24 +56,38 @@ export async function evaluate<P extends Tree>(
       const row = decoded.subarray(i * width, (i + 1) * width);
       scores.push(task.grade(e, recipe.answerOf(row)));
       if (recipe.stepsOf) steps.push(recipe.stepsOf(row));
+      if (recipe.blockAnswersOf) blockScores.push(recipe.blockAnswersOf(row).map((a) => task.grade(e, a)));
     });
   }
-  return summarize(examples, scores, recipe.stepsOf ? steps : undefined);
+  return summarize(examples, scores, recipe.stepsOf ? steps : undefined, recipe.blockAnswersOf ? blockScores : undefined);
 }
 
-function summarize(examples: readonly Example[], scores: number[], steps?: number[]): Evaluation {
+function summarize(examples: readonly Example[], scores: number[], steps?: number[], blockScores?: number[][]): Evaluation {
   const groups = new Map<number, number[]>();
   examples.forEach((e, i) => groups.set(e.difficulty, [...(groups.get(e.difficulty) ?? []), i]));
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const perBlock = (ids: number[]) => blockScores![0].map((_, n) => mean(ids.map((i) => blockScores![i][n])));
+  const all = examples.map((_, i) => i);
+  const extras = (ids: number[]) => ({
+    ...(steps ? { stepsUsed: mean(ids.map((i) => steps[i])), stepsHistogram: histogram(ids.map((i) => steps[i])) } : {}),
+    ...(blockScores?.length ? { blockAccuracy: perBlock(ids) } : {}),
+  });
   const byDifficulty = Object.fromEntries(
-    [...groups.entries()]
-      .sort((a, b) => a[0] - b[0])
-      .map(([d, ids]) => [
-        String(d),
-        { n: ids.length, accuracy: mean(ids.map((i) => scores[i])), ...(steps ? { stepsUsed: mean(ids.map((i) => steps[i])) } : {}) },
-      ]),
+    [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([d, ids]) => [String(d), { n: ids.length, accuracy: mean(ids.map((i) => scores[i])), ...extras(ids) }]),
   );
-  return { n: scores.length, accuracy: mean(scores), byDifficulty, ...(steps ? { stepsUsed: mean(steps) } : {}) };
+  const rho = steps ? spearman(examples.map((e) => e.difficulty), steps) : undefined;
+  return {
+    n: scores.length,
+    accuracy: mean(scores),
+    byDifficulty,
+    ...extras(all),
+    ...(rho === undefined ? {} : { stepsSpearman: Number.isFinite(rho) ? rho : null }),
+  };
 }
 
-
+/** Fraction of the values equal to each distinct value, in increasing order: { "2": 0.25, "6": 0.75 }. */
+function histogram(xs: number[]): Record<string, number> {
+  const counts = new Map<number, number>();
+  for (const x of xs) counts.set(x, (counts.get(x) ?? 0) + 1);
+  return Object.fromEntries([...counts.entries()].sort((a, b) => a[0] - b[0]).map(([x, c]) => [String(x), c / xs.length]));
+}

@@ -8,7 +8,8 @@
 // Inference: every block's answer is decoded greedily, the halting step is chosen per example
 // ("sample": a Bernoulli(λ_n) draw at each step, from a fixed key so evaluation is repeatable;
 // "threshold": the first step whose cumulative halting mass reaches `threshold`), and that step's
-// answer is returned with the latent steps used (n·c) in the row's last column (`stepsOf`).
+// answer is returned with every block's answer (per-block accuracy, `blockAnswersOf`) and the
+// latent steps used (n·c) in the row's last column (`stepsOf`).
 // The maths lives in src/reasoning/halting.ts. The halting head's parameters sit beside the
 // reasoner's: params = { model, halt: { w [dim], b [] } }; b starts at logit(λ_p) and w at 0, so the
 // initial halting distribution is the prior.
@@ -146,6 +147,7 @@ export function halting(latentSteps: number, opts: HaltingOptions): SupervisedRe
       const prior = Math.log(opts.lambdaP / (1 - opts.lambdaP));
       return { model, halt: { w: np.zeros([reasoner.config.dim], { dtype }), b: np.array(prior, { dtype }) } };
     },
+    reasonerKey: "model",
     sequenceLength,
     frame: promptAnswerBatch,
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
@@ -188,12 +190,19 @@ export function halting(latentSteps: number, opts: HaltingOptions): SupervisedRe
         halt = haltAtThreshold(jnn.sigmoid(z), threshold);
       }
       // the chosen block's answer: Σ_n halt_n · answer_n (token ids are exact in float)
-      const chosen = np.stack(answers, 1).astype(dtype).mul(halt.ref.reshape([B, N, 1])).sum(1);
+      const all = np.stack(answers, 1).astype(dtype); // [B, N, W]
+      const W = all.shape[2];
+      const chosen = all.ref.mul(halt.ref.reshape([B, N, 1])).sum(1);
       const steps = haltStepNumber(halt).mul(c).reshape([B, 1]);
-      return np.concatenate([chosen, steps], 1).astype(np.int32);
+      // row: the chosen answer [W], every block's answer [N·W] (per-block accuracy), the steps used
+      return np.concatenate([chosen, all.reshape([B, N * W]), steps], 1).astype(np.int32);
     },
-    answerOf: (row) => answerFromDecoded(globalThis.Array.from(row).slice(0, -1)),
+    answerOf: (row) => answerFromDecoded(globalThis.Array.from(row).slice(0, (row.length - 1) / (N + 1))),
     stepsOf: (row) => row[row.length - 1],
+    blockAnswersOf: (row) => {
+      const W = (row.length - 1) / (N + 1);
+      return globalThis.Array.from({ length: N }, (_, n) => answerFromDecoded(globalThis.Array.from(row).slice((n + 1) * W, (n + 2) * W)));
+    },
     // training reads the prompt, <bot>, and <eot> after each block; decodes the answer after each block
     positions: (l: Limits) => ({ read: promptWidth(l) + 1 + N, think: K, decode: N * answerWidth(l) }),
   };

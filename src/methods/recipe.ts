@@ -34,6 +34,12 @@ export interface SupervisedRecipe {
    * (a halting head, a feedback network...); absent: `reasoner.init(key)`.
    */
   init?(reasoner: Reasoner<Tree>, key: Array): Tree;
+  /**
+   * With `init`: the key of this recipe's tree that holds the reasoner's parameters, so that a run
+   * started (`--init`) from a run that trained the bare reasoner takes them and keeps this recipe's
+   * own parameters (a halting head...) as `init` made them.
+   */
+  reasonerKey?: string;
   /** Positions one sequence uses (the transformer's maxLen), for a task's limits. */
   sequenceLength(limits: Limits): number;
   /** Host side: examples → the batch's arrays. */
@@ -59,6 +65,11 @@ export interface SupervisedRecipe {
    * rules): the steps this decoded row used (the recipe puts it in the row `predict` returns).
    */
   stepsOf?(decoded: ArrayLike<number>): number;
+  /**
+   * Host side, for recipes that decode an answer after every block of thoughts (halting): each
+   * block's answer tokens to grade, in block order (evaluation reports accuracy per block).
+   */
+  blockAnswersOf?(decoded: ArrayLike<number>): number[][];
   /** Positions one training example runs, by kind (FLOPs per kind: Reasoner.positionFlops). */
   positions(limits: Limits): Positions;
   /** Forward FLOPs of one latent step when the recipe adds to the reasoner's (a feedback operator); absent: positionFlops.think. */

@@ -4,7 +4,7 @@
 import { activeBackend } from "../engine/backend.js";
 import { DataRng, modelKey } from "../engine/rng.js";
 import { SeededRng } from "../common/seeded-rng.js";
-import { dispose, type Tree } from "../engine/tree.js";
+import { dispose, restoreLike, type Tree } from "../engine/tree.js";
 import type { Json } from "../common/json.js";
 import type { FaultInjector } from "../methods/trainer.js";
 import { join } from "node:path";
@@ -111,7 +111,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   // the run's step-0 parameters: a fresh initialisation, or those of the run named by `init`
   const startParams = async () => {
     const fresh = initParams(recipe, reasoner, modelKey(cfg.seed));
-    return cfg.init ? initFrom(cfg.init, fresh) : fresh;
+    return cfg.init ? initFrom(cfg.init, fresh, recipe.reasonerKey) : fresh;
   };
   const params = await startParams();
   const run = await openRun();
@@ -287,7 +287,8 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
 
 /** An evaluation as a metrics record's fields. */
 function evalRecord(e: Evaluation): Record<string, unknown> {
-  return { accuracy: e.accuracy, byDifficulty: e.byDifficulty, ...(e.stepsUsed === undefined ? {} : { stepsUsed: e.stepsUsed }) };
+  const { n: _, ...fields } = e;
+  return fields;
 }
 
 /** A curriculum whose stages are counted in epochs needs a fixed training set: say so before a run directory exists. */
@@ -334,16 +335,33 @@ function epochBatches(train: readonly Example[], batch: number, seed: number): (
     });
 }
 
-/** The parameters of the finished run `dir` (its model.safetensors), shaped as `template` (consumed). */
-async function initFrom(dir: string, template: Tree): Promise<Tree> {
-  try {
-    const { params } = await loadModel(join(dir, RUN_FILES.model), template);
-    return params;
-  } catch (err) {
+/**
+ * The parameters of the finished run `dir` (its model.safetensors), shaped as `template` (consumed).
+ * A recipe that adds parameters of its own (`reasonerKey`) also starts from a run that trained the
+ * bare reasoner: the run's parameters fill template[reasonerKey], the rest stays as initialised.
+ */
+async function initFrom(dir: string, template: Tree, reasonerKey?: string): Promise<Tree> {
+  const fail = (err: unknown): never => {
     throw new ConfigError([{ path: "init", message: `cannot initialise from ${dir}: ${(err as Error).message}; give a finished run of the same model and task` }]);
-  } finally {
+  };
+  let loaded: Tree;
+  try {
+    loaded = (await loadModel(join(dir, RUN_FILES.model))).params;
+  } catch (err) {
     dispose(template);
+    return fail(err);
   }
+  const parts = template as Record<string, Tree>;
+  const bare = reasonerKey !== undefined && reasonerKey in parts && !(reasonerKey in (loaded as Record<string, Tree>));
+  let params: Tree;
+  try {
+    params = bare ? { ...parts, [reasonerKey]: restoreLike(parts[reasonerKey], loaded) } : restoreLike(template, loaded);
+  } catch (err) {
+    dispose([loaded, template]);
+    return fail(new Error(`its model file does not fit this model: ${(err as Error).message}`));
+  }
+  dispose(bare ? parts[reasonerKey] : template); // the leaves the run's replaced
+  return params;
 }
 
 /** A generator's "not enough distinct questions" as a config error naming the field to change. */

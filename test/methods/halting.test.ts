@@ -98,7 +98,8 @@ test("predict selects the halting block's answer and reports n·c steps", async 
   const mixed = await sampled(0, task.generate(3, "val", 64, options));
   const early2 = mixed.filter((s) => s === 2).length;
   assert.ok(early2 > 16 && early2 < 48, `λ = 1/2: ${early2} of 64 halted at the first block`);
-  // the answer is the block's greedy answer: compare with neuralese's fixed-K predictions of the same model
+  // the answer is the block's greedy answer: compare with neuralese's fixed-K predictions of the same model;
+  // every row also carries each block's answer (block 1 after 2 steps, block 2 after 4)
   for (const [K, rows] of [[2, early], [4, late]] as const) {
     const fixed = recipeFor("neuralese", K, { truncate: null, gradNorm: false });
     const params = initParams(recipe, reasoner as never, modelKey(0)) as { model: Tree; halt: Tree };
@@ -108,6 +109,10 @@ test("predict selects the halting block's answer and reports n·c steps", async 
     dispose(params.halt);
     const width = expected.length / examples.length;
     rows.forEach((r, i) => assert.deepEqual(recipe.answerOf(r), fixed.answerOf(expected.subarray(i * width, (i + 1) * width)), `example ${i}, K = ${K}`));
+    [...early, ...late].forEach((r, i) => {
+      const j = i % examples.length;
+      assert.deepEqual(recipe.blockAnswersOf!(r)[K / 2 - 1], fixed.answerOf(expected.subarray(j * width, (j + 1) * width)), `block ${K / 2} of example ${j}`);
+    });
   }
 });
 
