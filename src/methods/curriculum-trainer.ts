@@ -7,11 +7,15 @@
 // A reset also restarts the learning-rate schedule (warm-up and cosine run on the optimizer's own
 // step count), as a fresh optimizer per stage does in Coconut; use `--schedule constant` for
 // Coconut's constant rate.
-import { dispose, type Tree } from "../engine/tree.js";
-import { scheduledStage, stageAt, stepsPerStage } from "./curriculum.js";
+// `mixing: "example"` draws the stage of each example instead (curriculum-mixed-step.ts): the
+// batch is split into one group per drawn stage and one update follows from their summed gradients.
+import { dispose, ref, type Tree } from "../engine/tree.js";
+import type { Example } from "../tasks/index.js";
+import { groupRows, scheduledStage, stageAt, stagesAt, stepsPerStage } from "./curriculum.js";
+import { frameGroup, makeMixedUpdate, makeStageAccumulator, zeroSums, type MixedUpdate, type StageAccumulator } from "./curriculum-mixed-step.js";
 import { makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
-import { readSupervisedStep, supervisedTrainer } from "./supervised-trainer.js";
-import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import { forwardFlopsPerExample, readSupervisedStep, scalar, supervisedTrainer, vector } from "./supervised-trainer.js";
+import type { MethodTrainer, TrainerSetup, TrainerStepReport, TrainerTrees } from "./trainer.js";
 
 /** The supervised trainer, or the curriculum trainer when the recipe has a curriculum. */
 export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
@@ -42,6 +46,48 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
     return steps.get(k)!;
   };
 
+  // per-example mixing: one accumulator per stage (jit retraces per group size), one update
+  const accumulators = new Map<number, StageAccumulator>();
+  const accumulator = (k: number) => {
+    if (!accumulators.has(k)) accumulators.set(k, makeStageAccumulator(stageStep(k).recipe, reasoner));
+    return accumulators.get(k)!;
+  };
+  let update: MixedUpdate | null = null;
+
+  /** One update on a batch whose examples train the stages `stages` (one group per stage). */
+  async function mixedStep(examples: readonly Example[], stages: number[]): Promise<TrainerStepReport> {
+    const groups = new Map<number, Example[]>();
+    examples.forEach((e, i) => groups.set(stages[i], [...(groups.get(stages[i]) ?? []), e]));
+    let sums = zeroSums(params);
+    const corrects: Promise<number[]>[] = [];
+    let [forwardTokens, forwardFlops] = [0, 0];
+    for (const [k, group] of [...groups.entries()].sort((a, b) => a[0] - b[0])) {
+      const recipe = stageStep(k).recipe;
+      const [next, correct] = accumulator(k)(ref(params), frameGroup(recipe, group, limits, B), sums);
+      sums = next;
+      corrects.push(vector(correct).then((c) => c.slice(0, group.length)));
+      // charged as run: padded rows cost as much as real ones
+      const rows = groupRows(group.length, B);
+      const p = recipe.positions(limits);
+      forwardTokens += rows * (p.read + p.think + p.decode);
+      forwardFlops += rows * forwardFlopsPerExample({ recipe, reasoner, limits });
+    }
+    update ??= makeMixedUpdate(optimizer);
+    const [lossArray, nextParams, nextState, , health] = update(params, optState, sums);
+    [params, optState] = [nextParams, nextState];
+    const [loss, gradNorm, applied, correct] = await Promise.all([scalar(lossArray), scalar(health.gradNorm), scalar(health.applied), Promise.all(corrects)]);
+    const right = correct.flat();
+    const stageCounts = globalThis.Array.from({ length: schedule.stages + 1 }, (_, k) => groups.get(k)?.length ?? 0);
+    return {
+      loss,
+      accuracy: right.reduce((a, b) => a + b, 0) / right.length,
+      gradNorm,
+      applied: applied === 1,
+      charge: { examples: examples.length, forwardTokens, backwardTokens: forwardTokens, flops: { forward: forwardFlops, backward: 2 * forwardFlops } },
+      diagnostics: { stageCounts },
+    };
+  }
+
   return {
     trees: () => ({ params, optimizer: optState }),
     restore(trees: TrainerTrees) {
@@ -51,11 +97,15 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
     },
     extra: () => ({}),
     async step(examples, s) {
-      const k = stageAt(schedule, perStage, seed, s);
       if (resetBefore(s)) {
         dispose(optState);
         optState = optimizer.init(params) as Tree;
       }
+      if (schedule.mixing === "example") {
+        const report = await mixedStep(examples, stagesAt(schedule, perStage, seed, s, examples.length));
+        return { ...report, diagnostics: { ...report.diagnostics, stage: scheduledStage(schedule, perStage, s) } };
+      }
+      const k = stageAt(schedule, perStage, seed, s);
       const { step, recipe } = stageStep(k);
       const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, recipe.frame(examples, limits));
       [params, optState] = [nextParams, nextState];
@@ -64,6 +114,8 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
     },
     dispose() {
       for (const { step } of steps.values()) step.dispose();
+      for (const a of accumulators.values()) a.dispose();
+      update?.dispose();
       dispose(params);
       dispose(optState);
     },

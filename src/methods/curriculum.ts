@@ -7,9 +7,11 @@
 // The target of <ans> is never scored: at evaluation the answer marker is given, never chosen,
 // so the final stage's loss is exactly the curriculum-free recipe's.
 // Shapes are fixed per stage: every example of a batch has the same k·c thoughts (an example with
-// fewer than k steps has all of them removed), and one batch trains one stage; stage mixing
-// draws the stage of a whole batch (with probability p, uniformly over 0..stages) rather than of
-// each example, so each step still traces once per stage.
+// fewer than k steps has all of them removed). Stage mixing (with probability p a stage drawn
+// uniformly over 0..stages instead of the scheduled one) draws per batch (`mixing: "batch"`: one
+// batch trains one stage, one trace per stage) or per example, as Coconut does (`"example"`: the
+// batch is split by drawn stage, each group runs its stage's shapes and the gradients are summed,
+// see curriculum-trainer.ts).
 // What a latent position is belongs to the recipe: neuralese feeds the last hidden state back
 // (a continuous thought), pause reads its learned `<latent>` filler token ("pause as thought").
 import { z } from "zod";
@@ -21,6 +23,7 @@ import type { Batch } from "./recipe.js";
 import { tokens } from "./supervised-parts.js";
 
 export const OPTIMIZER_RESETS = ["never", "stage", "epoch"] as const;
+export const MIXINGS = ["batch", "example"] as const;
 
 export const curriculumSchema = z
   .strictObject({
@@ -32,8 +35,10 @@ export const curriculumSchema = z
     stepsPerStage: z.number().int().positive().nullable().default(null),
     /** Epochs of the fixed training set per stage (needs trainExamples). */
     epochsPerStage: z.number().positive().nullable().default(null),
-    /** With this probability a batch trains a stage drawn uniformly from 0..stages instead of the scheduled one. */
+    /** With this probability a batch (or an example) trains a stage drawn uniformly from 0..stages instead of the scheduled one. */
     mixProbability: z.number().min(0).max(1).default(0),
+    /** What mixProbability draws a stage for: the whole batch, or each example (Coconut's). */
+    mixing: z.enum(MIXINGS).default("batch"),
     /** Re-initialise the optimizer state: never, at each new stage (Coconut), or at each epoch. */
     optimizerReset: z.enum(OPTIMIZER_RESETS).default("stage"),
   })
@@ -83,6 +88,25 @@ export function stageAt(c: Curriculum, perStage: number, seed: number, step: num
   const rng = SeededRng.of((seed ^ Math.imul(step + 1, 0x9e3779b1)) >>> 0);
   return rng.float() < c.mixProbability ? rng.int(0, c.stages) : scheduled;
 }
+
+/**
+ * The stage each of a step's `n` examples trains under per-example mixing: the scheduled one, or
+ * with probability mixProbability one drawn uniformly from 0..stages. A pure function of seed,
+ * step and the example's place in the batch (a resumed run draws the same).
+ */
+export function stagesAt(c: Curriculum, perStage: number, seed: number, step: number, n: number): number[] {
+  const scheduled = scheduledStage(c, perStage, step);
+  if (c.mixProbability === 0) return globalThis.Array.from({ length: n }, () => scheduled);
+  const rng = SeededRng.of((seed ^ Math.imul(step + 1, 0x85ebca6b)) >>> 0);
+  return globalThis.Array.from({ length: n }, () => {
+    const u = rng.float(); // both draws every example, so example i's stage does not depend on the others'
+    const k = rng.int(0, c.stages);
+    return u < c.mixProbability ? k : scheduled;
+  });
+}
+
+/** Rows a group of `n` examples is padded to: the next power of two, at most the batch size (few shapes, few traces). */
+export const groupRows = (n: number, batchSize: number) => Math.min(Math.max(batchSize, n), 2 ** Math.ceil(Math.log2(Math.max(1, n))));
 
 /** Width of `<eot> s_{k+1} <sep> … s_n <ans> a₁…a_m` at its longest, with k steps removed. */
 export function restWidth(limits: Limits, removed: number): number {
