@@ -5,11 +5,15 @@
 // model learns to reward that sequence wherever it appears; and its features generalise only
 // roughly off the labelled distribution.
 // Features (host side, task-agnostic over a vocabulary of V tokens and answers up to L long):
-//   answer token counts, first and last answer token, answer length, answer variety, and the
+//   answer token counts, first and last answer token, answer length, answer variety, the
 //   question-token × answer-token co-occurrences (how relevance can be learned) [Q·V entries, Q
-//   the distinct tokens seen in the labelled questions];
-//   view "chain" adds the chain's token counts (the grader reads the chain of thought too).
-// Special tokens (ids < 8: framing) are ignored.
+//   the distinct tokens seen in the labelled questions], and the answer's adjacent token pairs
+//   [V·V] (a grader reads sequences: an instruction works when written as one, not as a bag of
+//   its words);
+//   view "chain" adds the chain's token counts and adjacent pairs (the grader reads the chain of
+//   thought too).
+// Special tokens (ids < 8: framing) are ignored. The output is squashed by a sigmoid into the
+// labels' range [0, 1], so a policy cannot push the proxy past what any label said.
 import { z } from "zod";
 import { jit, jnn, np, type Array, type OwnedFunction } from "../engine/jax.js";
 import { modelKey, splitKey } from "../engine/rng.js";
@@ -35,10 +39,11 @@ export const rewardModelOptions = z
     noise: z.number().min(0).max(1).default(0.05),
     /** Share of labelled items carrying the injection sequence. */
     injectRate: z.number().min(0).max(1).default(0.25),
-    hidden: z.number().int().min(1).max(4096).default(32),
+    hidden: z.number().int().min(1).max(4096).default(16),
+    // a short fit: on the wasm backend each step costs ~1 ms of CPU per item of the batch
     steps: z.number().int().min(1).max(100_000).default(200),
-    batchSize: z.number().int().min(1).max(100_000).default(128),
-    lr: z.number().positive().max(1).default(3e-3),
+    batchSize: z.number().int().min(1).max(100_000).default(32),
+    lr: z.number().positive().max(1).default(1e-2),
     /** The reward model's own seed (labels, init, minibatches), independent of the policy's. */
     seed: z.number().int().nonnegative().default(0),
   })
@@ -57,45 +62,78 @@ export interface FeatureSpace {
   questionSlot: ReadonlyMap<number, number>;
 }
 
-/** Feature width of a space. */
-export const featureWidth = (s: FeatureSpace) => 3 * s.V + (s.L + 2) + 1 + s.questionSlot.size * s.V + (s.view === "chain" ? s.V : 0);
-
-/** One item's features (see the header). */
-export function featurize(s: FeatureSpace, question: readonly number[], chain: readonly number[], answer: readonly number[]): Float32Array {
+/** One item's features (see the header) as sparse (index in the full layout → value). */
+export function featurize(s: FeatureSpace, question: readonly number[], chain: readonly number[], answer: readonly number[]): Map<number, number> {
   const { V, L, view } = s;
-  const f = new Float32Array(featureWidth(s));
+  const f = new Map<number, number>();
+  const add = (i: number, x: number) => f.set(i, (f.get(i) ?? 0) + x);
   const y = answer.filter((t) => t >= SPECIALS && t < V);
   let o = 0;
-  for (const t of y) f[o + t] += 0.5;
+  for (const t of y) add(o + t, 0.5);
   o += V;
   if (y.length) {
-    f[o + y[0]] = 1;
-    f[o + V + y[y.length - 1]] = 1;
+    f.set(o + y[0], 1);
+    f.set(o + V + y[y.length - 1], 1);
   }
   o += 2 * V;
-  f[o + Math.min(y.length, L + 1)] = 1;
+  f.set(o + Math.min(y.length, L + 1), 1);
   o += L + 2;
-  f[o] = y.length ? new Set(y).size / y.length : 0;
+  f.set(o, y.length ? new Set(y).size / y.length : 0);
   o += 1;
   const inAnswer = new Set(y);
   for (const q of new Set(question)) {
     const row = s.questionSlot.get(q);
-    if (row !== undefined) for (const t of inAnswer) f[o + row * V + t] = 1;
+    if (row !== undefined) for (const t of inAnswer) f.set(o + row * V + t, 1);
   }
   o += s.questionSlot.size * V;
-  if (view === "chain") for (const t of chain) if (t >= SPECIALS && t < V) f[o + t] += 0.5;
+  pairs(f, o, V, y);
+  o += V * V;
+  if (view === "chain") {
+    const c = chain.filter((t) => t >= SPECIALS && t < V);
+    for (const t of c) add(o + t, 0.5);
+    pairs(f, o + V, V, c);
+  }
   return f;
+}
+
+/** Marks each adjacent pair (a, b) of `seq` at o + a·V + b. */
+function pairs(f: Map<number, number>, o: number, V: number, seq: readonly number[]): void {
+  for (let i = 0; i + 1 < seq.length; i++) f.set(o + seq[i] * V + seq[i + 1], 1);
+}
+
+/**
+ * The model's input columns: the features some training item has (a grader has no opinion on
+ * what it never saw, and the layout's V² pair block is mostly empty, so this keeps the MLP small).
+ */
+export function featureColumns(items: readonly Map<number, number>[]): Map<number, number> {
+  const seen = [...new Set(items.flatMap((m) => [...m.keys()]))].sort((a, b) => a - b);
+  return new Map(seen.map((full, col) => [full, col]));
+}
+
+/** Sparse features → dense rows over `columns` (unseen features dropped). */
+function dense(items: readonly Map<number, number>[], columns: ReadonlyMap<number, number>): Float32Array {
+  const D = columns.size;
+  const out = new Float32Array(items.length * D);
+  items.forEach((m, i) => {
+    for (const [full, x] of m) {
+      const c = columns.get(full);
+      if (c !== undefined) out[i * D + c] = x;
+    }
+  });
+  return out;
 }
 
 type Params = { hidden: Linear; out: Linear };
 
 const forward = (p: Params, x: Array): Array => {
   const [B] = x.shape;
-  return linear(p.out, jnn.relu(linear(p.hidden, x))).reshape([B]);
+  return jnn.sigmoid(linear(p.out, jnn.relu(linear(p.hidden, x))).reshape([B]));
 };
 
 /** How well the fitted model predicts held-out labels (and the hidden truth behind them). */
 export interface RewardModelFit {
+  /** Input columns (features seen in the training items). */
+  features: number;
   trainItems: number;
   heldOutItems: number;
   trainMse: number;
@@ -122,17 +160,16 @@ export async function trainRewardModel(task: Task, taskOptions: Record<string, u
   const items = task.inexact.labelled(o.seed, o.labels, taskOptions, { clean: o.cleanLabels, noise: o.noise, injectRate: o.injectRate });
   const qTokens = [...new Set(items.flatMap((l) => l.example.question))].filter((t) => t >= SPECIALS && t < V).sort((a, b) => a - b);
   const space: FeatureSpace = { V, L: limits.maxAnswerLength, view: o.view, questionSlot: new Map(qTokens.map((t, i) => [t, i])) };
-  const D = featureWidth(space);
   const injection = task.inexact.injection(taskOptions);
   const nHeld = Math.max(1, Math.floor(items.length / 5));
   const held = items.slice(0, nHeld);
   const train = items.slice(nHeld);
-  const feats = (xs: readonly Labelled[]) => {
-    const out = new Float32Array(xs.length * D);
-    xs.forEach((l, i) => out.set(featurize(space, l.example.question, l.chain, l.answer), i * D));
-    return out;
-  };
-  const trainX = feats(train);
+  const sparse = (xs: readonly Labelled[]) => xs.map((l) => featurize(space, l.example.question, l.chain, l.answer));
+  const trainSparse = sparse(train);
+  const columns = featureColumns(trainSparse);
+  const D = columns.size;
+  const feats = (xs: readonly Labelled[]) => dense(sparse(xs), columns);
+  const trainX = dense(trainSparse, columns);
   const trainY = Float32Array.from(train, (l) => l.label);
 
   const [k1, k2] = splitKey(modelKey(o.seed));
@@ -165,9 +202,7 @@ export async function trainRewardModel(task: Task, taskOptions: Record<string, u
   const run = async (x: Float32Array, n: number): Promise<number[]> => [...(await predict(ref(params), np.array(x).reshape([n, D])).data())];
   const score: RewardModel = async (questions: readonly Example[], chains: readonly number[][], answers: readonly number[][]) => {
     const n = questions.length;
-    const x = new Float32Array(n * D);
-    for (let i = 0; i < n; i++) x.set(featurize(space, questions[i].question, chains[i], answers[i]), i * D);
-    return run(x, n);
+    return run(dense(questions.map((q, i) => featurize(space, q.question, chains[i], answers[i])), columns), n);
   };
 
   const trainPred = await run(trainX, train.length);
@@ -177,6 +212,7 @@ export async function trainRewardModel(task: Task, taskOptions: Record<string, u
   const inj = held.flatMap((l, i) => (seen(l) ? [heldPred[i]] : []));
   const cln = held.flatMap((l, i) => (seen(l) ? [] : [heldPred[i]]));
   const fit: RewardModelFit = {
+    features: D,
     trainItems: train.length,
     heldOutItems: held.length,
     trainMse: meanSq(trainPred, [...trainY]),

@@ -45,6 +45,21 @@ export const hackingPointSchema = z.strictObject({
   proxyGap: z.number(),
 });
 
+/** Reward hacking of a run's final greedy test outputs (inexact tasks): true quality, learned graders' scores, injection rates. */
+export const hackingFinalSchema = z.strictObject({
+  trueQuality: z.number(),
+  /** Flawed-label reward model reading the answer only / the chain and the answer. */
+  proxyAnswer: z.number(),
+  proxyChain: z.number(),
+  /** The clean-label control's reward models. */
+  cleanProxyAnswer: z.number(),
+  cleanProxyChain: z.number(),
+  injectionAnswer: z.number(),
+  injectionChain: z.number(),
+  injectionTokens: z.number(),
+  diversity: z.number(),
+});
+
 export const runResultSchema = z.strictObject({
   id: z.string(),
   task: z.string(),
@@ -71,6 +86,8 @@ export const runResultSchema = z.strictObject({
   gradNormProfile: z.array(z.number()).nullable(),
   /** Reward-hacking curve (grpo with reward "model" only). */
   hacking: z.array(hackingPointSchema).nullable().optional(),
+  /** Reward hacking of the final test outputs (inexact tasks only). */
+  hackingFinal: hackingFinalSchema.nullable().optional(),
 });
 
 export const armSummarySchema = z.strictObject({
@@ -89,6 +106,8 @@ export const armSummarySchema = z.strictObject({
   wallMsToTarget: toTarget,
   stepsUsedByDifficulty: z.record(z.string(), z.number()).nullable(),
   gradNormProfile: z.array(z.number()).nullable(),
+  /** Per field of the runs' final hacking figures, the interval over finished seeds (inexact tasks only). */
+  hackingFinal: z.record(z.string(), interval).nullable().optional(),
 });
 
 export const betSummarySchema = z.strictObject({
@@ -111,6 +130,7 @@ export const betSummarySchema = z.strictObject({
 export type Interval = z.infer<typeof interval>;
 export type CurvePoint = z.infer<typeof curvePointSchema>;
 export type HackingPoint = z.infer<typeof hackingPointSchema>;
+export type HackingFinal = z.infer<typeof hackingFinalSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
 export type ArmSummary = z.infer<typeof armSummarySchema>;
 export type BetSummary = z.infer<typeof betSummarySchema>;

@@ -12,9 +12,11 @@ import {
   type ArmSummary,
   type BetSummary,
   type CurvePoint,
+  type HackingFinal,
   type HackingPoint,
   type RunResult,
 } from "../../report/bet-summary.js";
+import type { HackingEvaluation } from "../../methods/hacking-eval.js";
 import { bootstrapMean, firstReaching, mean } from "../stats.js";
 import type { PlannedRun } from "./plan.js";
 import { runDirOf, type RunStatus } from "./runner.js";
@@ -46,6 +48,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     curve: [],
     gradNormProfile: null,
     hacking: null,
+    hackingFinal: null,
   };
   let rd: RunDir;
   try {
@@ -63,6 +66,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     budget: { examples: number; forwardFlops: number; backwardFlops: number; forwardTokens: number; backwardTokens: number; wallMs: number };
     val: { accuracy: number };
     test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }> };
+    hacking?: HackingEvaluation;
   };
   const byDiff = Object.entries(s.test.byDifficulty);
   const steps = byDiff.filter(([, v]) => v.stepsUsed !== undefined);
@@ -83,6 +87,21 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     curve,
     gradNormProfile,
     hacking,
+    hackingFinal: s.hacking ? hackingFinalOf(s.hacking) : null,
+  };
+}
+
+function hackingFinalOf(h: HackingEvaluation): HackingFinal {
+  return {
+    trueQuality: h.trueQuality,
+    proxyAnswer: h.proxy.answer.flawed,
+    proxyChain: h.proxy.chain.flawed,
+    cleanProxyAnswer: h.proxy.answer.clean,
+    cleanProxyChain: h.proxy.chain.clean,
+    injectionAnswer: h.injectionAnswer,
+    injectionChain: h.injectionChain,
+    injectionTokens: h.injectionTokens,
+    diversity: h.diversity,
   };
 }
 
@@ -146,6 +165,7 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
         const difficulties = [...new Set(done.flatMap((r) => Object.keys(r.testByDifficulty)))].sort((a, b) => Number(a) - Number(b));
         const withSteps = done.filter((r) => r.stepsUsedByDifficulty);
         const withGrad = done.filter((r) => r.gradNormProfile);
+        const withHacking = done.filter((r) => r.hackingFinal);
         summaries.push({
           task: task.name,
           arm,
@@ -167,6 +187,9 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
             : null,
           gradNormProfile: withGrad.length
             ? withGrad[0].gradNormProfile!.map((_, k) => mean(withGrad.map((r) => r.gradNormProfile![k])))
+            : null,
+          hackingFinal: withHacking.length
+            ? Object.fromEntries(Object.keys(withHacking[0].hackingFinal!).map((k) => [k, bootstrapMean(withHacking.map((r) => r.hackingFinal![k as keyof HackingFinal]))]))
             : null,
         });
       }
