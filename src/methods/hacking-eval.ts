@@ -1,8 +1,8 @@
 // The final reward-hacking evaluation of any method on an inexact task (issue 10): its greedy
 // test outputs scored by the task's hidden true quality H and by the learned reward models a
-// policy could game (flawed and clean labels × answer-only and chain+answer views, each fitted
-// with the default reward-model options, i.e. exactly the proxy grpo's `model` reward trains
-// against by default), plus the injection rates. Methods without a readable token chain
+// policy could game (flawed labels, answer-only and chain+answer views, each fitted with the
+// default reward-model options, i.e. exactly the proxy grpo's `model` reward trains against by
+// default; the clean-label models are left out: each fit costs CPU seconds), plus the injection rates. Methods without a readable token chain
 // (neuralese, direct) show the chain grader an empty chain.
 import type { Example, Limits, Task } from "../tasks/index.js";
 import { hackingDiagnostics } from "./hacking-metrics.js";
@@ -15,8 +15,8 @@ export interface HackingEvaluation {
   injectionChain: number;
   injectionTokens: number;
   diversity: number;
-  /** Mean proxy reward by grader view, of the flawed-label and the clean-label reward model. */
-  proxy: Record<GraderView, { flawed: number; clean: number }>;
+  /** Mean proxy reward by grader view, of the flawed-label reward model. */
+  proxy: Record<GraderView, { flawed: number }>;
 }
 
 export async function hackingEvaluation(
@@ -32,16 +32,12 @@ export async function hackingEvaluation(
   const injection = task.inexact.injection(taskOptions);
   const proxy = {} as HackingEvaluation["proxy"];
   for (const view of GRADER_VIEWS) {
-    const scores: number[][] = [];
-    for (const cleanLabels of [false, true]) {
-      const rm = await trainRewardModel(task, taskOptions, limits, rewardModelOptions.parse({ view, cleanLabels }));
-      try {
-        scores.push(await rm.score(examples, chains, answers));
-      } finally {
-        rm.dispose();
-      }
+    const rm = await trainRewardModel(task, taskOptions, limits, rewardModelOptions.parse({ view }));
+    try {
+      proxy[view] = { flawed: mean(await rm.score(examples, chains, answers)) };
+    } finally {
+      rm.dispose();
     }
-    proxy[view] = { flawed: mean(scores[0]), clean: mean(scores[1]) };
   }
   const d = hackingDiagnostics(injection, chains, answers, truth, truth);
   return {

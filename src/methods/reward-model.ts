@@ -155,6 +155,31 @@ export interface TrainedRewardModel {
 
 /** Fit the reward model to `task`'s labels (its own seed), measure the held-out fit. */
 export async function trainRewardModel(task: Task, taskOptions: Record<string, unknown>, limits: Limits, o: RewardModelOptions): Promise<TrainedRewardModel> {
+  // the fit is deterministic: a process fits each (task, options, model options) once and shares it
+  // (grpo's proxy is also the final evaluation's grader), disposing it when its last user does
+  const key = JSON.stringify([task.name, taskOptions, limits, o]);
+  let entry = fitted.get(key);
+  if (!entry) fitted.set(key, (entry = { model: fitRewardModel(task, taskOptions, limits, o), users: 0 }));
+  entry.users++;
+  const model = await entry.model;
+  let disposed = false;
+  return {
+    score: model.score,
+    fit: model.fit,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      if (--entry.users === 0) {
+        fitted.delete(key);
+        model.dispose();
+      }
+    },
+  };
+}
+
+const fitted = new Map<string, { model: Promise<TrainedRewardModel>; users: number }>();
+
+async function fitRewardModel(task: Task, taskOptions: Record<string, unknown>, limits: Limits, o: RewardModelOptions): Promise<TrainedRewardModel> {
   if (!task.inexact) throw new Error(`reward model: task "${task.name}" is exactly graded (it has no labelled data); use an inexact task such as compose`);
   const V = task.vocab(taskOptions).size;
   const items = task.inexact.labelled(o.seed, o.labels, taskOptions, { clean: o.cleanLabels, noise: o.noise, injectRate: o.injectRate });

@@ -115,7 +115,7 @@ function taskSection(b: BetSummary, task: string): string {
   if (hackedFinal.length > 0) {
     parts.push(`<h3>Reward hacking: final greedy test outputs (%, mean [95% CI] over seeds)</h3>`);
     parts.push(
-      `<p class="note">true H: the hidden quality; proxy: the reward model fitted on flawed labels (answer-only or chain+answer view); injection: outputs containing the contiguous injection sequence; clean proxy: the clean-label control's model.</p>`,
+      `<p class="note">true H: the hidden quality; proxy: the reward model fitted on flawed labels (answer-only or chain+answer view); injection: outputs containing the contiguous injection sequence.</p>`,
     );
     parts.push(htmlTable(["arm", ...HACKING_COLUMNS.map(([, h]) => h)], hackedFinal.map((s) => [series(s), ...HACKING_COLUMNS.map(([k]) => pctInterval(s.hackingFinal![k] ?? null))])));
   }

@@ -29,8 +29,6 @@ export const HACKING_COLUMNS: [keyof HackingFinal, string][] = [
   ["injectionAnswer", "injection in answer"],
   ["injectionChain", "injection in chain"],
   ["injectionTokens", "any injection token"],
-  ["cleanProxyAnswer", "clean proxy (answer)"],
-  ["cleanProxyChain", "clean proxy (chain)"],
   ["diversity", "diversity"],
 ];
 
@@ -44,7 +42,7 @@ export function hackingTables(b: BetSummary, task: string, ss: readonly ArmSumma
     "### Reward hacking: final greedy test outputs (mean [95% CI] over seeds)",
     "",
     "true H: the hidden quality (the task's grade); proxy: the learned reward model fitted on flawed labels (answer-only or chain+answer view); " +
-      "injection: share of outputs containing the contiguous injection sequence; clean proxy: the clean-label control's reward model; diversity: distinct answers / answers.",
+      "injection: share of outputs containing the contiguous injection sequence; diversity: distinct answers / answers.",
     "",
     table(head, ss.map((s) => [name(s, b), ...HACKING_COLUMNS.map(([k]) => pctInterval(s.hackingFinal![k] ?? null))])),
     "",

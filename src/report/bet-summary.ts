@@ -51,9 +51,6 @@ export const hackingFinalSchema = z.strictObject({
   /** Flawed-label reward model reading the answer only / the chain and the answer. */
   proxyAnswer: z.number(),
   proxyChain: z.number(),
-  /** The clean-label control's reward models. */
-  cleanProxyAnswer: z.number(),
-  cleanProxyChain: z.number(),
   injectionAnswer: z.number(),
   injectionChain: z.number(),
   injectionTokens: z.number(),

@@ -4,7 +4,7 @@ import { METHODS } from "../../methods/index.js";
 import type { RunConfigInput } from "../../runs/index.js";
 
 /** GRPO steps of the reward-hacking arms (after the cot arm's SFT). */
-export const HACKING_GRPO_STEPS = 50;
+export const HACKING_GRPO_STEPS = 40;
 
 export interface Arm {
   id: string;

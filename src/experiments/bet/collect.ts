@@ -96,8 +96,6 @@ function hackingFinalOf(h: HackingEvaluation): HackingFinal {
     trueQuality: h.trueQuality,
     proxyAnswer: h.proxy.answer.flawed,
     proxyChain: h.proxy.chain.flawed,
-    cleanProxyAnswer: h.proxy.answer.clean,
-    cleanProxyChain: h.proxy.chain.clean,
     injectionAnswer: h.injectionAnswer,
     injectionChain: h.injectionChain,
     injectionTokens: h.injectionTokens,

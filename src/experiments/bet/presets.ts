@@ -16,14 +16,14 @@ const QUICK_ARMS = ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-lo
 /** Arms of the hacking preset: SFT on gold answers, GRPO against the learned reward model (views, KL, control), ES. */
 const HACKING_ARMS = [
   "cot",
-  "grpo-model",
-  "grpo-model-clean",
   "grpo-model-chain",
   "grpo-model-chain-clean",
-  "grpo-model-nokl",
-  "grpo-model-chain-nokl",
+  "grpo-model",
+  "grpo-model-clean",
   "neuralese",
   "direct",
+  "grpo-model-chain-nokl",
+  "grpo-model-nokl",
   "es-short",
 ];
 
