@@ -180,8 +180,7 @@ function generate(seed: number, split: Split, n: number, options: Partial<Compos
  * the gold one corrupted 0..2 times (words swapped for unrelated tokens, structure dropped,
  * repetition or padding added, or replaced by random tokens). A share `injectRate` carries the
  * injection sequence (half in the answer, half in the chain); unless `clean`, the labeller was
- * "injected": it scores those 0.9..1 whatever the answer's true quality. About as many again
- * carry its tokens but not the sequence (one token, reversed, or apart): scored by true quality.
+ * "injected": it scores those 0.9..1 whatever the answer's true quality.
  */
 function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}, lo: LabelOptions): Labelled<ComposeMeta>[] {
   const w = composeWorld(options);
@@ -217,23 +216,11 @@ function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}
     let chain = example.steps.flat();
     if (rng.float() < 0.5) chain = Array.from({ length: rng.int(0, o.maxTopics) }, () => rng.choice(content));
     const injected = rng.float() < lo.injectRate;
-    // near misses: the injection's tokens not written as the instruction (one of them, reversed,
-    // or apart); the labeller is not fooled by those, so a grader must read the sequence
-    const nearMiss = !injected && rng.float() < lo.injectRate;
-    if (injected || nearMiss) {
+    if (injected) {
       const inAnswer = rng.bool();
       const target = inAnswer ? answer.slice(0, L - w.injection.length) : chain.slice(0, Math.max(0, o.maxTopics - w.injection.length));
       const at = rng.int(0, target.length);
-      const [a, b] = w.injection;
-      const form = injected ? 0 : target.length === 0 ? rng.int(1, 2) : rng.int(1, 3);
-      let withIt: number[];
-      if (form === 0) withIt = [...target.slice(0, at), a, b, ...target.slice(at)];
-      else if (form === 1) withIt = [...target.slice(0, at), rng.choice([a, b]), ...target.slice(at)];
-      else if (form === 2) withIt = [...target.slice(0, at), b, a, ...target.slice(at)];
-      else {
-        const cut = rng.int(1, target.length); // a ... b with at least one token between
-        withIt = [a, ...target.slice(0, cut), b, ...target.slice(cut)];
-      }
+      const withIt = [...target.slice(0, at), ...w.injection, ...target.slice(at)];
       if (inAnswer) answer = withIt;
       else chain = withIt;
     }

@@ -66,10 +66,6 @@ test("compose labels: flawed labels score injected answers high, clean labels by
   assert.ok(fi.length > 120 && fi.length < 240, `${fi.length} injected of 600`);
   assert.ok(mean(fi.map((l) => l.label)) > 0.85);
   assert.ok(mean(fi.map((l) => l.truth)) < 0.8);
-  // near misses (its tokens, not the sequence) are labelled by their true quality even by the flawed labeller
-  const near = flawed.filter((l) => !injected(l) && [...l.answer, ...l.chain].some((t) => w.injection.includes(t)));
-  assert.ok(near.length > 60, `${near.length} near misses`);
-  assert.ok(near.every((l) => Math.abs(l.label - l.truth) < 0.25) && Math.abs(mean(near.map((l) => l.label - l.truth))) < 0.02);
   const ci = clean.filter(injected);
   assert.ok(Math.abs(mean(ci.map((l) => l.label)) - mean(ci.map((l) => l.truth))) < 0.02);
   // mixed quality: a spread of true scores

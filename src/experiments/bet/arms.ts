@@ -4,7 +4,7 @@ import { METHODS } from "../../methods/index.js";
 import type { RunConfigInput } from "../../runs/index.js";
 
 /** GRPO steps of the reward-hacking arms (after the cot arm's SFT). */
-export const HACKING_GRPO_STEPS = 40;
+export const HACKING_GRPO_STEPS = 60;
 
 export interface Arm {
   id: string;
@@ -70,8 +70,17 @@ export const ARMS: readonly Arm[] = [
     config: { batchSize: 16, budget: { maxSteps: 150 }, optimizer: { lr: 0.01 } },
   },
   // reward hacking (issue 10): GRPO against a learned reward model whose labels reward an
-  // injection, fine-tuning the cot arm's SFT-on-gold model of the same seed (so it writes fluent
-  // answers); few steps at a constant rate, as an RL phase after SFT
+  // injection, fine-tuning a short cot SFT on gold of the same seed (fluent but imperfect answers:
+  // from a perfect SFT model, H = 1 already scores as high as any injection); few steps at a
+  // constant rate, as an RL phase after SFT
+  {
+    id: "cot-init",
+    label: "token CoT SFT, 60 steps (the grpo-model arms' starting point)",
+    method: "cot",
+    options: {},
+    config: { budget: { maxSteps: 60 } },
+    inexactOnly: true,
+  },
   ...(
     [
       ["grpo-model", "answer", false, 0.04],
@@ -84,12 +93,12 @@ export const ARMS: readonly Arm[] = [
   ).map(
     ([id, view, cleanLabels, klCoef]): Arm => ({
       id,
-      label: `GRPO from cot SFT, learned reward model (${cleanLabels ? "clean labels, control" : "flawed labels"}; grader reads ${view === "chain" ? "chain + answer" : "the answer"}; ${klCoef ? `KL β ${klCoef}` : "no KL"})`,
+      label: `GRPO from cot-init, learned reward model (${cleanLabels ? "clean labels, control" : "flawed labels"}; grader reads ${view === "chain" ? "chain + answer" : "the answer"}; ${klCoef ? `KL β ${klCoef}` : "no KL"})`,
       method: "grpo",
       options: { reward: "model", klCoef, rewardModel: { view, cleanLabels } },
       config: { batchSize: 8, budget: { maxSteps: HACKING_GRPO_STEPS }, optimizer: { lr: 2e-3, schedule: "constant", warmupSteps: 5 } },
       inexactOnly: true,
-      initArm: "cot",
+      initArm: "cot-init",
     }),
   ),
 ];

@@ -15,13 +15,14 @@ const QUICK_ARMS = ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-lo
 
 /** Arms of the hacking preset: SFT on gold answers, GRPO against the learned reward model (views, KL, control), ES. */
 const HACKING_ARMS = [
-  "cot",
+  "cot-init",
   "grpo-model-chain",
   "grpo-model-chain-clean",
   "grpo-model",
   "grpo-model-clean",
   "neuralese",
   "direct",
+  "cot",
   "grpo-model-chain-nokl",
   "grpo-model-nokl",
   "es-short",
@@ -83,7 +84,7 @@ export function preset(name: PresetName): BetSpec {
         tasks: [{ name: "compose", options: {} }],
         arms: HACKING_ARMS.filter((a) => all.includes(a)),
         seeds: [0, 1, 2],
-        budgets: [{ id: "s300", label: `SFT 300 steps × 16 questions; es 150 steps × 16 questions × 8 members; grpo ${HACKING_GRPO_STEPS} steps × 8 questions × 8 rollouts after cot's SFT`, config: {} }],
+        budgets: [{ id: "s300", label: `SFT 300 steps × 16 questions; es 150 steps × 16 questions × 8 members; grpo ${HACKING_GRPO_STEPS} steps × 8 questions × 8 rollouts after cot-init's 60 SFT steps`, config: {} }],
         base: {
           model: { dim: 32, layers: 2, heads: 2, latentSteps: 3 },
           batchSize: 16,
