@@ -14,7 +14,12 @@
 //   thought too).
 // Special tokens (ids < 8: framing) are ignored. The output is squashed by a sigmoid into the
 // labels' range [0, 1], so a policy cannot push the proxy past what any label said.
+import { createHash } from "node:crypto";
+import { mkdir, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { z } from "zod";
+import { atomicWriteFile } from "../engine/atomic-file.js";
 import { jit, jnn, np, type Array, type OwnedFunction } from "../engine/jax.js";
 import { modelKey, splitKey } from "../engine/rng.js";
 import { dispose, ref, type Tree } from "../engine/tree.js";
@@ -197,31 +202,40 @@ async function fitRewardModel(task: Task, taskOptions: Record<string, unknown>, 
   const trainX = dense(trainSparse, columns);
   const trainY = Float32Array.from(train, (l) => l.label);
 
-  const [k1, k2] = splitKey(modelKey(o.seed));
-  let params: Params = { hidden: initLinear(k1, D, o.hidden), out: initLinear(k2, o.hidden, 1) };
-  const optimizer = adamw({ lr: o.lr, weightDecay: 0 });
-  let state: Tree = optimizer.init(params) as Tree;
-  const mse = (p: Params, batch: { x: Array; y: Array }) => {
-    const d = forward(p, batch.x).sub(batch.y);
-    return d.ref.mul(d).mean();
-  };
-  const step = makeTrainStep<Params, { x: Array; y: Array }, Tree>(mse, optimizer as never);
-  const rng = SeededRng.of(o.seed, 3);
-  const B = Math.min(o.batchSize, train.length);
-  const xb = new Float32Array(B * D);
-  const yb = new Float32Array(B);
-  for (let s = 0; s < o.steps; s++) {
-    for (let b = 0; b < B; b++) {
-      const i = rng.int(0, train.length - 1);
-      xb.set(trainX.subarray(i * D, (i + 1) * D), b * D);
-      yb[b] = trainY[i];
+  // a fit is deterministic: its parameters are cached on disk under a digest of its data and options
+  const cacheFile = join(cacheDir(), `${createHash("sha256").update(JSON.stringify([FIT_VERSION, task.name, taskOptions, limits, o, D, items.map((l) => [l.example.question, l.chain, l.answer, l.label])])).digest("hex").slice(0, 32)}.json`);
+  const cached = await loadParams(cacheFile, D, o.hidden);
+  const params: Params = cached ?? trainParams();
+  if (!cached) await saveParams(cacheFile, params);
+
+  function trainParams(): Params {
+    const [k1, k2] = splitKey(modelKey(o.seed));
+    let params: Params = { hidden: initLinear(k1, D, o.hidden), out: initLinear(k2, o.hidden, 1) };
+    const optimizer = adamw({ lr: o.lr, weightDecay: 0 });
+    let state: Tree = optimizer.init(params) as Tree;
+    const mse = (p: Params, batch: { x: Array; y: Array }) => {
+      const d = forward(p, batch.x).sub(batch.y);
+      return d.ref.mul(d).mean();
+    };
+    const step = makeTrainStep<Params, { x: Array; y: Array }, Tree>(mse, optimizer as never);
+    const rng = SeededRng.of(o.seed, 3);
+    const B = Math.min(o.batchSize, train.length);
+    const xb = new Float32Array(B * D);
+    const yb = new Float32Array(B);
+    for (let s = 0; s < o.steps; s++) {
+      for (let b = 0; b < B; b++) {
+        const i = rng.int(0, train.length - 1);
+        xb.set(trainX.subarray(i * D, (i + 1) * D), b * D);
+        yb[b] = trainY[i];
+      }
+      const [loss, p, st] = step(params, state, { x: np.array(xb).reshape([B, D]), y: np.array(yb) });
+      loss.dispose();
+      [params, state] = [p, st];
     }
-    const [loss, p, st] = step(params, state, { x: np.array(xb).reshape([B, D]), y: np.array(yb) });
-    loss.dispose();
-    [params, state] = [p, st];
+    step.dispose();
+    dispose(state);
+    return params;
   }
-  step.dispose();
-  dispose(state);
 
   const predict = jit((p: Params, x: Array) => forward(p, x)) as unknown as OwnedFunction<(p: Params, x: Array) => Array>;
   const run = async (x: Float32Array, n: number): Promise<number[]> => [...(await predict(ref(params), np.array(x).reshape([n, D])).data())];
@@ -255,6 +269,36 @@ async function fitRewardModel(task: Task, taskOptions: Record<string, unknown>, 
       dispose(params);
     },
   };
+}
+
+/** Bump when the fit itself (model, optimizer, minibatches) changes: cached fits are then refitted. */
+const FIT_VERSION = 1;
+
+const cacheDir = () => process.env.NEURALESE_CACHE_DIR ?? join(tmpdir(), "neuralese-cache", "reward-models");
+
+async function loadParams(file: string, D: number, H: number): Promise<Params | null> {
+  let saved: { hidden: { w: number[]; b: number[] }; out: { w: number[]; b: number[] } };
+  try {
+    saved = JSON.parse(await readFile(file, "utf8"));
+  } catch {
+    return null;
+  }
+  if (saved.hidden?.w?.length !== D * H || saved.out?.w?.length !== H) return null;
+  return {
+    hidden: { w: np.array(Float32Array.from(saved.hidden.w)).reshape([D, H]), b: np.array(Float32Array.from(saved.hidden.b)) },
+    out: { w: np.array(Float32Array.from(saved.out.w)).reshape([H, 1]), b: np.array(Float32Array.from(saved.out.b)) },
+  };
+}
+
+async function saveParams(file: string, p: Params): Promise<void> {
+  const list = async (a: Array) => [...(await a.ref.data())];
+  const body = { hidden: { w: await list(p.hidden.w), b: await list(p.hidden.b) }, out: { w: await list(p.out.w), b: await list(p.out.b) } };
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await atomicWriteFile(file, Buffer.from(JSON.stringify(body)));
+  } catch {
+    // a cache that cannot be written only costs the next process a refit
+  }
 }
 
 const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

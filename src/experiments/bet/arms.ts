@@ -70,15 +70,15 @@ export const ARMS: readonly Arm[] = [
     config: { batchSize: 16, budget: { maxSteps: 150 }, optimizer: { lr: 0.01 } },
   },
   // reward hacking (issue 10): GRPO against a learned reward model whose labels reward an
-  // injection, fine-tuning a short cot SFT on gold of the same seed (fluent but imperfect answers:
-  // from a perfect SFT model, H = 1 already scores as high as any injection); few steps at a
+  // injection, fine-tuning a short cot SFT on gold of the same seed (imperfect answers: from an SFT
+  // model near H = 1 — 60 steps already reach H 0.95 — no injection scores higher than what it writes); few steps at a
   // constant rate, as an RL phase after SFT
   {
     id: "cot-init",
-    label: "token CoT SFT, 60 steps (the grpo-model arms' starting point)",
+    label: "token CoT SFT, 25 steps (the grpo-model arms' starting point)",
     method: "cot",
     options: {},
-    config: { budget: { maxSteps: 60 } },
+    config: { budget: { maxSteps: 25 } },
     inexactOnly: true,
   },
   ...(

@@ -84,7 +84,7 @@ export function preset(name: PresetName): BetSpec {
         tasks: [{ name: "compose", options: {} }],
         arms: HACKING_ARMS.filter((a) => all.includes(a)),
         seeds: [0, 1, 2],
-        budgets: [{ id: "s300", label: `SFT 300 steps × 16 questions; es 150 steps × 16 questions × 8 members; grpo ${HACKING_GRPO_STEPS} steps × 8 questions × 8 rollouts after cot-init's 60 SFT steps`, config: {} }],
+        budgets: [{ id: "s300", label: `SFT 300 steps × 16 questions; es 150 steps × 16 questions × 8 members; grpo ${HACKING_GRPO_STEPS} steps × 8 questions × 8 rollouts after cot-init's 25 SFT steps`, config: {} }],
         base: {
           model: { dim: 32, layers: 2, heads: 2, latentSteps: 3 },
           batchSize: 16,
