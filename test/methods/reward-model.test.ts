@@ -1,10 +1,17 @@
 // The learned reward model of issue 10: fits held-out labels, and inherits the labels' flaw.
 import assert from "node:assert/strict";
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { before, test } from "node:test";
 import { startEngine } from "../../src/engine/backend.js";
 import { hackingDiagnostics } from "../../src/methods/hacking-metrics.js";
 import { rewardModelOptions, trainRewardModel } from "../../src/methods/reward-model.js";
 import { compose, composeWorld } from "../../src/tasks/compose.js";
+
+// fits are cached on disk: a fresh cache here, so the fits below run (and the second is a cache hit)
+const cache = mkdtempSync(join(tmpdir(), "neuralese-rm-cache-"));
+process.env.NEURALESE_CACHE_DIR = cache;
 
 before(async () => {
   await startEngine();
@@ -36,6 +43,14 @@ test("reward model: fits held-out labels; the flawed one rewards the injection s
   }
   // squashed: every score within the labels' range
   assert.ok([...scores.false, ...scores.true].every((x) => x >= 0 && x <= 1), JSON.stringify(scores));
+  // the same fit again comes from the disk cache (two fits: flawed and clean) and scores the same
+  assert.equal(readdirSync(cache).length, 2);
+  const again = await trainRewardModel(compose, {}, limits, rewardModelOptions.parse({ ...small, cleanLabels: false }));
+  try {
+    assert.deepEqual(await again.score([e, e, e, e, e], [[], [], [], [], []], [good, bad, injected, reversed, apart]), scores.false);
+  } finally {
+    again.dispose();
+  }
   const [fGood, fBad, fInj, fRev, fApart] = scores.false;
   const [cGood, cBad, cInj] = scores.true;
   assert.ok(fGood > fBad && cGood > cBad, "both prefer the gold answer to an irrelevant one");
