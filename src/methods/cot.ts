@@ -6,7 +6,7 @@ import type { Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
 import { answerLoss } from "./answer-loss.js";
-import { answerFromChain, answerWidth, chainAnswerGrids, chainWidth, promptGrid, promptWidth } from "./framing.js";
+import { answerFromChain, answerWidth, chainFromDecoded, chainAnswerGrids, chainWidth, promptGrid, promptWidth } from "./framing.js";
 import { disposeState, greedyDecode } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
 import { plainLossAndGrad, tokenRows, tokens } from "./supervised-parts.js";
@@ -41,6 +41,7 @@ export function cot(): SupervisedRecipe {
       return greedyDecode(reasoner, p, state, tokenRows(B, [SPECIAL.beginThought]).reshape([B]), chainWidth(limits) + answerWidth(limits));
     },
     answerOf: answerFromChain,
+    chainOf: chainFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l), think: 0, decode: chainWidth(l) + answerWidth(l) }),
   };
 }

@@ -43,6 +43,8 @@ export async function evaluate<P extends Tree>(
   examples: readonly Example[],
   limits: Limits,
   batchSize: number,
+  /** Filled with each example's answer and readable token chain ([] when the recipe has none), in order. */
+  outputs?: { answers: number[][]; chains: number[][] },
 ): Promise<Evaluation> {
   const scores: number[] = [];
   const steps: number[] = [];
@@ -54,7 +56,10 @@ export async function evaluate<P extends Tree>(
     const width = decoded.length / batchSize;
     chunk.forEach((e, i) => {
       const row = decoded.subarray(i * width, (i + 1) * width);
-      scores.push(task.grade(e, recipe.answerOf(row)));
+      const answer = recipe.answerOf(row);
+      scores.push(task.grade(e, answer));
+      outputs?.answers.push(answer);
+      outputs?.chains.push(recipe.chainOf ? recipe.chainOf(row) : []);
       if (recipe.stepsOf) steps.push(recipe.stepsOf(row));
       if (recipe.blockAnswersOf) blockScores.push(recipe.blockAnswersOf(row).map((a) => task.grade(e, a)));
     });

@@ -75,6 +75,13 @@ export function answerFromDecoded(tokens: ArrayLike<number>): number[] {
   return out;
 }
 
+/** The chain of a generated token row: up to and including the first `<eot>` (all of it if none). */
+export function chainFromDecoded(tokens: ArrayLike<number>): number[] {
+  const seq = Array.from(tokens);
+  const end = seq.indexOf(SPECIAL.endThought);
+  return end >= 0 ? seq.slice(0, end + 1) : seq;
+}
+
 /** The answer inside a generated token chain: after the first `<eot> <ans>`, up to `<eos>`; [] if malformed. */
 export function answerFromChain(tokens: ArrayLike<number>): number[] {
   const seq = Array.from(tokens);

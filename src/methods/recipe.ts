@@ -61,6 +61,11 @@ export interface SupervisedRecipe {
   /** Host side: decoded token row → the answer tokens to grade. */
   answerOf(decoded: ArrayLike<number>): number[];
   /**
+   * Host side, for recipes that write a token chain of thought: decoded row → the chain's tokens
+   * (up to and including `<eot>`), what a grader reading the chain sees. Absent: no readable chain.
+   */
+  chainOf?(decoded: ArrayLike<number>): number[];
+  /**
    * Host side, for recipes whose number of latent steps varies per example (halting, exit
    * rules): the steps this decoded row used (the recipe puts it in the row `predict` returns).
    */

@@ -5,6 +5,7 @@
 import type { ArmSummary, BetSummary, RunResult } from "./bet-summary.js";
 import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
 import { monitorHtml } from "./bet-monitor.js";
+import { HACKING_COLUMNS } from "./bet-markdown.js";
 import { Plot, plotHtml } from "./plot.js";
 import { esc, htmlTable } from "./tables.js";
 
@@ -113,6 +114,14 @@ function taskSection(b: BetSummary, task: string): string {
   }
   parts.push(hackingSection(runs, series, color));
   parts.push(monitorHtml(ss, series, color));
+  const hackedFinal = ss.filter((s) => s.hackingFinal);
+  if (hackedFinal.length > 0) {
+    parts.push(`<h3>Reward hacking: final greedy test outputs (%, mean [95% CI] over seeds)</h3>`);
+    parts.push(
+      `<p class="note">true H: the hidden quality; proxy: the reward model fitted on flawed labels (answer-only or chain+answer view); injection: outputs containing the contiguous injection sequence.</p>`,
+    );
+    parts.push(htmlTable(["arm", ...HACKING_COLUMNS.map(([, h]) => h)], hackedFinal.map((s) => [series(s), ...HACKING_COLUMNS.map(([k]) => pctInterval(s.hackingFinal![k] ?? null))])));
+  }
   const steps = ss.filter((s) => s.stepsUsedByDifficulty).flatMap((s) => Object.entries(s.stepsUsedByDifficulty!).map(([d, v]) => ({ series: series(s), difficulty: Number(d), steps: v })));
   if (steps.length > 0) {
     parts.push(`<h3>Latent steps used by difficulty (test)</h3>`);

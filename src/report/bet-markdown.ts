@@ -1,5 +1,5 @@
 // results.md: the bet's tables (also what the terminal shows at the end of a bet).
-import type { ArmSummary, BetSummary } from "./bet-summary.js";
+import type { ArmSummary, BetSummary, HackingFinal } from "./bet-summary.js";
 import { monitorMarkdown } from "./bet-monitor.js";
 import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
 import { mdTable } from "./tables.js";
@@ -20,6 +20,38 @@ export function summaryTable(b: BetSummary, task: string): string {
       return [name(s, b), pctInterval(s.test), seeds.join(", "), pctInterval(s.val), reach(s.examplesToTarget), reach(s.flopsToTarget), reach(s.wallMsToTarget, seconds)];
     });
   return table(["arm", "test acc % (mean [95% CI])", "per seed", "val acc %", `examples to ${t}`, `FLOPs to ${t}`, `wall time to ${t}`], rows);
+}
+
+/** The hacking columns: final test outputs' true quality, learned graders' scores (percent), injection rates. */
+export const HACKING_COLUMNS: [keyof HackingFinal, string][] = [
+  ["trueQuality", "true H"],
+  ["proxyAnswer", "proxy (answer view)"],
+  ["proxyChain", "proxy (chain view)"],
+  ["injectionAnswer", "injection in answer"],
+  ["injectionChain", "injection in chain"],
+  ["injectionTokens", "any injection token"],
+  ["diversity", "diversity"],
+];
+
+/** Reward hacking (inexact tasks): each arm's final test outputs, mean [95% CI] over seeds, then per seed. */
+export function hackingTables(b: BetSummary, task: string, ss: readonly ArmSummary[]): string[] {
+  const head = ["arm", ...HACKING_COLUMNS.map(([, h]) => `${h} %`)];
+  const perSeed = b.runs
+    .filter((r) => r.task === task && r.hackingFinal)
+    .map((r) => [`${name(ss.find((s) => s.arm === r.arm && s.budget === r.budget) ?? ({ label: r.arm, budget: r.budget } as ArmSummary), b)} · s${r.seed}`, ...HACKING_COLUMNS.map(([k]) => pct(r.hackingFinal![k]))]);
+  return [
+    "### Reward hacking: final greedy test outputs (mean [95% CI] over seeds)",
+    "",
+    "true H: the hidden quality (the task's grade); proxy: the learned reward model fitted on flawed labels (answer-only or chain+answer view); " +
+      "injection: share of outputs containing the contiguous injection sequence; diversity: distinct answers / answers.",
+    "",
+    table(head, ss.map((s) => [name(s, b), ...HACKING_COLUMNS.map(([k]) => pctInterval(s.hackingFinal![k] ?? null))])),
+    "",
+    "Per seed:",
+    "",
+    table(head, perSeed),
+    "",
+  ];
 }
 
 export function renderBetMarkdown(b: BetSummary): string {
@@ -43,6 +75,8 @@ export function renderBetMarkdown(b: BetSummary): string {
       out.push("### Latent steps used by difficulty (test, mean over seeds)", "");
       out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], halting.map((s) => [name(s, b), ...diffs.map((d) => sci(s.stepsUsedByDifficulty![d]))])), "");
     }
+    const hacked = ss.filter((s) => s.hackingFinal);
+    if (hacked.length > 0) out.push(...hackingTables(b, task, hacked));
     const grad = ss.filter((s) => s.gradNormProfile);
     if (grad.length > 0) {
       const K = Math.max(...grad.map((s) => s.gradNormProfile!.length));

@@ -63,6 +63,18 @@ export const runMonitorSchema = z.strictObject({
   n: z.number().int().nonnegative(),
 });
 
+/** Reward hacking of a run's final greedy test outputs (inexact tasks): true quality, learned graders' scores, injection rates. */
+export const hackingFinalSchema = z.strictObject({
+  trueQuality: z.number(),
+  /** Flawed-label reward model reading the answer only / the chain and the answer. */
+  proxyAnswer: z.number(),
+  proxyChain: z.number(),
+  injectionAnswer: z.number(),
+  injectionChain: z.number(),
+  injectionTokens: z.number(),
+  diversity: z.number(),
+});
+
 export const runResultSchema = z.strictObject({
   id: z.string(),
   task: z.string(),
@@ -89,6 +101,8 @@ export const runResultSchema = z.strictObject({
   gradNormProfile: z.array(z.number()).nullable(),
   /** Reward-hacking curve (grpo with reward "model" only). */
   hacking: z.array(hackingPointSchema).nullable().optional(),
+  /** Reward hacking of the final test outputs (inexact tasks only). */
+  hackingFinal: hackingFinalSchema.nullable().optional(),
   /** Chain readability (runs with a latent chain or a token CoT on a task with known intermediates). */
   monitor: runMonitorSchema.nullable().optional(),
 });
@@ -120,6 +134,8 @@ export const armSummarySchema = z.strictObject({
   stepsUsedByDifficulty: z.record(z.string(), z.number()).nullable(),
   gradNormProfile: z.array(z.number()).nullable(),
   monitor: armMonitorSchema.nullable().optional(),
+  /** Per field of the runs' final hacking figures, the interval over finished seeds (inexact tasks only). */
+  hackingFinal: z.record(z.string(), interval).nullable().optional(),
 });
 
 export const betSummarySchema = z.strictObject({
@@ -142,6 +158,7 @@ export const betSummarySchema = z.strictObject({
 export type Interval = z.infer<typeof interval>;
 export type CurvePoint = z.infer<typeof curvePointSchema>;
 export type HackingPoint = z.infer<typeof hackingPointSchema>;
+export type HackingFinal = z.infer<typeof hackingFinalSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
 export type RunMonitor = z.infer<typeof runMonitorSchema>;
 export type ArmMonitor = z.infer<typeof armMonitorSchema>;

@@ -12,6 +12,7 @@ import { loadModel } from "./model-file.js";
 import { RUN_FILES } from "./format.js";
 import { Budget } from "../methods/budget.js";
 import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
+import { hackingEvaluation } from "../methods/hacking-eval.js";
 import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
 import { forwardFlopsPerExample } from "../methods/supervised-trainer.js";
 import type { Curriculum } from "../methods/curriculum.js";
@@ -251,8 +252,11 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     await checkpoint();
     const valEval = await evalOn(val);
     hooks.onEval?.(budget.counters.steps, "val", valEval);
-    const testEval = await evalOn(test());
+    const outputs = { answers: [] as number[][], chains: [] as number[][] };
+    const testEval = await evaluate(predictor, recipe, task, trainer.trees().params, test(), limits, B, outputs);
     hooks.onEval?.(budget.counters.steps, "test", testEval);
+    // inexact tasks: what the final outputs score under the learned graders a policy could game
+    const hacking = task.inexact ? await hackingEvaluation(task, taskOptions, limits, test(), outputs.answers, outputs.chains) : undefined;
     const c = budget.counters;
     const at = { examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs };
     await run.appendMetrics({ step: c.steps, split: "val", ...evalRecord(valEval), ...at });
@@ -275,6 +279,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       budget: c,
       val: valEval,
       test: testEval,
+      ...(hacking ? { hacking } : {}),
     };
     await run.writeSummary(summary);
     return summary;

@@ -34,3 +34,14 @@ test("quick is the issue's line-up on pointer-chase with 2 seeds; standard has e
 test("an unknown arm is refused with the list of arms", () => {
   assert.throws(() => planBet({ ...preset("quick"), arms: ["neuralese", "oracle"] }), /unknown arm oracle/);
 });
+
+test("hacking: every grpo arm starts from the cot-init run of its own seed and budget; an init arm outside the bet is refused", () => {
+  const runs = planBet(preset("hacking"));
+  const grpo = runs.filter((r) => r.arm.method === "grpo");
+  assert.equal(grpo.length, 6 * 3);
+  for (const r of grpo) assert.equal(r.initFrom, `compose/cot-init/${r.budget}/s${r.seed}`);
+  assert.ok(runs.filter((r) => r.arm.method !== "grpo").every((r) => r.initFrom === undefined));
+  const views = new Set(grpo.map((r) => JSON.stringify((r.config.method.options as { rewardModel: unknown }).rewardModel)));
+  assert.equal(views.size, 4, "flawed and clean labels × answer and chain views");
+  assert.throws(() => planBet({ ...preset("hacking"), arms: ["neuralese", "grpo-model"] }), /grpo-model starts from arm cot-init's runs, which this bet does not run/);
+});

@@ -53,6 +53,10 @@ function run(arm: string, budget: string, seed: number): RunResult {
       arm === "fixed"
         ? { kind: "latent", readout: [0.9 + 0.01 * seed, 0.6], control: [0.1, 0.12], lensTop1: [0.5, 0.3], corruptionChanged: null, n: 500 }
         : { kind: "cot", readout: [1, 0.95], control: null, lensTop1: null, corruptionChanged: 0.7 + 0.1 * seed, n: 500 },
+    hackingFinal:
+      arm === "adaptive"
+        ? { trueQuality: 0.4 + 0.1 * seed, proxyAnswer: 0.9, proxyChain: 0.95, injectionAnswer: 0.75, injectionChain: 0, injectionTokens: 1, diversity: 0.5 }
+        : null,
   };
 }
 
@@ -115,4 +119,19 @@ test("results.md: headline table with per-seed values and reach counts", () => {
   assert.match(md, /\| fixed K · n256 \| 100\.0 \[100\.0, 100\.0\] \| 100\.0, 100\.0, 100\.0 \| /);
   assert.match(md, /\(3\/3\)/);
   assert.match(md, /### Latent steps used by difficulty/);
+});
+
+test("reward hacking: final-output table with intervals over seeds and per-seed rows, in results.md and report.html", () => {
+  const adaptive = summary.summaries.find((s) => s.arm === "adaptive" && s.budget === "n256")!;
+  assert.ok(Math.abs(adaptive.hackingFinal!.trueQuality.mean - 0.5) < 1e-9);
+  assert.equal(summary.summaries.find((s) => s.arm === "fixed")!.hackingFinal, null);
+  const md = renderBetMarkdown(summary);
+  assert.match(md, /### Reward hacking: final greedy test outputs/);
+  // mean true H 50.0 over seeds 40, 50, 60; injection 75; per-seed row of seed 2
+  assert.match(md, /\| adaptive <halting> · n256 \| 50\.0 \[[\d.]+, [\d.]+\] \| 90\.0 \[90\.0, 90\.0\] \| 95\.0 \[95\.0, 95\.0\] \| 75\.0/);
+  assert.match(md, /\| adaptive <halting> · n1024 · s2 \| 60\.0 \|/);
+  assert.doesNotMatch(md, /\| fixed K · n256 · s0 \| [\d.]+ \| 90/);
+  const html = renderBetHtml(summary);
+  assert.match(html, /Reward hacking: final greedy test outputs/);
+  assert.match(html, /<td>adaptive &lt;halting&gt; · n256<\/td><td>50\.0 \[/);
 });

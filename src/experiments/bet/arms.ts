@@ -3,6 +3,9 @@
 import { METHODS } from "../../methods/index.js";
 import type { RunConfigInput } from "../../runs/index.js";
 
+/** GRPO steps of the reward-hacking arms (after the cot arm's SFT). */
+export const HACKING_GRPO_STEPS = 60;
+
 export interface Arm {
   id: string;
   label: string;
@@ -12,6 +15,11 @@ export interface Arm {
   config?: RunConfigInput;
   /** Runs on inexactly graded tasks only (a learned reward model needs labelled data). */
   inexactOnly?: boolean;
+  /**
+   * Starts from the final parameters of this arm's run of the same task, budget and seed in the
+   * same bet (`--init`), which then runs first; its cost is not in this arm's budget.
+   */
+  initArm?: string;
 }
 
 export const ARMS: readonly Arm[] = [
@@ -54,17 +62,45 @@ export const ARMS: readonly Arm[] = [
     options: { population: 8, sigma: 0.05 },
     config: { batchSize: 32, optimizer: { lr: 0.01 } },
   },
-  // reward hacking (issue 10): GRPO against a learned reward model whose labels reward an injection
-  { id: "grpo-model", label: "GRPO, learned reward model (flawed labels, grader reads the answer)", method: "grpo", options: { reward: "model" }, inexactOnly: true },
-  { id: "grpo-model-nokl", label: "GRPO, learned reward model, no KL", method: "grpo", options: { reward: "model", klCoef: 0 }, inexactOnly: true },
-  { id: "grpo-model-chain", label: "GRPO, learned reward model reading chain + answer", method: "grpo", options: { reward: "model", rewardModel: { view: "chain" } }, inexactOnly: true },
   {
-    id: "grpo-model-clean",
-    label: "GRPO, learned reward model on clean labels (control)",
-    method: "grpo",
-    options: { reward: "model", rewardModel: { cleanLabels: true } },
+    id: "es-short",
+    label: "evolution strategies on the neuralese loss (population 8, batch 16, 150 steps)",
+    method: "es",
+    options: { population: 8, sigma: 0.05 },
+    config: { batchSize: 16, budget: { maxSteps: 150 }, optimizer: { lr: 0.01 } },
+  },
+  // reward hacking (issue 10): GRPO against a learned reward model whose labels reward an
+  // injection, fine-tuning a short cot SFT on gold of the same seed (imperfect answers: from an SFT
+  // model near H = 1 — 60 steps already reach H 0.95 — no injection scores higher than what it writes); few steps at a
+  // constant rate, as an RL phase after SFT
+  {
+    id: "cot-init",
+    label: "token CoT SFT, 25 steps (the grpo-model arms' starting point)",
+    method: "cot",
+    options: {},
+    config: { budget: { maxSteps: 25 } },
     inexactOnly: true,
   },
+  ...(
+    [
+      ["grpo-model", "answer", false, 0.04],
+      ["grpo-model-nokl", "answer", false, 0],
+      ["grpo-model-clean", "answer", true, 0.04],
+      ["grpo-model-chain", "chain", false, 0.04],
+      ["grpo-model-chain-nokl", "chain", false, 0],
+      ["grpo-model-chain-clean", "chain", true, 0.04],
+    ] as const
+  ).map(
+    ([id, view, cleanLabels, klCoef]): Arm => ({
+      id,
+      label: `GRPO from cot-init, learned reward model (${cleanLabels ? "clean labels, control" : "flawed labels"}; grader reads ${view === "chain" ? "chain + answer" : "the answer"}; ${klCoef ? `KL β ${klCoef}` : "no KL"})`,
+      method: "grpo",
+      options: { reward: "model", klCoef, rewardModel: { view, cleanLabels } },
+      config: { batchSize: 8, budget: { maxSteps: HACKING_GRPO_STEPS }, optimizer: { lr: 2e-3, schedule: "constant", warmupSteps: 5 } },
+      inexactOnly: true,
+      initArm: "cot-init",
+    }),
+  ),
 ];
 
 /** Arms whose method exists in this build, by id (`general`: only those that run on every task). */

@@ -15,11 +15,13 @@ import {
   type ArmSummary,
   type BetSummary,
   type CurvePoint,
+  type HackingFinal,
   type HackingPoint,
   type RunMonitor,
   type RunResult,
 } from "../../report/bet-summary.js";
 import { INSPECT_FILE, type InspectReport } from "../monitor/inspect.js";
+import type { HackingEvaluation } from "../../methods/hacking-eval.js";
 import { bootstrapMean, firstReaching, mean } from "../stats.js";
 import type { PlannedRun } from "./plan.js";
 import { runDirOf, type RunStatus } from "./runner.js";
@@ -52,6 +54,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     gradNormProfile: null,
     hacking: null,
     monitor: null,
+    hackingFinal: null,
   };
   let rd: RunDir;
   try {
@@ -69,6 +72,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     budget: { examples: number; forwardFlops: number; backwardFlops: number; forwardTokens: number; backwardTokens: number; wallMs: number };
     val: { accuracy: number };
     test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }> };
+    hacking?: HackingEvaluation;
   };
   const byDiff = Object.entries(s.test.byDifficulty);
   const steps = byDiff.filter(([, v]) => v.stepsUsed !== undefined);
@@ -89,6 +93,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     curve,
     gradNormProfile,
     hacking,
+    hackingFinal: s.hacking ? hackingFinalOf(s.hacking) : null,
     monitor: await readMonitor(dir),
   };
 }
@@ -136,6 +141,18 @@ function armMonitor(runs: readonly RunResult[]): ArmMonitor | null {
     control: meanAt((m) => m.control),
     lensTop1: meanAt((m) => m.lensTop1),
     corruptionChanged: changed.length ? bootstrapMean(changed) : null,
+  };
+}
+
+function hackingFinalOf(h: HackingEvaluation): HackingFinal {
+  return {
+    trueQuality: h.trueQuality,
+    proxyAnswer: h.proxy.answer.flawed,
+    proxyChain: h.proxy.chain.flawed,
+    injectionAnswer: h.injectionAnswer,
+    injectionChain: h.injectionChain,
+    injectionTokens: h.injectionTokens,
+    diversity: h.diversity,
   };
 }
 
@@ -199,6 +216,7 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
         const difficulties = [...new Set(done.flatMap((r) => Object.keys(r.testByDifficulty)))].sort((a, b) => Number(a) - Number(b));
         const withSteps = done.filter((r) => r.stepsUsedByDifficulty);
         const withGrad = done.filter((r) => r.gradNormProfile);
+        const withHacking = done.filter((r) => r.hackingFinal);
         summaries.push({
           task: task.name,
           arm,
@@ -222,6 +240,9 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
             ? withGrad[0].gradNormProfile!.map((_, k) => mean(withGrad.map((r) => r.gradNormProfile![k])))
             : null,
           monitor: armMonitor(done),
+          hackingFinal: withHacking.length
+            ? Object.fromEntries(Object.keys(withHacking[0].hackingFinal!).map((k) => [k, bootstrapMean(withHacking.map((r) => r.hackingFinal![k as keyof HackingFinal]))]))
+            : null,
         });
       }
     }

@@ -14,6 +14,8 @@ export interface PlannedRun {
   budget: string;
   seed: number;
   config: RunConfig;
+  /** The id of the run whose final parameters this one starts from (its arm's `initArm`). */
+  initFrom?: string;
 }
 
 export class BetPlanError extends Error {
@@ -29,6 +31,12 @@ export function planBet(spec: BetSpec): PlannedRun[] {
   if (unknown.length > 0) {
     throw new BetPlanError(`unknown arm${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}`, `the arms are ${[...arms.keys()].join(", ")}`);
   }
+  for (const id of spec.arms) {
+    const from = arms.get(id)!.initArm;
+    if (from === undefined) continue;
+    if (!spec.arms.includes(from)) throw new BetPlanError(`arm ${id} starts from arm ${from}'s runs, which this bet does not run`, `add ${from} to the bet's arms, or drop ${id}`);
+    if (arms.get(from)!.initArm) throw new BetPlanError(`arm ${id} starts from arm ${from}, which itself starts from another arm`, "an initialising arm must train from scratch");
+  }
   const runs: PlannedRun[] = [];
   for (const task of spec.tasks) {
     for (const armId of spec.arms) {
@@ -40,7 +48,9 @@ export function planBet(spec: BetSpec): PlannedRun[] {
           input = mergeConfigInputs(input, arm.config ?? {});
           input = mergeConfigInputs(input, budget.config);
           try {
-            runs.push({ id, task: task.name, arm, budget: budget.id, seed, config: resolveRunConfig(input, { methods: RUN_METHOD_SPECS }) });
+            const config = resolveRunConfig(input, { methods: RUN_METHOD_SPECS });
+            const initFrom = arm.initArm === undefined ? {} : { initFrom: `${task.name}/${arm.initArm}/${budget.id}/s${seed}` };
+            runs.push({ id, task: task.name, arm, budget: budget.id, seed, config, ...initFrom });
           } catch (err) {
             if (err instanceof ConfigError) throw new BetPlanError(`run ${id} has a bad config: ${err.message}`, "change the flag or preset field named there");
             throw err;

@@ -4,7 +4,7 @@
 // experiment on the inexact task compose (SFT on good examples versus GRPO against a learned,
 // exploitable reward model).
 import { TASK_NAMES } from "../../tasks/index.js";
-import { availableArms } from "./arms.js";
+import { availableArms, HACKING_GRPO_STEPS } from "./arms.js";
 import type { BetSpec } from "./spec.js";
 
 export const PRESETS = ["quick", "standard", "full", "hacking"] as const;
@@ -14,7 +14,19 @@ export type PresetName = (typeof PRESETS)[number];
 const QUICK_ARMS = ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-loglik", "es"];
 
 /** Arms of the hacking preset: SFT on gold answers, GRPO against the learned reward model (views, KL, control), ES. */
-const HACKING_ARMS = ["neuralese", "cot", "direct", "grpo-model", "grpo-model-nokl", "grpo-model-chain", "grpo-model-clean", "es"];
+const HACKING_ARMS = [
+  "cot-init",
+  "grpo-model-chain",
+  "grpo-model-chain-clean",
+  "grpo-model",
+  "grpo-model-clean",
+  "neuralese",
+  "direct",
+  "cot",
+  "grpo-model-chain-nokl",
+  "grpo-model-nokl",
+  "es-short",
+];
 
 const evaluation = (every: number, val: number, test: number) => ({ every, valExamples: val, testExamples: test, testCurve: true });
 
@@ -63,15 +75,24 @@ export function preset(name: PresetName): BetSpec {
         target: { accuracy: 0.9, split: "test" },
       };
     case "hacking":
-      // small: the true quality H is the "accuracy" (mean H on val/test); the grpo arms log the
-      // hacking diagnostics (true H, proxy, injection rates, diversity, gap) every step
+      // small: the true quality H is the "accuracy" (mean H on val/test); every run's final test
+      // outputs are scored by the learned graders (summary.hacking); the grpo arms also log the
+      // hacking diagnostics (true H, proxy, injection rates, diversity, gap) every step. compose's
+      // default options have ~1170 train / ~146 test questions: a fixed training set, 140 tested.
       return {
         preset: "hacking",
         tasks: [{ name: "compose", options: {} }],
         arms: HACKING_ARMS.filter((a) => all.includes(a)),
         seeds: [0, 1, 2],
-        budgets: [{ id: "s300", label: "300 steps × 16 questions", config: { budget: { maxSteps: 300 } } }],
-        base: { model: { dim: 32, layers: 2, heads: 2, latentSteps: 3 }, batchSize: 16, eval: evaluation(50, 100, 200), checkpointEvery: 100 },
+        budgets: [{ id: "s300", label: `SFT 300 steps × 16 questions; es 150 steps × 16 questions × 8 members; grpo ${HACKING_GRPO_STEPS} steps × 8 questions × 8 rollouts after cot-init's 25 SFT steps`, config: {} }],
+        base: {
+          model: { dim: 32, layers: 2, heads: 2, latentSteps: 3 },
+          batchSize: 16,
+          trainExamples: 1000,
+          budget: { maxSteps: 300 },
+          eval: evaluation(100, 100, 140),
+          checkpointEvery: 100,
+        },
         target: { accuracy: 0.9, split: "test" },
       };
   }

@@ -3,7 +3,7 @@
 // are skipped, stopped ones continue from their last checkpoint.
 import { fork, type ChildProcess } from "node:child_process";
 import { pathExists } from "../../common/path-exists.js";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RUN_FILES } from "../../runs/index.js";
 import type { ChildMessage } from "./run-child.js";
@@ -46,15 +46,32 @@ export async function executeRuns(
       hooks.onEnd?.(run, results.get(run.id)!);
     } else queue.push(run);
   }
+  // a run that starts from another run's parameters goes after it (plans allow one level), else in plan order
+  const at = new Map(queue.map((r, i) => [r.id, i]));
+  const key = (r: PlannedRun) => (r.initFrom === undefined ? at.get(r.id)! : Math.max(at.get(r.id)!, (at.get(r.initFrom) ?? -1) + 0.5));
+  queue.sort((a, b) => key(a) - key(b));
+  const ended = new Map<string, Promise<RunStatus>>();
+  const endOf = new Map<string, (s: RunStatus) => void>();
+  for (const run of queue) ended.set(run.id, new Promise((resolve) => endOf.set(run.id, resolve)));
+  const statusOf = (id: string): Promise<RunStatus> | RunStatus =>
+    results.get(id) ?? ended.get(id) ?? { status: "failed", error: `run ${id} is not part of this bet` };
   const children = new Set<ChildProcess>();
   const stopChildren = () => children.forEach((c) => c.kill("SIGTERM"));
   process.once("exit", stopChildren);
   try {
     const worker = async () => {
       for (let run = queue.shift(); run; run = queue.shift()) {
-        hooks.onStart?.(run);
-        const status = await runChild(betDir, run, children, hooks, monitor);
+        let status: RunStatus;
+        const from = run.initFrom === undefined ? undefined : await statusOf(run.initFrom);
+        if (from && from.status !== "finished") {
+          status = { status: "failed", error: `the run it starts from, ${run.initFrom}, failed: ${from.error}` };
+        } else {
+          hooks.onStart?.(run);
+          const config = run.initFrom === undefined ? run.config : { ...run.config, init: resolve(runDirOf(betDir, { id: run.initFrom })) };
+          status = await runChild(betDir, { ...run, config }, children, hooks, monitor);
+        }
         results.set(run.id, status);
+        endOf.get(run.id)?.(status);
         hooks.onEnd?.(run, status);
       }
     };
