@@ -34,6 +34,7 @@ import {
 } from "../nn/index.js";
 import { SPECIAL } from "../tasks/vocab.js";
 import type { LoopedShape, Reasoner, ReasonerConfig, ReasonerState } from "./reasoner.js";
+import { slotMethods } from "./slot-methods.js";
 import { lastRealSlot } from "./transformer.js";
 
 export type LoopedParams = {
@@ -186,31 +187,7 @@ export function loopedReasoner(config: ReasonerConfig): LoopedReasoner {
       };
       return { latent: np.zeros([batch, dim], { dtype: opts.dtype ?? np.float32 }), carry, position: 0 };
     },
-    read(p, state, tokens) {
-      const [hidden, next] = readHidden(p, state, tokens);
-      hidden.dispose();
-      return next;
-    },
-    think(p, state, given) {
-      const [B] = state.latent.shape;
-      const [hidden, next] = advance(p, state, (given ?? state.latent.ref).reshape([B, 1, dim]), null);
-      hidden.dispose();
-      return next;
-    },
-    decode(p, state, tokens) {
-      const [hidden, next] = readHidden(p, state, tokens);
-      return [linear(p.head, hidden), next];
-    },
-    embedDistribution: (p, probs) => np.matmul(probs, p.embed.table.ref),
-    head: (p, hidden) => linear(p.head, hidden),
-    thinkLayers(p, state) {
-      // every block's output in the order run: prelude, each iteration's core blocks, coda
-      const [B] = state.latent.shape;
-      const outputs: Array[] = [];
-      const [hidden, next] = advance(p, state, state.latent.ref.reshape([B, 1, dim]), null, outputs);
-      hidden.dispose();
-      return [np.stack(outputs.map((y) => y.reshape([B, dim])), 0), next];
-    },
+    ...slotMethods(dim, advance, readHidden),
   };
 }
 

@@ -17,7 +17,6 @@ import {
   embed,
   initTransformer,
   layerNorm,
-  linear,
   transformerBlockChunk,
   type InitOpts,
   type KvCache,
@@ -25,6 +24,7 @@ import {
 } from "../nn/index.js";
 import { SPECIAL } from "../tasks/vocab.js";
 import type { Reasoner, ReasonerConfig, ReasonerState } from "./reasoner.js";
+import { slotMethods } from "./slot-methods.js";
 
 export type TransformerParams = Transformer;
 
@@ -119,31 +119,7 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
       };
       return { latent: np.zeros([batch, dim], { dtype }), carry, position: 0 };
     },
-    read(p, state, tokens) {
-      const [hidden, next] = readHidden(p, state, tokens);
-      hidden.dispose();
-      return next;
-    },
-    think(p, state, given) {
-      const [B] = state.latent.shape;
-      const input = (given ?? state.latent.ref).reshape([B, 1, dim]);
-      const [hidden, next] = advance(p, state, input, null);
-      dispose(hidden);
-      return next;
-    },
-    decode(p, state, tokens) {
-      const [hidden, next] = readHidden(p, state, tokens);
-      return [linear(p.head, hidden), next];
-    },
-    embedDistribution: (p, probs) => np.matmul(probs, p.embed.table.ref),
-    head: (p, hidden) => linear(p.head, hidden),
-    thinkLayers(p, state) {
-      const [B] = state.latent.shape;
-      const outputs: Array[] = [];
-      const [hidden, next] = advance(p, state, state.latent.ref.reshape([B, 1, dim]), null, outputs);
-      hidden.dispose();
-      return [np.stack(outputs.map((y) => y.reshape([B, dim])), 0), next];
-    },
+    ...slotMethods(dim, advance, readHidden),
   };
 }
 
