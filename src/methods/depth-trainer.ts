@@ -9,12 +9,11 @@
 //   - Budget: forward FLOPs of r iterations, backward 2 × the forward FLOPs of min(r, k)
 //     iterations (plus prelude, coda and head), since the first r − k iterations get no backward.
 import { SeededRng } from "../common/seeded-rng.js";
-import { np } from "../engine/jax.js";
-import { dispose, type Tree } from "../engine/tree.js";
+import type { Tree } from "../engine/tree.js";
 import { isLooped, type LoopedReasoner } from "../models/looped.js";
-import { forwardFlopsPerExample, readSupervisedStep } from "./supervised-trainer.js";
-import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
-import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import { forwardFlopsPerExample, steppedTrainer } from "./supervised-trainer.js";
+import { makePoisonableSupervisedStep, makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
+import type { MethodTrainer, TrainerSetup } from "./trainer.js";
 import { evaluate, makePredictor, type Evaluation } from "./evaluate.js";
 import type { SupervisedRecipe } from "./recipe.js";
 import type { Example, Limits, Task } from "../tasks/index.js";
@@ -63,8 +62,6 @@ export function depthSamplingTrainer(setup: TrainerSetup): MethodTrainer {
   if (!sampling) throw new Error("depth sampling needs the run's recurrence sampling (model.looped)");
   const base: LoopedReasoner = setup.reasoner;
   const k = sampling.backpropDepth;
-  let params: Tree = setup.params;
-  let optState: Tree = optimizer.init(params) as Tree;
   const steps = new Map<number, SupervisedStep<Tree, Tree>>();
   const stepAt = (r: number): SupervisedStep<Tree, Tree> => {
     let step = steps.get(r);
@@ -75,35 +72,19 @@ export function depthSamplingTrainer(setup: TrainerSetup): MethodTrainer {
     }
     return step;
   };
-
-  return {
-    trees: () => ({ params, optimizer: optState }),
-    restore(trees: TrainerTrees) {
-      dispose(params);
-      dispose(optState);
-      [params, optState] = [trees.params, trees.optimizer];
-    },
-    extra: () => ({}),
-    async step(examples, s) {
-      const r = recurrenceAt(setup.seed, s, sampling);
-      const B = examples.length;
-      const batch = recipe.frame(examples, limits);
-      if (faults) batch[GRAD_SCALE] = np.array(faults.nanGradient(s) ? NaN : 1, { dtype: np.float32 });
-      const [lossArray, nextParams, nextState, metrics, health] = stepAt(r)(params, optState, batch);
-      [params, optState] = [nextParams, nextState];
-      const view = base.atDepth(r, k);
-      const report = await readSupervisedStep(lossArray, metrics, health, B, { recipe, reasoner: view as never, limits });
+  const depthAt = (s: number) => recurrenceAt(setup.seed, s, sampling);
+  return steppedTrainer(setup, (s) => ({ step: stepAt(depthAt(s)), reasoner: base.atDepth(depthAt(s), k) as never }), {
+    adjust(report, s, { reasoner: view }, B) {
+      const r = depthAt(s);
       const backpropagated = base.atDepth(k === null ? r : Math.min(r, k));
-      const flops = { forward: B * forwardFlopsPerExample({ recipe, reasoner: view as never, limits }), backward: 2 * B * forwardFlopsPerExample({ recipe, reasoner: backpropagated as never, limits }) };
+      const flops = { forward: B * forwardFlopsPerExample({ recipe, reasoner: view, limits }), backward: 2 * B * forwardFlopsPerExample({ recipe, reasoner: backpropagated as never, limits }) };
       return { ...report, charge: { ...report.charge, flops }, diagnostics: { ...report.diagnostics, recurrence: r } };
     },
-    dispose() {
+    disposeSteps() {
       for (const step of steps.values()) step.dispose();
       steps.clear();
-      dispose(params);
-      dispose(optState);
     },
-  };
+  });
 }
 
 /**

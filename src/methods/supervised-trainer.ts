@@ -3,16 +3,34 @@
 import { np, type Array } from "../engine/jax.js";
 import { dispose, type Tree } from "../engine/tree.js";
 import type { StepHealth } from "../optim/index.js";
-import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep, type StepMetrics } from "./supervised-step.js";
+import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep, type StepMetrics, type SupervisedStep } from "./supervised-step.js";
 import type { MethodTrainer, TrainerSetup, TrainerStepReport, TrainerTrees } from "./trainer.js";
 
 export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
-  const { recipe, reasoner, optimizer, limits } = setup;
+  const { recipe, reasoner, optimizer, faults } = setup;
+  const step = faults ? makePoisonableSupervisedStep(recipe, reasoner, optimizer) : makeSupervisedStep(recipe, reasoner, optimizer);
+  return steppedTrainer(setup, () => ({ step, reasoner }), { disposeSteps: () => step.dispose() });
+}
+
+/** The jitted step a training step runs, and the reasoner (view) it runs on. */
+export interface StepChoice {
+  step: SupervisedStep<Tree, Tree>;
+  reasoner: TrainerSetup["reasoner"];
+}
+
+/**
+ * A trainer that keeps parameters and optimizer state and runs, at training step s, the jitted
+ * supervised step `choose(s)` gives (the depth trainer picks one per sampled depth). `adjust`
+ * may rewrite the report (charges, diagnostics); `disposeSteps` frees the steps it built.
+ */
+export function steppedTrainer(
+  setup: TrainerSetup,
+  choose: (s: number) => StepChoice,
+  opts: { adjust?(report: TrainerStepReport, s: number, choice: StepChoice, batchSize: number): TrainerStepReport; disposeSteps(): void },
+): MethodTrainer {
+  const { recipe, optimizer, limits, faults } = setup;
   let params: Tree = setup.params;
   let optState: Tree = optimizer.init(params) as Tree;
-  const { faults } = setup;
-  const step = faults ? makePoisonableSupervisedStep(recipe, reasoner, optimizer) : makeSupervisedStep(recipe, reasoner, optimizer);
-
   return {
     trees: () => ({ params, optimizer: optState }),
     restore(trees: TrainerTrees) {
@@ -22,15 +40,17 @@ export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
     },
     extra: () => ({}),
     async step(examples, s) {
+      const choice = choose(s);
       const B = examples.length;
       const batch = recipe.frame(examples, limits);
       if (faults) batch[GRAD_SCALE] = np.array(faults.nanGradient(s) ? NaN : 1, { dtype: np.float32 });
-      const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, batch);
+      const [lossArray, nextParams, nextState, metrics, health] = choice.step(params, optState, batch);
       [params, optState] = [nextParams, nextState];
-      return readSupervisedStep(lossArray, metrics, health, B, setup);
+      const report = await readSupervisedStep(lossArray, metrics, health, B, { recipe, reasoner: choice.reasoner, limits });
+      return opts.adjust ? opts.adjust(report, s, choice, B) : report;
     },
     dispose() {
-      step.dispose();
+      opts.disposeSteps();
       dispose(params);
       dispose(optState);
     },
