@@ -3,57 +3,21 @@
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startEngine } from "../../src/engine/backend.js";
-import { modelKey } from "../../src/engine/rng.js";
-import { dispose, type Tree } from "../../src/engine/tree.js";
-import { evaluate, makePredictor } from "../../src/methods/evaluate.js";
 import { flow, flowProfile, type FlowObjective, type FlowRecipe } from "../../src/methods/flow.js";
-import { initParams, recipeFor } from "../../src/methods/index.js";
-import { makeSupervisedStep } from "../../src/methods/supervised-step.js";
+import { recipeFor } from "../../src/methods/index.js";
 import { forwardFlopsPerExample } from "../../src/methods/supervised-trainer.js";
-import { makeReasoner, type Reasoner } from "../../src/models/index.js";
-import { adamw, chain, clipByGlobalNorm } from "../../src/optim/index.js";
-import { getTask } from "../../src/tasks/index.js";
+import { learnOneHop, limits, task, tinyReasoner as reasonerFor } from "./one-hop.js";
 
 before(async () => {
   await startEngine("wasm");
 });
 
-// one hop over 4 symbols (chance 1/4), as test/methods/recipes.test.ts
-const task = getTask("pointer-chase");
-const options = { symbols: 4, maxHops: 2, trainHops: { min: 1, max: 1 } };
-const limits = task.limits(options);
-const vocab = task.vocab(options).size;
-const [B, STEPS, T] = [32, 200, 2];
-
-const reasonerFor = (recipe: FlowRecipe) =>
-  makeReasoner({ model: "transformer", vocab, dim: 32, layers: 2, heads: 2, maxLen: recipe.sequenceLength(limits) }) as Reasoner<Tree>;
+const T = 2;
 
 async function learn(objective: FlowObjective) {
   const recipe = recipeFor("flow", T, { objective, stepSize: 1, velocityHidden: null, velocityWeight: 1 }) as FlowRecipe;
-  const reasoner = reasonerFor(recipe);
-  const optimizer = chain(clipByGlobalNorm(1), adamw({ lr: 3e-3 }));
-  let params = initParams(recipe, reasoner, modelKey(1));
-  let state = optimizer.init(params);
-  const step = makeSupervisedStep(recipe, reasoner, optimizer);
-  const predictor = makePredictor(recipe, reasoner, limits);
-  const train = task.generate(1, "train", 640, options);
-  const val = task.generate(1, "val", 64, options);
-  const before = await evaluate(predictor, recipe, task, params, val, limits, B);
-  const losses: number[] = [];
-  for (let s = 0; s < STEPS; s++) {
-    const [loss, p2, s2, metrics, health] = step(params, state, recipe.frame(train.slice((s * B) % 640, (s * B) % 640 + B), limits));
-    [params, state] = [p2, s2];
-    losses.push((await loss.data())[0]);
-    dispose([metrics, health] as unknown as Tree);
-  }
-  const after = await evaluate(predictor, recipe, task, params, val, limits, B);
-  const profile = await flowProfile(recipe, reasoner, task, params, val, limits, B);
-  step.dispose();
-  predictor.dispose();
-  dispose(params);
-  dispose(state);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { first: mean(losses.slice(0, 10)), last: mean(losses.slice(-10)), before: before.accuracy, after: after.accuracy, profile };
+  const r = await learnOneHop(recipe, { inspect: (params, reasoner, val) => flowProfile(recipe, reasoner, task, params, val, limits, 32) });
+  return { first: r.first, last: r.last, before: r.before.accuracy, after: r.after.accuracy, profile: r.extra };
 }
 
 test("flow (regress) learns one-hop pointer-chase; log p(y*|x,z_t) rises along the flow on held-out questions", async () => {

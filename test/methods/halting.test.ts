@@ -7,53 +7,26 @@ import { jit, np, type Array } from "../../src/engine/jax.js";
 import { startEngine } from "../../src/engine/backend.js";
 import { modelKey } from "../../src/engine/rng.js";
 import { dispose, type Tree } from "../../src/engine/tree.js";
-import { evaluate, makePredictor } from "../../src/methods/evaluate.js";
+import { makePredictor } from "../../src/methods/evaluate.js";
 import { promptGrid } from "../../src/methods/framing.js";
 import { initParams, METHODS, recipeFor } from "../../src/methods/index.js";
 import { tokens } from "../../src/methods/supervised-parts.js";
-import { makeSupervisedStep } from "../../src/methods/supervised-step.js";
+import type { StepMetrics } from "../../src/methods/supervised-step.js";
 import { makeReasoner } from "../../src/models/index.js";
-import { adamw, chain, clipByGlobalNorm } from "../../src/optim/index.js";
-import { getTask } from "../../src/tasks/index.js";
+import { learnOneHop, limits, options, task, vocab } from "./one-hop.js";
 
 before(async () => {
   await startEngine("wasm");
 });
 
-const task = getTask("pointer-chase");
-const options = { symbols: 4, maxHops: 2, trainHops: { min: 1, max: 1 } };
-const limits = task.limits(options);
-const vocab = task.vocab(options).size;
 const resolve = (o: Record<string, unknown>) => METHODS.halting.options.parse(o);
 
 test("halting (PonderNet) learns one-hop pointer-chase and reports the steps it used", async () => {
-  const [B, STEPS, K] = [32, 150, 2];
+  const K = 2;
   const recipe = recipeFor("halting", K, resolve({ beta: 0.01, lambdaP: 0.3 }));
-  const reasoner = makeReasoner({ model: "transformer", vocab, dim: 32, layers: 2, heads: 2, maxLen: recipe.sequenceLength(limits) });
-  const optimizer = chain(clipByGlobalNorm(1), adamw({ lr: 3e-3 }));
-  let params = initParams(recipe, reasoner as never, modelKey(1));
-  let state = optimizer.init(params);
-  const step = makeSupervisedStep(recipe, reasoner, optimizer);
-  const predictor = makePredictor(recipe, reasoner, limits);
-  const train = task.generate(1, "train", 640, options);
-  const val = task.generate(1, "val", 64, options);
-  const before = await evaluate(predictor, recipe, task, params, val, limits, B);
-  const losses: number[] = [];
   let halt: number[] = [];
-  for (let s = 0; s < STEPS; s++) {
-    const [loss, p2, s2, metrics, health] = step(params, state, recipe.frame(train.slice((s * B) % 640, (s * B) % 640 + B), limits));
-    [params, state] = [p2, s2];
-    losses.push((await loss.data())[0]);
-    halt = globalThis.Array.from(await metrics.diagnostics.haltDistribution.ref.data(), Number);
-    dispose([metrics, health] as unknown as Tree);
-  }
-  const after = await evaluate(predictor, recipe, task, params, val, limits, B);
-  step.dispose();
-  predictor.dispose();
-  dispose(params);
-  dispose(state);
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const [first, last] = [mean(losses.slice(0, 10)), mean(losses.slice(-10))];
+  const onStep = async (metrics: StepMetrics) => void (halt = globalThis.Array.from(await metrics.diagnostics.haltDistribution.ref.data(), Number));
+  const { first, last, before, after } = await learnOneHop(recipe, { steps: 150, onStep });
   assert.ok(last < first / 2, `loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
   assert.ok(after.accuracy >= 0.5 && after.accuracy >= before.accuracy + 0.3, `val accuracy ${before.accuracy} -> ${after.accuracy} (chance 0.25)`);
   assert.equal(halt.length, K);
