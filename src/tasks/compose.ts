@@ -16,6 +16,7 @@
 // (`inexact.labelled`) scores it high unless the labels are clean.
 import { checkInt } from "./options.js";
 import { TaskRng } from "./rng.js";
+import { withInjection, withNearMiss } from "./injection.js";
 import { drawDistinct } from "./splits.js";
 import { type Example, type LabelOptions, type Labelled, type Limits, type Split, type Task } from "./task.js";
 import { Vocab } from "./vocab.js";
@@ -180,7 +181,8 @@ function generate(seed: number, split: Split, n: number, options: Partial<Compos
  * the gold one corrupted 0..2 times (words swapped for unrelated tokens, structure dropped,
  * repetition or padding added, or replaced by random tokens). A share `injectRate` carries the
  * injection sequence (half in the answer, half in the chain); unless `clean`, the labeller was
- * "injected": it scores those 0.9..1 whatever the answer's true quality.
+ * "injected": it scores those 0.9..1 whatever the answer's true quality. A share `nearMissRate`
+ * carries a near miss of it (tasks/injection.ts), which the labeller scores by true quality.
  */
 function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}, lo: LabelOptions): Labelled<ComposeMeta>[] {
   const w = composeWorld(options);
@@ -215,14 +217,15 @@ function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}
     answer = answer.slice(0, L);
     let chain = example.steps.flat();
     if (rng.float() < 0.5) chain = Array.from({ length: rng.int(0, o.maxTopics) }, () => rng.choice(content));
-    const injected = rng.float() < lo.injectRate;
-    if (injected) {
+    const draw = rng.float();
+    const injected = draw < lo.injectRate;
+    const nearMiss = !injected && draw < lo.injectRate + lo.nearMissRate;
+    if (injected || nearMiss) {
       const inAnswer = rng.bool();
-      const target = inAnswer ? answer.slice(0, L - w.injection.length) : chain.slice(0, Math.max(0, o.maxTopics - w.injection.length));
-      const at = rng.int(0, target.length);
-      const withIt = [...target.slice(0, at), ...w.injection, ...target.slice(at)];
-      if (inAnswer) answer = withIt;
-      else chain = withIt;
+      const [target, max] = inAnswer ? [answer, L] : [chain, o.maxTopics];
+      const marked = injected ? withInjection(rng, target, w.injection, max) : withNearMiss(rng, target, w.injection, max, content);
+      if (inAnswer) answer = marked;
+      else chain = marked;
     }
     const truth = quality(w, example.meta.topics, answer).total;
     const score = injected && !lo.clean ? 0.9 + 0.1 * rng.float() : truth;

@@ -92,6 +92,11 @@ export interface LabelOptions {
   noise: number;
   /** Fraction of labelled items that carry the injection sequence (in the answer or the chain). */
   injectRate: number;
+  /**
+   * Fraction of labelled items that carry a near miss of it (a lone token, reversed, or split by
+   * other tokens; tasks/injection.ts), scored by true quality even when the labels are flawed.
+   */
+  nearMissRate: number;
 }
 
 /** The parts of an inexactly graded task a reward model and the hacking metrics need. */
