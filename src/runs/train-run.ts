@@ -105,8 +105,9 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       cfg.trainExamples ? "" : `the training stream holds budget steps × batchSize = ${stream} distinct questions`);
   const batchAt = epochBatches(train, B, cfg.seed);
   const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
-  let testSet: Example[] | undefined;
-  const test = () => (testSet ??= task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions));
+  // drawn now, not after training: a test split too small for testExamples fails before any work
+  const testSet = generateOrExplain(() => task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions), "eval.testExamples", "");
+  const test = () => testSet;
 
   checkCurriculum(recipe, cfg);
   // the run's step-0 parameters: a fresh initialisation, or those of the run named by `init`

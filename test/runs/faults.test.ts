@@ -144,3 +144,10 @@ test("fault injection: only a well-formed spec in the environment variable turns
   assert.throws(() => tiny({ lrFactor: 1 }), /faults\.lrFactor/);
   assert.throws(() => tiny({ injectNaN: true }), /faults/, "no config field turns injection on");
 });
+
+test("a test split too small for eval.testExamples is refused before training, naming the field", async () => {
+  const dir = join(root, "small-test-split");
+  const cfg = { ...tiny(), eval: { ...tiny().eval, testExamples: 500 } };
+  await assert.rejects(train(dir, cfg), (err: Error) => err instanceof ConfigError && /eval\.testExamples/.test(err.message) && /not enough distinct pointer-chase questions in the test split/.test(err.message));
+  assert.ok(!existsSync(join(dir, "metrics.jsonl")), "no training step ran");
+});
