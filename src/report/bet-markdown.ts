@@ -59,7 +59,8 @@ export function renderBetMarkdown(b: BetSummary): string {
   out.push(
     `Seeds ${b.seeds.join(", ")}; budgets: ${b.budgets.map((x) => `${x.id} (${x.label})`).join("; ")}. ` +
       `Intervals are 95% percentile-bootstrap intervals of the mean over seeds (coarse with 2–3 seeds); ` +
-      `"to target" counts each seed's first evaluation at or above the target (resolution: the evaluation interval), over the seeds that reached it (reached/seeds).`,
+      `"to target" counts each seed's first evaluation at or above the target (resolution: the evaluation interval), over the seeds that reached it (reached/seeds).` +
+      (b.runs.some((r) => r.initCharged) ? ` Arms that start from another arm's run count that run's examples, FLOPs and wall time in theirs (curves and "to target" included).` : ""),
     "",
   );
   for (const task of b.tasks) {

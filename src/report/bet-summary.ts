@@ -105,6 +105,11 @@ export const runResultSchema = z.strictObject({
   hackingFinal: hackingFinalSchema.nullable().optional(),
   /** Chain readability (runs with a latent chain or a token CoT on a task with known intermediates). */
   monitor: runMonitorSchema.nullable().optional(),
+  /**
+   * The run started from another run's parameters (its arm's initArm): that run's id and cost,
+   * already included in this run's counters and curve (the start is part of the recipe's price).
+   */
+  initCharged: z.strictObject({ from: z.string(), examples: z.number().nonnegative(), flops: z.number().nonnegative(), wallMs: z.number().nonnegative() }).nullable().optional(),
 });
 
 /** runMonitorSchema over an arm's seeds: bootstrap intervals per step, means elsewhere. */

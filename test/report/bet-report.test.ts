@@ -2,7 +2,8 @@
 // the numbers in them are the summary's, and that text is escaped.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { summarizeBet } from "../../src/experiments/bet/collect.js";
+import { chargeInitRuns, summarizeBet } from "../../src/experiments/bet/collect.js";
+import type { PlannedRun } from "../../src/experiments/bet/plan.js";
 import type { BetSpec } from "../../src/experiments/bet/spec.js";
 import { renderBetHtml } from "../../src/report/bet-html.js";
 import { renderBetMarkdown } from "../../src/report/bet-markdown.js";
@@ -79,6 +80,26 @@ test("summaries: to-target from the curves, intervals over seeds, steps used onl
   assert.deepEqual(adaptive.stepsUsedByDifficulty, { "1": 1.5, "2": 3 });
   assert.equal(fixed.stepsUsedByDifficulty, null);
   assert.ok(Math.abs(fixed.testByDifficulty["2"].mean - 0.6) < 1e-12);
+});
+
+test("an arm started from another arm's run pays for it: counters, curve and to-target include the init run's cost", () => {
+  // adaptive's runs start from fixed's (same budget and seed); one seed's init run is missing
+  const planned = runs.map((r) => ({ id: r.id, ...(r.arm === "adaptive" ? { initFrom: r.id.replace("adaptive", "fixed") } : {}) }) as PlannedRun);
+  const given = runs.map((r) => (r.id === "pointer-chase/fixed/n256/s2" ? { ...r, status: "missing" as const } : r));
+  const charged = chargeInitRuns(given, planned);
+  const a0 = charged.find((r) => r.id === "pointer-chase/adaptive/n256/s0")!;
+  assert.deepEqual(a0.initCharged, { from: "pointer-chase/fixed/n256/s0", examples: 25600, flops: 4e11, wallMs: 4000 });
+  assert.equal(a0.examples, 2 * 25600);
+  assert.equal(a0.flops, 8e11);
+  assert.deepEqual(a0.curve.map((p) => p.examples), [1, 2, 3, 4].map((k) => 25600 + 6400 * k));
+  assert.equal(charged.find((r) => r.id === "pointer-chase/adaptive/n256/s2")!.initCharged, null);
+  assert.equal(charged.find((r) => r.id === "pointer-chase/fixed/n256/s0")!.initCharged, null);
+  const s = summarizeBet(spec, charged, labels, 2);
+  assert.doesNotThrow(() => betSummarySchema.parse(s));
+  const adaptive = s.summaries.find((x) => x.arm === "adaptive" && x.budget === "n256")!;
+  assert.deepEqual(adaptive.examplesToTarget.values, [25600 + 12800, 25600 + 12800, 12800]);
+  assert.match(renderBetMarkdown(s), /count that run's examples, FLOPs and wall time/);
+  assert.doesNotMatch(renderBetMarkdown(summary), /count that run's examples/);
 });
 
 test("monitorability over seeds: per-step readout intervals, controls and lens averaged, corruption for token chains", () => {

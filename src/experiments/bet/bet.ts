@@ -8,7 +8,7 @@ import { betSummaryJsonSchema, type BetSummary } from "../../report/bet-summary.
 import { renderBetHtml } from "../../report/bet-html.js";
 import { renderBetMarkdown } from "../../report/bet-markdown.js";
 import { availableArms } from "./arms.js";
-import { collectRun, summarizeBet } from "./collect.js";
+import { chargeInitRuns, collectRun, summarizeBet } from "./collect.js";
 import { BetPlanError, planBet, type PlannedRun } from "./plan.js";
 import { executeRuns, type RunnerHooks, type RunStatus } from "./runner.js";
 import { betSpecSchema, monitorOf, type BetSpec } from "./spec.js";
@@ -59,7 +59,7 @@ async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly Planne
   const results = [];
   for (const run of runs) results.push(await collectRun(dir, run, statuses.get(run.id)));
   const arms = availableArms();
-  const summary = summarizeBet(spec, results, arms, jobs);
+  const summary = summarizeBet(spec, chargeInitRuns(results, runs), arms, jobs);
   await atomicWriteFile(join(dir, BET_FILES.summary), Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
   await atomicWriteFile(join(dir, BET_FILES.schema), Buffer.from(`${JSON.stringify(betSummaryJsonSchema(), null, 2)}\n`));
   await atomicWriteFile(join(dir, BET_FILES.results), Buffer.from(renderBetMarkdown(summary)));

@@ -187,6 +187,31 @@ function curveOf(records: Rec[]): CurvePoint[] {
 }
 
 /** Mean over the last fifth of training of the gradient norm arriving at each latent step. */
+/**
+ * Runs that started from another run's parameters pay for that start: the init run's examples,
+ * FLOPs, token-passes and wall time are added to their totals and to every point of their curve,
+ * so "to target" and the cost columns compare whole recipes (e.g. GRPO counts its SFT start).
+ * A run whose init run is not finished is left as it is, with initCharged null.
+ */
+export function chargeInitRuns(results: readonly RunResult[], planned: readonly PlannedRun[]): RunResult[] {
+  const byId = new Map(results.map((r) => [r.id, r]));
+  return results.map((r) => {
+    const from = planned.find((p) => p.id === r.id)?.initFrom;
+    const init = from === undefined ? undefined : byId.get(from);
+    if (!init || init.status !== "finished" || r.status === "missing") return { ...r, initCharged: null };
+    return {
+      ...r,
+      examples: r.examples + init.examples,
+      flops: r.flops + init.flops,
+      forwardTokens: r.forwardTokens + init.forwardTokens,
+      backwardTokens: r.backwardTokens + init.backwardTokens,
+      wallMs: r.wallMs + init.wallMs,
+      curve: r.curve.map((p) => ({ ...p, examples: p.examples + init.examples, flops: p.flops + init.flops, wallMs: p.wallMs + init.wallMs })),
+      initCharged: { from: init.id, examples: init.examples, flops: init.flops, wallMs: init.wallMs },
+    };
+  });
+}
+
 function gradProfileOf(records: Rec[]): number[] | null {
   const steps = records.filter((r) => globalThis.Array.isArray(r.stepGradNorms) && (r.stepGradNorms as unknown[]).length > 0);
   if (steps.length === 0) return null;
