@@ -1,9 +1,9 @@
 // The bet's presets. `quick` is the README's main job and must finish in under 10 minutes on a
 // 2-core laptop; `standard` runs every arm this build has with a sweep over training-set sizes
-// and over compute; `full` adds seeds and every task; `hacking` is issue 10's reward-hacking
+// and over compute; `full` adds seeds and every exactly graded task; `hacking` is issue 10's reward-hacking
 // experiment on the inexact task compose (SFT on good examples versus GRPO against a learned,
 // exploitable reward model).
-import { TASK_NAMES } from "../../tasks/index.js";
+import { TASK_NAMES, TASKS } from "../../tasks/index.js";
 import { availableArms, HACKING_GRPO_STEPS } from "./arms.js";
 import type { BetSpec } from "./spec.js";
 
@@ -67,7 +67,9 @@ export function preset(name: PresetName): BetSpec {
     case "full":
       return {
         preset: "full",
-        tasks: TASK_NAMES.map((t) => ({ name: t, options: {} })),
+        // the exactly graded tasks: inexact ones (compose) have too few distinct questions for a
+        // 2000 × 64 question stream, and their experiment is the hacking preset
+        tasks: TASK_NAMES.filter((t) => !TASKS[t].inexact).map((t) => ({ name: t, options: {} })),
         arms,
         seeds: [0, 1, 2, 3, 4],
         budgets: [{ id: "s2000", label: "2000 steps × 64 questions", config: { budget: { maxSteps: 2000 } } }],
