@@ -16,7 +16,7 @@
 // (`inexact.labelled`) scores it high unless the labels are clean.
 import { checkInt } from "./options.js";
 import { TaskRng } from "./rng.js";
-import { withInjection, withNearMiss } from "./injection.js";
+import { labelItems } from "./labelled.js";
 import { drawDistinct } from "./splits.js";
 import { type Example, type LabelOptions, type Labelled, type Limits, type Split, type Task } from "./task.js";
 import { Vocab } from "./vocab.js";
@@ -177,12 +177,9 @@ function generate(seed: number, split: Split, n: number, options: Partial<Compos
 }
 
 /**
- * Mixed-quality answers and chains to train questions, scored by a noisy labeller. Answers are
- * the gold one corrupted 0..2 times (words swapped for unrelated tokens, structure dropped,
- * repetition or padding added, or replaced by random tokens). A share `injectRate` carries the
- * injection sequence (half in the answer, half in the chain); unless `clean`, the labeller was
- * "injected": it scores those 0.9..1 whatever the answer's true quality. A share `nearMissRate`
- * carries a near miss of it (tasks/injection.ts), which the labeller scores by true quality.
+ * Mixed-quality answers and chains to train questions, scored by a noisy labeller (tasks/labelled.ts:
+ * injections, near misses, noise). Answers are the gold one corrupted 0..2 times (words swapped
+ * for unrelated tokens, structure dropped, repetition or padding added, or replaced by random tokens).
  */
 function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}, lo: LabelOptions): Labelled<ComposeMeta>[] {
   const w = composeWorld(options);
@@ -209,35 +206,18 @@ function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}
         return y.filter(() => rng.float() < 0.7);
     }
   };
-  const out: Labelled<ComposeMeta>[] = [];
-  for (let i = 0; i < n; i++) {
-    const example = questions[i % questions.length];
-    let answer = example.answer.slice();
-    for (let c = rng.int(0, 2); c > 0; c--) answer = corrupt(answer);
-    answer = answer.slice(0, L);
-    let chain = example.steps.flat();
-    if (rng.float() < 0.5) chain = Array.from({ length: rng.int(0, o.maxTopics) }, () => rng.choice(content));
-    const draw = rng.float();
-    const injected = draw < lo.injectRate;
-    const nearMiss = !injected && draw < lo.injectRate + lo.nearMissRate;
-    if (injected || nearMiss) {
-      const inAnswer = rng.bool();
-      const [target, max] = inAnswer ? [answer, L] : [chain, o.maxTopics];
-      const marked = injected ? withInjection(rng, target, w.injection, max) : withNearMiss(rng, target, w.injection, max, content);
-      if (inAnswer) answer = marked;
-      else chain = marked;
-    }
-    const truth = quality(w, example.meta.topics, answer).total;
-    const score = injected && !lo.clean ? 0.9 + 0.1 * rng.float() : truth;
-    const label = Math.min(1, Math.max(0, score + lo.noise * gaussian(rng)));
-    out.push({ example, chain, answer, label, truth });
-  }
-  return out;
-}
-
-function gaussian(rng: TaskRng): number {
-  const u = 1 - rng.float();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());
+  return labelItems({
+    rng,
+    questions,
+    n,
+    corrupt,
+    content,
+    answerLength: L,
+    maxSteps: o.maxTopics,
+    injection: w.injection,
+    quality: (e, y) => quality(w, e.meta.topics, y).total,
+    labels: lo,
+  });
 }
 
 export const compose: Task<ComposeOptions, ComposeMeta> = {

@@ -1,5 +1,6 @@
 // The task registry: every task by name. pointer-chase is the default task.
 import { compose } from "./compose.js";
+import { digest } from "./digest.js";
 import { multiply } from "./multiply.js";
 import { parity } from "./parity.js";
 import { pointerChase } from "./pointer-chase.js";
@@ -14,6 +15,7 @@ export const TASKS: Readonly<Record<string, Task>> = {
   [prontoqa.name]: prontoqa,
   [multiply.name]: multiply,
   [compose.name]: compose,
+  [digest.name]: digest,
 };
 
 export const TASK_NAMES = Object.keys(TASKS);
