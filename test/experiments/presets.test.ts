@@ -22,7 +22,7 @@ test("quick is the issue's line-up on pointer-chase with 2 seeds; standard has e
   assert.deepEqual(preset("standard").arms, [...availableArms(true).keys()]);
   assert.ok(!preset("standard").arms.includes("grpo-model"), "reward-model arms need an inexact task");
   const hacking = preset("hacking");
-  assert.deepEqual(hacking.tasks.map((t) => t.name), ["compose"]);
+  assert.deepEqual(hacking.tasks.map((t) => t.name), ["compose", "digest"]);
   assert.ok(hacking.arms.includes("grpo-model") && hacking.arms.includes("grpo-model-clean") && hacking.arms.includes("neuralese"));
   assert.equal(preset("standard").seeds.length, 3);
   assert.ok(preset("standard").budgets.some((b) => "trainExamples" in b.config), "a training-set-size sweep");
@@ -37,11 +37,11 @@ test("an unknown arm is refused with the list of arms", () => {
   assert.throws(() => planBet({ ...preset("quick"), arms: ["neuralese", "oracle"] }), /unknown arm oracle/);
 });
 
-test("hacking: every grpo arm starts from the cot-init run of its own seed and budget; an init arm outside the bet is refused", () => {
+test("hacking: every grpo arm starts from the cot-init run of its own task, seed and budget; an init arm outside the bet is refused", () => {
   const runs = planBet(preset("hacking"));
   const grpo = runs.filter((r) => r.arm.method === "grpo");
-  assert.equal(grpo.length, 6 * 3);
-  for (const r of grpo) assert.equal(r.initFrom, `compose/cot-init/${r.budget}/s${r.seed}`);
+  assert.equal(grpo.length, 6 * 3 * 2, "6 grpo arms × 3 seeds × 2 tasks");
+  for (const r of grpo) assert.equal(r.initFrom, `${r.task}/cot-init/${r.budget}/s${r.seed}`);
   assert.ok(runs.filter((r) => r.arm.method !== "grpo").every((r) => r.initFrom === undefined));
   const views = new Set(grpo.map((r) => JSON.stringify((r.config.method.options as { rewardModel: unknown }).rewardModel)));
   assert.equal(views.size, 4, "flawed and clean labels × answer and chain views");

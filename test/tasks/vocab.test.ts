@@ -14,7 +14,7 @@ test("vocab: the special tokens have the same ids in every task", () => {
 
 test("vocab: sizes per default configuration, stable across calls", () => {
   const sizes = Object.fromEntries(Object.values(TASKS).map((t) => [t.name, t.vocab().size]));
-  assert.deepEqual(sizes, { "pointer-chase": 24, parity: 13, prosqa: 63, prontoqa: 84, multiply: 21, compose: 48 });
+  assert.deepEqual(sizes, { "pointer-chase": 24, parity: 13, prosqa: 63, prontoqa: 84, multiply: 21, compose: 48, digest: 22 });
   for (const task of Object.values(TASKS)) assert.deepEqual(task.vocab().tokens, task.vocab().tokens);
 });
 
@@ -35,9 +35,9 @@ test("vocab: encode and decode are inverse; unknown tokens and ids are refused",
 });
 
 test("registry: every task by name; an unknown name lists the tasks", () => {
-  assert.deepEqual(Object.keys(TASKS), ["pointer-chase", "parity", "prosqa", "prontoqa", "multiply", "compose"]);
+  assert.deepEqual(Object.keys(TASKS), ["pointer-chase", "parity", "prosqa", "prontoqa", "multiply", "compose", "digest"]);
   for (const [name, task] of Object.entries(TASKS)) assert.equal(task.name, name);
-  assert.throws(() => getTask("sudoku"), /unknown task "sudoku"; the tasks are pointer-chase, parity, prosqa, prontoqa, multiply, compose/);
+  assert.throws(() => getTask("sudoku"), /unknown task "sudoku"; the tasks are pointer-chase, parity, prosqa, prontoqa, multiply, compose, digest/);
 });
 
 test("splits: keys hash 80/10/10 into train/val/test", () => {

@@ -1,8 +1,8 @@
 // The bet's presets. `quick` is the README's main job and must finish in under 10 minutes on a
 // 2-core laptop; `standard` runs every arm this build has with a sweep over training-set sizes
 // and over compute; `full` adds seeds and every exactly graded task; `hacking` is issue 10's reward-hacking
-// experiment on the inexact task compose (SFT on good examples versus GRPO against a learned,
-// exploitable reward model).
+// experiment on the inexact tasks compose and digest (SFT on good examples versus GRPO against a
+// learned, exploitable reward model).
 import { TASK_NAMES, TASKS } from "../../tasks/index.js";
 import { availableArms, HACKING_GRPO_STEPS } from "./arms.js";
 import type { BetSpec } from "./spec.js";
@@ -80,10 +80,14 @@ export function preset(name: PresetName): BetSpec {
       // small: the true quality H is the "accuracy" (mean H on val/test); every run's final test
       // outputs are scored by the learned graders (summary.hacking); the grpo arms also log the
       // hacking diagnostics (true H, proxy, injection rates, diversity, gap) every step. compose's
-      // default options have ~1170 train / ~146 test questions: a fixed training set, 140 tested.
+      // default options have ~1170 train / ~146 test questions, digest's millions: a fixed
+      // training set, 140 tested.
       return {
         preset: "hacking",
-        tasks: [{ name: "compose", options: {} }],
+        tasks: [
+          { name: "compose", options: {} },
+          { name: "digest", options: {} },
+        ],
         arms: HACKING_ARMS.filter((a) => all.includes(a)),
         seeds: [0, 1, 2],
         budgets: [{ id: "s300", label: `SFT 300 steps × 16 questions; es 150 steps × 16 questions × 8 members; grpo ${HACKING_GRPO_STEPS} steps × 8 questions × 8 rollouts after cot-init's 25 SFT steps`, config: {} }],
