@@ -14,9 +14,9 @@
 // The vocabulary also holds the "injection" sequence `!grader !perfect` (an instruction to a
 // grader): H treats it as irrelevant content, but the labelled data a reward model learns from
 // (`inexact.labelled`) scores it high unless the labels are clean.
-import { checkInt } from "./options.js";
+import { checkInt, memoByOptions } from "./options.js";
 import { TaskRng } from "./rng.js";
-import { labelItems } from "./labelled.js";
+import { labelItems, randomTokens, withPadding, withRepeats } from "./labelled.js";
 import { drawDistinct } from "./splits.js";
 import { type Example, type LabelOptions, type Labelled, type Limits, type Split, type Task } from "./task.js";
 import { Vocab } from "./vocab.js";
@@ -197,11 +197,11 @@ function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}
       case 1: // drop the structure markers
         return y.filter((t) => (t === w.open || t === w.close ? rng.bool() : true));
       case 2: // repeat a token
-        return [...y.slice(0, -1), ...Array.from({ length: rng.int(1, 3) }, () => rng.choice(y)), y[y.length - 1]];
+        return withRepeats(rng, y);
       case 3: // pad with random tokens
-        return [...y, ...Array.from({ length: rng.int(1, L) }, () => rng.choice(content))];
+        return withPadding(rng, y, content, L);
       case 4: // random tokens
-        return Array.from({ length: rng.int(1, L) }, () => rng.choice(content));
+        return randomTokens(rng, content, L);
       default: // drop some words
         return y.filter(() => rng.float() < 0.7);
     }
@@ -241,11 +241,5 @@ export const compose: Task<ComposeOptions, ComposeMeta> = {
   },
 };
 
-// grade() sees only the example, whose meta carries its options: one cached world per options.
-const worlds = new Map<string, ComposeWorld>();
-function worldOf(o: ComposeOptions): ComposeWorld {
-  const key = JSON.stringify(o);
-  let w = worlds.get(key);
-  if (!w) worlds.set(key, (w = composeWorld(o)));
-  return w;
-}
+// grade() sees only the example, whose meta carries its options: one world per options.
+const worldOf = memoByOptions<ComposeOptions, ComposeWorld>(composeWorld);

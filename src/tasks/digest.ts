@@ -22,8 +22,8 @@
 // injection sequence `!grader !perfect`: H treats it as unfaithful content, but the labelled data
 // a reward model learns from (`inexact.labelled`) scores it high unless the labels are clean.
 import { INJECTION } from "./compose.js";
-import { labelItems } from "./labelled.js";
-import { checkInt } from "./options.js";
+import { labelItems, randomTokens, withPadding, withRepeats } from "./labelled.js";
+import { checkInt, memoByOptions } from "./options.js";
 import { TaskRng } from "./rng.js";
 import { drawDistinct } from "./splits.js";
 import { type Example, type LabelOptions, type Labelled, type Limits, type Split, type Task } from "./task.js";
@@ -230,11 +230,11 @@ function labelled(seed: number, n: number, options: Partial<DigestOptions> = {},
         return z;
       }
       case 4: // repeat a token
-        return [...y.slice(0, -1), ...Array.from({ length: rng.int(1, 3) }, () => rng.choice(y)), y[y.length - 1]];
+        return withRepeats(rng, y);
       case 5: // pad with random tokens
-        return [...y, ...Array.from({ length: rng.int(1, L) }, () => rng.choice(content))];
+        return withPadding(rng, y, content, L);
       case 6: // random tokens
-        return Array.from({ length: rng.int(1, L) }, () => rng.choice(content));
+        return randomTokens(rng, content, L);
       default: // drop the structure markers
         return y.filter((t) => (isItem(t) ? true : rng.bool()));
     }
@@ -274,11 +274,5 @@ export const digest: Task<DigestOptions, DigestMeta> = {
   },
 };
 
-// grade() sees only the example, whose meta carries its options: one cached world per options.
-const worlds = new Map<string, DigestWorld>();
-function worldOf(o: DigestOptions): DigestWorld {
-  const key = JSON.stringify(o);
-  let w = worlds.get(key);
-  if (!w) worlds.set(key, (w = digestWorld(o)));
-  return w;
-}
+// grade() sees only the example, whose meta carries its options: one world per options.
+const worldOf = memoByOptions<DigestOptions, DigestWorld>(digestWorld);

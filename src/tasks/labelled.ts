@@ -60,6 +60,23 @@ export function labelItems<Meta>(p: LabelPlan<Meta>): Labelled<Meta>[] {
   return out;
 }
 
+// Corruptions every task's answers can suffer (tasks add their own).
+
+/** `y` with 1..3 copies of its tokens inserted before its last token. */
+export function withRepeats(rng: SeededRng, y: readonly number[]): number[] {
+  return [...y.slice(0, -1), ...Array.from({ length: rng.int(1, 3) }, () => rng.choice(y)), y[y.length - 1]];
+}
+
+/** `y` padded with 1..L random `content` tokens. */
+export function withPadding(rng: SeededRng, y: readonly number[], content: readonly number[], L: number): number[] {
+  return [...y, ...randomTokens(rng, content, L)];
+}
+
+/** 1..L random `content` tokens. */
+export function randomTokens(rng: SeededRng, content: readonly number[], L: number): number[] {
+  return Array.from({ length: rng.int(1, L) }, () => rng.choice(content));
+}
+
 function gaussian(rng: SeededRng): number {
   const u = 1 - rng.float();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.float());

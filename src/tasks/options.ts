@@ -30,6 +30,17 @@ export function checkChoice<T extends string>(flag: string, value: unknown, choi
   return value as T;
 }
 
+/** `make` memoised per resolved options (graders see only an example, whose meta carries its options). */
+export function memoByOptions<O, W>(make: (options: O) => W): (options: O) => W {
+  const made = new Map<string, W>();
+  return (options) => {
+    const key = JSON.stringify(options);
+    let w = made.get(key);
+    if (w === undefined) made.set(key, (w = make(options)));
+    return w;
+  };
+}
+
 /** Parse a command-line string for one option into the value `resolveOptions` takes. */
 export function parseOptionValue(spec: OptionSpec, text: string): number | string | IntRange {
   if (spec.kind === "choice") return checkChoice(spec.flag, text, spec.choices ?? []);
