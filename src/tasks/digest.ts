@@ -192,7 +192,7 @@ function generate(seed: number, split: Split, n: number, options: Partial<Digest
  * Mixed-quality answers and chains to train questions, scored by a noisy labeller (tasks/labelled.ts:
  * injections, near misses, noise). Answers are the gold headline corrupted 0..2 times: an item
  * dropped, two swapped, a hallucinated item added, an item swapped for a less frequent one,
- * repetition or padding added, structure dropped, or replaced by random tokens.
+ * repetition or padding added, structure dropped, cut to one or two items, or replaced by random tokens.
  */
 function labelled(seed: number, n: number, options: Partial<DigestOptions> = {}, lo: LabelOptions): Labelled<DigestMeta>[] {
   const w = digestWorld(options);
@@ -205,7 +205,7 @@ function labelled(seed: number, n: number, options: Partial<DigestOptions> = {},
   const corrupt = (y: number[], e: Example<DigestMeta>): number[] => {
     const at = y.flatMap((t, i) => (isItem(t) ? [i] : []));
     const put = (i: number, t: number) => [...y.slice(0, i), t, ...y.slice(i)];
-    switch (y.length === 0 ? 6 : rng.int(0, 7)) {
+    switch (y.length === 0 ? 6 : rng.int(0, 8)) {
       case 0: { // drop an item
         if (!at.length) return y;
         const drop = rng.choice(at);
@@ -235,6 +235,8 @@ function labelled(seed: number, n: number, options: Partial<DigestOptions> = {},
         return withPadding(rng, y, content, L);
       case 6: // random tokens
         return randomTokens(rng, content, L);
+      case 7: // a short answer: one or two items (of the question or not), bracketed
+        return [w.open, ...Array.from({ length: rng.int(1, 2) }, () => rng.choice(rng.bool() ? e.question : w.itemIds)), w.close];
       default: // drop the structure markers
         return y.filter((t) => (isItem(t) ? true : rng.bool()));
     }
