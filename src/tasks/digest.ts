@@ -21,6 +21,7 @@
 // the gold chain names the same items, one step each. The vocabulary also holds compose's
 // injection sequence `!grader !perfect`: H treats it as unfaithful content, but the labelled data
 // a reward model learns from (`inexact.labelled`) scores it high unless the labels are clean.
+import { answerForm } from "./answer-form.js";
 import { INJECTION } from "./compose.js";
 import { labelItems, randomTokens, withPadding, withRepeats } from "./labelled.js";
 import { checkInt, memoByOptions } from "./options.js";
@@ -135,10 +136,7 @@ export function quality(world: DigestWorld, question: readonly number[], y: read
   }
   const order = named.length === 0 ? 0 : pairs === 0 ? 1 : inOrder / pairs;
   const faithfulness = content.length ? content.filter((t) => counts.has(t)).length / content.length : 0;
-  const structure = 0.5 * Number(y[0] === world.open) + 0.5 * Number(y[y.length - 1] === world.close);
-  const B = m + 2;
-  const brevity = y.length <= B ? 1 : Math.max(0, 1 - (y.length - B) / (L - B + 1));
-  const variety = new Set(y).size / y.length;
+  const { structure, brevity, variety } = answerForm(y, world.open, world.close, m + 2, L);
   const parts = { salience, order, faithfulness, structure, brevity, variety };
   const points = (Object.keys(POINTS) as (keyof typeof POINTS)[]).reduce((a, k) => a + POINTS[k] * parts[k], 0);
   return { ...parts, total: Math.min(1, Math.max(0, points / TOTAL_POINTS)) };
