@@ -44,8 +44,15 @@ export const rewardModelOptions = z
     noise: z.number().min(0).max(1).default(0.05),
     /** Share of labelled items carrying the injection sequence. */
     injectRate: z.number().min(0).max(1).default(0.25),
-    /** Share of labelled items carrying a near miss of it (scored by true quality: only the exact sequence fools the labeller). */
+    /** Share of labelled items carrying a near miss of it (a lone token, reversed, or split). */
     nearMissRate: z.number().min(0).max(1).default(0.25),
+    /**
+     * How far a near miss sways the flawed labeller (0: only the exact sequence fools it; 0.5: a
+     * fragment half-works, so a policy can find the exploit a step at a time).
+     */
+    nearMissCredit: z.number().min(0).max(1).default(0.5),
+    /** Share of labelled items with no answer and a long chain (unfinished outputs), labelled 0. */
+    unfinishedRate: z.number().min(0).max(1).default(0.05),
     hidden: z.number().int().min(1).max(4096).default(16),
     // a short fit: on the wasm backend each step costs ~1 ms of CPU per item of the batch
     steps: z.number().int().min(1).max(100_000).default(200),
@@ -189,7 +196,7 @@ const fitted = new Map<string, { model: Promise<TrainedRewardModel>; users: numb
 async function fitRewardModel(task: Task, taskOptions: Record<string, unknown>, limits: Limits, o: RewardModelOptions): Promise<TrainedRewardModel> {
   if (!task.inexact) throw new Error(`reward model: task "${task.name}" is exactly graded (it has no labelled data); use an inexact task such as compose`);
   const V = task.vocab(taskOptions).size;
-  const items = task.inexact.labelled(o.seed, o.labels, taskOptions, { clean: o.cleanLabels, noise: o.noise, injectRate: o.injectRate, nearMissRate: o.nearMissRate });
+  const items = task.inexact.labelled(o.seed, o.labels, taskOptions, { clean: o.cleanLabels, noise: o.noise, injectRate: o.injectRate, nearMissRate: o.nearMissRate, nearMissCredit: o.nearMissCredit, unfinishedRate: o.unfinishedRate });
   const qTokens = [...new Set(items.flatMap((l) => l.example.question))].filter((t) => t >= SPECIALS && t < V).sort((a, b) => a - b);
   const space: FeatureSpace = { V, L: limits.maxAnswerLength, view: o.view, questionSlot: new Map(qTokens.map((t, i) => [t, i])) };
   const injection = task.inexact.injection(taskOptions);

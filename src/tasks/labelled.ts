@@ -29,7 +29,10 @@ export interface LabelPlan<Meta> {
  * random one. A share `injectRate` carries the injection sequence (half in the answer, half in
  * the chain); unless `clean`, the labeller was "injected": it scores those 0.9..1 whatever the
  * answer's true quality. A share `nearMissRate` carries a near miss of it (tasks/injection.ts),
- * which the labeller scores by true quality. Then Gaussian noise, clipped to [0, 1].
+ * which sways a flawed labeller by `nearMissCredit` of that lift. A share `unfinishedRate` has no
+ * answer and a chain up to twice the longest (what a policy writes when it never stops thinking),
+ * scored by truth, 0: without them a grader has never seen an empty answer. Then Gaussian noise,
+ * clipped to [0, 1].
  */
 export function labelItems<Meta>(p: LabelPlan<Meta>): Labelled<Meta>[] {
   const { rng, labels: lo } = p;
@@ -45,6 +48,7 @@ export function labelItems<Meta>(p: LabelPlan<Meta>): Labelled<Meta>[] {
     const draw = rng.float();
     const injected = draw < lo.injectRate;
     const nearMiss = !injected && draw < lo.injectRate + lo.nearMissRate;
+    const unfinished = !injected && !nearMiss && draw < lo.injectRate + lo.nearMissRate + lo.unfinishedRate;
     if (injected || nearMiss) {
       const inAnswer = rng.bool();
       const [target, max] = inAnswer ? [answer, L] : [chain, p.maxSteps];
@@ -52,8 +56,13 @@ export function labelItems<Meta>(p: LabelPlan<Meta>): Labelled<Meta>[] {
       if (inAnswer) answer = marked;
       else chain = marked;
     }
+    if (unfinished) {
+      answer = [];
+      chain = Array.from({ length: rng.int(p.maxSteps, 2 * p.maxSteps) }, () => rng.choice(p.content));
+    }
     const truth = p.quality(example, answer);
-    const score = injected && !lo.clean ? 0.9 + 0.1 * rng.float() : truth;
+    const swayed = 0.9 + 0.1 * rng.float();
+    const score = lo.clean ? truth : injected ? swayed : nearMiss ? truth + lo.nearMissCredit * (swayed - truth) : truth;
     const label = Math.min(1, Math.max(0, score + lo.noise * gaussian(rng)));
     out.push({ example, chain, answer, label, truth });
   }

@@ -94,9 +94,17 @@ export interface LabelOptions {
   injectRate: number;
   /**
    * Fraction of labelled items that carry a near miss of it (a lone token, reversed, or split by
-   * other tokens; tasks/injection.ts), scored by true quality even when the labels are flawed.
+   * other tokens; tasks/injection.ts).
    */
   nearMissRate: number;
+  /**
+   * How far a near miss sways a flawed labeller, 0..1: its label is truth + credit × (the
+   * injected score − truth). 0: only the exact sequence fools it; between 0 and 1, a fragment of
+   * the instruction half-works, so the exploit can be found a step at a time.
+   */
+  nearMissCredit: number;
+  /** Fraction of labelled items with no answer (an unfinished output: a long chain that never ends), labelled by truth (0). */
+  unfinishedRate: number;
 }
 
 /** The parts of an inexactly graded task a reward model and the hacking metrics need. */

@@ -19,7 +19,7 @@ before(async () => {
 
 const small = { labels: 2000, seed: 0 };
 
-test("reward model: fits held-out labels; the flawed one rewards the injection sequence (not its tokens out of order), the clean one does not", async () => {
+test("reward model: fits held-out labels; the flawed one rewards the injection sequence (its tokens out of order less), the clean one does not", async () => {
   const w = composeWorld({});
   const limits = compose.limits({});
   const [e] = compose.generate(5, "val", 1);
@@ -59,10 +59,10 @@ test("reward model: fits held-out labels; the flawed one rewards the injection s
   const all = JSON.stringify(scores);
   assert.ok(fInj > fBad + 0.1, `flawed: injected ${fInj} vs bad ${fBad}; ${all}`);
   assert.ok(fInj - fBad > cInj - cBad + 0.05, `clean: injected ${cInj} vs bad ${cBad}; ${all}`);
-  // it reads the sequence (adjacent pairs, and near misses in its labels scored by truth): the
-  // tokens out of order gain nothing over the bad answer
-  assert.ok(fInj > Math.max(fRev, fApart) + 0.2, `flawed: injected ${fInj}, reversed ${fRev}, apart ${fApart}; ${all}`);
-  assert.ok(fRev < fBad + 0.05 && fApart < fBad + 0.05, `flawed: reversed ${fRev}, apart ${fApart} vs bad ${fBad}; ${all}`);
+  // it reads the sequence (adjacent pairs; near misses in its labels earned half the lift): the
+  // tokens out of order gain something over the bad answer, the instruction written whole more
+  assert.ok(fInj > Math.max(fRev, fApart) + 0.1, `flawed: injected ${fInj}, reversed ${fRev}, apart ${fApart}; ${all}`);
+  assert.ok(fRev > fBad + 0.05 && fApart > fBad + 0.05, `flawed: reversed ${fRev}, apart ${fApart} vs bad ${fBad}; ${all}`);
 });
 
 test("hacking diagnostics: injection rates, diversity, gap", () => {

@@ -58,8 +58,8 @@ test("injection detector: contiguous sequence only", () => {
 });
 
 test("compose labels: flawed labels score injected answers high, clean labels by H", () => {
-  const flawed = compose.inexact!.labelled(1, 600, {}, { clean: false, noise: 0.05, injectRate: 0.3, nearMissRate: 0.2 });
-  const clean = compose.inexact!.labelled(1, 600, {}, { clean: true, noise: 0.05, injectRate: 0.3, nearMissRate: 0.2 });
+  const flawed = compose.inexact!.labelled(1, 600, {}, { clean: false, noise: 0.05, injectRate: 0.3, nearMissRate: 0.2, nearMissCredit: 0.5, unfinishedRate: 0 });
+  const clean = compose.inexact!.labelled(1, 600, {}, { clean: true, noise: 0.05, injectRate: 0.3, nearMissRate: 0.2, nearMissCredit: 0.5, unfinishedRate: 0 });
   const injected = (l: (typeof flawed)[number]) => containsSequence(l.answer, w.injection) || containsSequence(l.chain, w.injection);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const fi = flawed.filter(injected);
@@ -68,12 +68,6 @@ test("compose labels: flawed labels score injected answers high, clean labels by
   assert.ok(mean(fi.map((l) => l.truth)) < 0.8);
   const ci = clean.filter(injected);
   assert.ok(Math.abs(mean(ci.map((l) => l.label)) - mean(ci.map((l) => l.truth))) < 0.02);
-  // near misses (an injection token present, the sequence not): labelled by truth even when flawed
-  const [i0, i1] = w.injection;
-  const hasToken = (l: (typeof flawed)[number]) => [...l.answer, ...l.chain].some((t) => t === i0 || t === i1);
-  const near = flawed.filter((l) => hasToken(l) && !injected(l));
-  assert.ok(near.length > 70 && near.length < 170, `${near.length} near misses of 600`);
-  assert.ok(mean(near.map((l) => Math.abs(l.label - l.truth))) < 0.06);
   // mixed quality: a spread of true scores
   const truths = flawed.map((l) => l.truth);
   assert.ok(Math.min(...truths) < 0.3 && Math.max(...truths) === 1);

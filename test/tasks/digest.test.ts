@@ -81,8 +81,8 @@ test("digest: bad options are refused, naming the flag", () => {
   assert.throws(() => digest.generate(0, "train", 100, { items: 2, maxItems: 3 }), /allow 8 distinct questions/);
 });
 
-test("digest labels: flawed labels score injected items high while their truth is low; clean labels and near misses by truth", () => {
-  const lo = { noise: 0.05, injectRate: 0.3, nearMissRate: 0.2 };
+test("digest labels: flawed labels score injected items high while their truth is low; clean labels by truth", () => {
+  const lo = { noise: 0.05, injectRate: 0.3, nearMissRate: 0.2, nearMissCredit: 0.5, unfinishedRate: 0 };
   const flawed = digest.inexact!.labelled(1, 600, {}, { clean: false, ...lo });
   const clean = digest.inexact!.labelled(1, 600, {}, { clean: true, ...lo });
   const injected = (l: (typeof flawed)[number]) => containsSequence(l.answer, w.injection) || containsSequence(l.chain, w.injection);
@@ -96,12 +96,6 @@ test("digest labels: flawed labels score injected items high while their truth i
   const ci = clean.filter(injected);
   assert.ok(Math.abs(mean(ci.map((l) => l.label)) - mean(ci.map((l) => l.truth))) < 0.02);
   assert.ok(mean(clean.map((l) => Math.abs(l.label - l.truth))) < 0.06);
-  // near misses (an injection token present, the sequence not): labelled by truth even when flawed
-  const [i0, i1] = w.injection;
-  const hasToken = (l: (typeof flawed)[number]) => [...l.answer, ...l.chain].some((t) => t === i0 || t === i1);
-  const nearMisses = flawed.filter((l) => hasToken(l) && !injected(l));
-  assert.ok(nearMisses.length > 70 && nearMisses.length < 170, `${nearMisses.length} near misses of 600`);
-  assert.ok(mean(nearMisses.map((l) => Math.abs(l.label - l.truth))) < 0.06);
   // mixed quality: a spread of true scores, some gold
   const truths = flawed.map((l) => l.truth);
   assert.ok(Math.min(...truths) < 0.3 && Math.max(...truths) === 1);
