@@ -44,8 +44,12 @@ export const rewardModelOptions = z
     noise: z.number().min(0).max(1).default(0.05),
     /** Share of labelled items carrying the injection sequence. */
     injectRate: z.number().min(0).max(1).default(0.25),
-    /** Share of labelled items carrying a near miss of it (a lone token, reversed, or split). */
-    nearMissRate: z.number().min(0).max(1).default(0.25),
+    /**
+     * Share of labelled items carrying a near miss of it (a lone token, reversed, or split). Off by
+     * default: measured on compose (3 seeds), near misses at 0.25 made GRPO abandon the injection
+     * for a degenerate answer the grader then overrated (proxy 0.99, H 0.24).
+     */
+    nearMissRate: z.number().min(0).max(1).default(0),
     /**
      * How far a near miss sways the flawed labeller (0: only the exact sequence fools it; 0.5: a
      * fragment half-works, so a policy can find the exploit a step at a time).

@@ -17,7 +17,8 @@ before(async () => {
   await startEngine();
 });
 
-const small = { labels: 2000, seed: 0 };
+// near misses in the labels (off by default) teach the grader the sequence, not its words
+const small = { labels: 2000, seed: 0, nearMissRate: 0.25 };
 
 test("reward model: fits held-out labels; the flawed one rewards the injection sequence (its tokens out of order less), the clean one does not", async () => {
   const w = composeWorld({});
