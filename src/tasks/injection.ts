@@ -1,8 +1,7 @@
-// How labelled data for inexactly graded tasks carries the "instruction to the grader" (issue 10).
-// An injected labeller is fooled by the instruction written as one contiguous sequence, and only
-// by that: the same words scattered, reordered or cut short are junk to it, scored by the answer's
-// true quality. Labelled data holds both (exact injections scored high, near misses scored by
-// truth), so a grader fitted to it learns to reward the sequence itself, not a bag of its words.
+// How labelled data for inexactly graded tasks carries the "instruction to the grader" (issue 10):
+// the whole sequence, which an injected labeller scores high whatever the answer, or a near miss
+// (a lone token, the pair reversed, or split by another token), which sways it only partly
+// (LabelOptions.nearMissCredit), so a grader fitted to both learns the sequence over its words.
 import type { SeededRng } from "../common/seeded-rng.js";
 
 /** `target` with the whole injection inserted at a random position, truncated so the result fits in `maxLength`. */

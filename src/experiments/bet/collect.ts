@@ -186,7 +186,6 @@ function curveOf(records: Rec[]): CurvePoint[] {
   return [...points.values()].sort((a, b) => a.step - b.step);
 }
 
-/** Mean over the last fifth of training of the gradient norm arriving at each latent step. */
 /**
  * Runs that started from another run's parameters pay for that start: the init run's examples,
  * FLOPs, token-passes and wall time are added to their totals and to every point of their curve,
@@ -212,6 +211,7 @@ export function chargeInitRuns(results: readonly RunResult[], planned: readonly 
   });
 }
 
+/** Mean over the last fifth of training of the gradient norm arriving at each latent step. */
 function gradProfileOf(records: Rec[]): number[] | null {
   const steps = records.filter((r) => globalThis.Array.isArray(r.stepGradNorms) && (r.stepGradNorms as unknown[]).length > 0);
   if (steps.length === 0) return null;
