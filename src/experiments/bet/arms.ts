@@ -3,8 +3,12 @@
 import { METHODS } from "../../methods/index.js";
 import type { RunConfigInput } from "../../runs/index.js";
 
-/** GRPO steps of the reward-hacking arms (after the cot arm's SFT). */
-export const HACKING_GRPO_STEPS = 60;
+/**
+ * GRPO steps of the reward-hacking arms (after the cot arm's SFT). Measured on compose, 3 seeds:
+ * at 60 steps the answer-view policy wrote the contiguous injection in 2 seeds of 3 (the third
+ * gamed the grader otherwise), at 200 in all 3.
+ */
+export const HACKING_GRPO_STEPS = 200;
 
 export interface Arm {
   id: string;
