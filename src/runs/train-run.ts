@@ -106,8 +106,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   const batchAt = epochBatches(train, B, cfg.seed);
   const val = generateOrExplain(() => task.generate(cfg.seed, "val", cfg.eval.valExamples, taskOptions), "eval.valExamples", "");
   // drawn now, not after training: a test split too small for testExamples fails before any work
-  const testSet = generateOrExplain(() => task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions), "eval.testExamples", "");
-  const test = () => testSet;
+  const test = generateOrExplain(() => task.generate(cfg.seed, "test", cfg.eval.testExamples, taskOptions), "eval.testExamples", "");
 
   checkCurriculum(recipe, cfg);
   // the run's step-0 parameters: a fresh initialisation, or those of the run named by `init`
@@ -243,7 +242,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
         await run.appendMetrics({ step: c.steps, split: "val", ...evalRecord(e), ...at });
         hooks.onEval?.(c.steps, "val", e);
         if (cfg.eval.testCurve) {
-          const t = await evalOn(test());
+          const t = await evalOn(test);
           await run.appendMetrics({ step: c.steps, split: "test", ...evalRecord(t), ...at });
           hooks.onEval?.(c.steps, "test", t);
         }
@@ -254,10 +253,10 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     const valEval = await evalOn(val);
     hooks.onEval?.(budget.counters.steps, "val", valEval);
     const outputs = { answers: [] as number[][], chains: [] as number[][] };
-    const testEval = await evaluate(predictor, recipe, task, trainer.trees().params, test(), limits, B, outputs);
+    const testEval = await evaluate(predictor, recipe, task, trainer.trees().params, test, limits, B, outputs);
     hooks.onEval?.(budget.counters.steps, "test", testEval);
     // inexact tasks: what the final outputs score under the learned graders a policy could game
-    const hacking = task.inexact ? await hackingEvaluation(task, taskOptions, limits, test(), outputs.answers, outputs.chains) : undefined;
+    const hacking = task.inexact ? await hackingEvaluation(task, taskOptions, limits, test, outputs.answers, outputs.chains) : undefined;
     const c = budget.counters;
     const at = { examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs };
     await run.appendMetrics({ step: c.steps, split: "val", ...evalRecord(valEval), ...at });

@@ -176,7 +176,7 @@ function generate(seed: number, split: Split, n: number, options: Partial<Compos
 
 /**
  * Mixed-quality answers and chains to train questions, scored by a noisy labeller (tasks/labelled.ts:
- * injections, near misses, noise). Answers are the gold one corrupted 0..2 times (words swapped
+ * injections, near misses, unfinished outputs, noise). Answers are the gold one corrupted 0..2 times (words swapped
  * for unrelated tokens, structure dropped, repetition or padding added, or replaced by random tokens).
  */
 function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}, lo: LabelOptions): Labelled<ComposeMeta>[] {

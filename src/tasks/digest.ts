@@ -188,7 +188,7 @@ function generate(seed: number, split: Split, n: number, options: Partial<Digest
 
 /**
  * Mixed-quality answers and chains to train questions, scored by a noisy labeller (tasks/labelled.ts:
- * injections, near misses, noise). Answers are the gold headline corrupted 0..2 times: an item
+ * injections, near misses, unfinished outputs, noise). Answers are the gold headline corrupted 0..2 times: an item
  * dropped, two swapped, a hallucinated item added, an item swapped for a less frequent one,
  * repetition or padding added, structure dropped, cut to one or two items, or replaced by random tokens.
  */
