@@ -54,6 +54,32 @@ export function hackingTables(b: BetSummary, task: string, ss: readonly ArmSumma
   ];
 }
 
+/** Adaptive length (halting): steps used against the most, their rank correlation with difficulty, and steps by difficulty. */
+function adaptiveTables(b: BetSummary, task: string, ss: readonly ArmSummary[], diffs: readonly string[]): string[] {
+  const rho = (x: number | null | undefined) => (x === null || x === undefined ? "–" : x.toFixed(2));
+  const rows = ss.map((s) => {
+    const a = s.adaptive;
+    const seeds = b.runs.filter((r) => r.task === task && r.arm === s.arm && r.budget === s.budget && r.adaptive);
+    return [
+      name(s, b),
+      a ? `${sciInterval(a.stepsUsed)} of ${a.latentSteps} (${pct(a.stepsUsed.mean / a.latentSteps)}%)` : "–",
+      a?.spearman ? `${rho(a.spearman.mean)} [${rho(a.spearman.lo)}, ${rho(a.spearman.hi)}] (${a.spearmanSeeds}/${seeds.length} seeds)` : "–",
+      seeds.map((r) => `${sci(r.adaptive!.stepsUsed)} / ${rho(r.adaptive!.spearman)}`).join(", "),
+      ...diffs.map((d) => sci(s.stepsUsedByDifficulty![d])),
+    ];
+  });
+  return [
+    "### Latent steps used (test)",
+    "",
+    "Steps: mean [95% CI] over seeds, and its share of the most (K: a fixed-K arm always uses all of them). " +
+      "Spearman: rank correlation of steps used with difficulty over the test questions, mean over the seeds where it is defined (undefined when every question used the same number of steps). " +
+      "Per seed: steps / Spearman. d=…: mean steps used at each difficulty, mean over seeds.",
+    "",
+    table(["arm", "steps used", "Spearman(difficulty, steps)", "per seed", ...diffs.map((d) => `d=${d}`)], rows),
+    "",
+  ];
+}
+
 export function renderBetMarkdown(b: BetSummary): string {
   const out: string[] = [`# neuralese bet: ${b.preset}`, ""];
   out.push(
@@ -72,10 +98,7 @@ export function renderBetMarkdown(b: BetSummary): string {
       out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], ss.map((s) => [name(s, b), ...diffs.map((d) => pct(s.testByDifficulty[d]?.mean))])), "");
     }
     const halting = ss.filter((s) => s.stepsUsedByDifficulty);
-    if (halting.length > 0) {
-      out.push("### Latent steps used by difficulty (test, mean over seeds)", "");
-      out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], halting.map((s) => [name(s, b), ...diffs.map((d) => sci(s.stepsUsedByDifficulty![d]))])), "");
-    }
+    if (halting.length > 0) out.push(...adaptiveTables(b, task, halting, diffs));
     const hacked = ss.filter((s) => s.hackingFinal);
     if (hacked.length > 0) out.push(...hackingTables(b, task, hacked));
     const grad = ss.filter((s) => s.gradNormProfile);

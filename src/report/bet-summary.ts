@@ -45,6 +45,12 @@ export const hackingPointSchema = z.strictObject({
   proxyGap: z.number(),
 });
 
+export const adaptiveRunSchema = z.strictObject({
+  stepsUsed: z.number().nonnegative(),
+  latentSteps: z.number().int().positive(),
+  spearman: z.number().min(-1).max(1).nullable(),
+});
+
 /**
  * How much of a run's chain can be read (issue 12), from its inspect.json. Per step k (thought k,
  * or written step k for a token chain), in step order; null where too few examples had a step k.
@@ -96,6 +102,8 @@ export const runResultSchema = z.strictObject({
   testByDifficulty: z.record(z.string(), z.number()),
   /** Mean latent steps used per difficulty on the test split (halting / exit rules only). */
   stepsUsedByDifficulty: z.record(z.string(), z.number()).nullable(),
+  /** Runs that choose their steps per example (test split): mean steps used, the most (K), Spearman(difficulty, steps) (null: either constant). */
+  adaptive: adaptiveRunSchema.nullable().optional(),
   curve: z.array(curvePointSchema),
   /** Gradient norm arriving at each latent step, averaged over the last fifth of training (neuralese-type runs). */
   gradNormProfile: z.array(z.number()).nullable(),
@@ -137,6 +145,11 @@ export const armSummarySchema = z.strictObject({
   flopsToTarget: toTarget,
   wallMsToTarget: toTarget,
   stepsUsedByDifficulty: z.record(z.string(), z.number()).nullable(),
+  /**
+   * adaptiveRunSchema over the finished seeds: intervals of the mean steps used and of Spearman
+   * (over the seeds where it is defined: `spearmanSeeds`), and the most steps K.
+   */
+  adaptive: z.strictObject({ stepsUsed: interval, latentSteps: z.number().int().positive(), spearman: interval.nullable(), spearmanSeeds: z.number().int().nonnegative() }).nullable().optional(),
   gradNormProfile: z.array(z.number()).nullable(),
   monitor: armMonitorSchema.nullable().optional(),
   /** Per field of the runs' final hacking figures, the interval over finished seeds (inexact tasks only). */
@@ -165,6 +178,7 @@ export type CurvePoint = z.infer<typeof curvePointSchema>;
 export type HackingPoint = z.infer<typeof hackingPointSchema>;
 export type HackingFinal = z.infer<typeof hackingFinalSchema>;
 export type RunResult = z.infer<typeof runResultSchema>;
+export type AdaptiveRun = z.infer<typeof adaptiveRunSchema>;
 export type RunMonitor = z.infer<typeof runMonitorSchema>;
 export type ArmMonitor = z.infer<typeof armMonitorSchema>;
 export type ArmSummary = z.infer<typeof armSummarySchema>;

@@ -47,3 +47,29 @@ test("hacking: every grpo arm starts from the cot-init run of its own task, seed
   assert.equal(views.size, 4, "flawed and clean labels × answer and chain views");
   assert.throws(() => planBet({ ...preset("hacking"), arms: ["neuralese", "grpo-model"] }), /grpo-model starts from arm cot-init's runs, which this bet does not run/);
 });
+
+test("halting: fixed K against PonderNet and ACT on pointer-chase (hops 1–6 in every split, K 6) and parity's extrapolation split (its own GRU, K 4)", () => {
+  const runs = planBet(preset("halting"));
+  assert.equal(runs.length, 2 * 3 * 3, "2 tasks × 3 arms × 3 seeds");
+  const chase = runs.filter((r) => r.task === "pointer-chase");
+  for (const r of chase) {
+    const o = r.config.task.options as { trainHops: unknown; testHops: unknown };
+    assert.deepEqual(o.trainHops, { min: 1, max: 6 });
+    assert.deepEqual(o.testHops, { min: 1, max: 6 });
+    assert.equal(r.config.model.kind, "transformer");
+    assert.equal(r.config.model.latentSteps, 6);
+    assert.equal(r.config.budget.maxSteps, 3000);
+  }
+  const parity = runs.filter((r) => r.task === "parity");
+  for (const r of parity) {
+    assert.equal(r.config.model.kind, "gru");
+    assert.equal(r.config.model.latentSteps, 4);
+    assert.equal(r.config.budget.maxSteps, 4000);
+    assert.equal(r.config.eval.testExamples, 480);
+    assert.deepEqual((r.config.task.options as { testNonzero: unknown }).testNonzero, { min: 5, max: 8 });
+  }
+  const rules = new Set(runs.filter((r) => r.arm.method === "halting").map((r) => (r.config.method.options as { rule: string }).rule));
+  assert.deepEqual([...rules].sort(), ["act", "pondernet"]);
+  // a task's config does not leak into another task's runs
+  assert.ok(chase.every((r) => r.config.trainExamples === null && r.config.eval.testExamples === 600));
+});

@@ -47,6 +47,8 @@ function run(arm: string, budget: string, seed: number): RunResult {
     test: curve[3].test,
     testByDifficulty: { "1": 1, "2": 0.5 + 0.1 * seed },
     stepsUsedByDifficulty: arm === "adaptive" ? { "1": 1.5, "2": 3 } : null,
+    // seed 2 used the same number of steps on every question: its Spearman is undefined
+    adaptive: arm === "adaptive" ? { stepsUsed: 2 + 0.5 * seed, latentSteps: 4, spearman: seed === 2 ? null : 0.7 + 0.2 * seed } : null,
     curve,
     gradNormProfile: [1e-3, 1e-2, 1e-1],
     // "fixed" reads as a latent chain, "adaptive" stands in for a token CoT here
@@ -80,6 +82,19 @@ test("summaries: to-target from the curves, intervals over seeds, steps used onl
   assert.deepEqual(adaptive.stepsUsedByDifficulty, { "1": 1.5, "2": 3 });
   assert.equal(fixed.stepsUsedByDifficulty, null);
   assert.ok(Math.abs(fixed.testByDifficulty["2"].mean - 0.6) < 1e-12);
+});
+
+test("adaptive length: steps used and Spearman over seeds (undefined Spearman left out and counted), and their table", () => {
+  const a = summary.summaries.find((s) => s.arm === "adaptive" && s.budget === "n256")!.adaptive!;
+  assert.ok(Math.abs(a.stepsUsed.mean - 2.5) < 1e-12, "steps 2, 2.5, 3");
+  assert.equal(a.latentSteps, 4);
+  assert.ok(Math.abs(a.spearman!.mean - 0.8) < 1e-12, "Spearman 0.7, 0.9 (seed 2 undefined)");
+  assert.equal(a.spearmanSeeds, 2);
+  assert.equal(summary.summaries.find((s) => s.arm === "fixed" && s.budget === "n256")!.adaptive, null);
+  const md = renderBetMarkdown(summary);
+  assert.match(md, /### Latent steps used \(test\)/);
+  assert.match(md, /\| adaptive <halting> · n256 \| 2\.50 \[2, 3\] of 4 \(62\.5%\) \| 0\.80 \[0\.70, 0\.90\] \(2\/3 seeds\) \| 2 \/ 0\.70, 2\.50 \/ 0\.90, 3 \/ – \| 1\.50 \| 3 \|/);
+  assert.doesNotMatch(md, /\| fixed K · n256 \| [^|]* of /, "fixed-length arms have no steps row");
 });
 
 test("an arm started from another arm's run pays for it: counters, curve and to-target include the init run's cost", () => {
@@ -139,7 +154,7 @@ test("results.md: headline table with per-seed values and reach counts", () => {
   const md = renderBetMarkdown(summary);
   assert.match(md, /\| fixed K · n256 \| 100\.0 \[100\.0, 100\.0\] \| 100\.0, 100\.0, 100\.0 \| /);
   assert.match(md, /\(3\/3\)/);
-  assert.match(md, /### Latent steps used by difficulty/);
+  assert.match(md, /### Latent steps used \(test\)/);
 });
 
 test("reward hacking: final-output table with intervals over seeds and per-seed rows, in results.md and report.html", () => {

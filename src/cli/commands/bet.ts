@@ -32,7 +32,7 @@ interface BetFlags {
 export function betCommand(): Command {
   return new Command("bet")
     .description("run recipes side by side over seeds and budgets; writes DIR/report.html, DIR/results.md, DIR/summary.json")
-    .addOption(new Option("--preset <name>", "quick (minutes), standard (every recipe, sweeps), full (5 seeds, every task)").argParser(oneOf("--preset", PRESETS)).default("quick"))
+    .addOption(new Option("--preset <name>", "quick (minutes), standard (every recipe, sweeps), full (5 seeds, every task), hacking (reward hacking on compose and digest), halting (adaptive reasoning length: fixed K against PonderNet and ACT)").argParser(oneOf("--preset", PRESETS)).default("quick"))
     .option("--spec <file>", "a bet spec as JSON (the \"spec\" of a bet.json: tasks, arms, seeds, budgets, base config, target) instead of a preset")
     .addOption(new Option("--task <name>", "run on this task instead of the preset's").argParser(oneOf("--task", TASK_NAMES)))
     .option("--methods <arms>", `comma-separated arms (${[...availableArms().keys()].join(", ")})`, armList)
@@ -103,7 +103,8 @@ function printSummary(summary: BetSummary, dir: string): void {
 
 async function specFromFlags(flags: BetFlags): Promise<BetSpec> {
   const spec = flags.spec ? await readSpecFile(flags.spec) : preset(flags.preset);
-  if (flags.task) spec.tasks = [{ name: flags.task, options: {} }];
+  // a task the preset has keeps its options and config (e.g. --preset halting --task parity)
+  if (flags.task) spec.tasks = [spec.tasks.find((t) => t.name === flags.task) ?? { name: flags.task, options: {} }];
   if (flags.methods) spec.arms = flags.methods;
   if (flags.seeds) spec.seeds = Array.from({ length: flags.seeds }, (_, i) => i);
   if (flags.budget) spec.budgets = flags.budget;
@@ -128,7 +129,7 @@ async function readSpecFile(file: string): Promise<BetSpec> {
   const parsed = betSpecSchema.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ");
-    throw new UserError(`--spec ${file} is not a bet spec: ${issues}`, "fields: preset, tasks [{name, options}], arms, seeds, budgets [{id, label, config}], base, target {accuracy, split}");
+    throw new UserError(`--spec ${file} is not a bet spec: ${issues}`, "fields: preset, tasks [{name, options, config?}], arms, seeds, budgets [{id, label, config}], base, target {accuracy, split}");
   }
   return parsed.data;
 }

@@ -44,7 +44,9 @@ export const ARMS: readonly Arm[] = [
     method: "pause",
     options: { curriculum: { stages: 3, latentPerStep: 1, stepsPerStage: 150, optimizerReset: "stage" } },
   },
-  { id: "halting", label: "neuralese + PonderNet halting", method: "halting", options: {} },
+  // β 0.1 and λ_p 0.35 were chosen on pointer-chase val (hops 1–6, K 6, issue 6); ACT keeps its defaults (τ 0.01, ε 0.01)
+  { id: "halting", label: "neuralese + PonderNet halting (β 0.1, λ_p 0.35)", method: "halting", options: { beta: 0.1, lambdaP: 0.35 } },
+  { id: "halting-act", label: "neuralese + ACT halting (τ 0.01)", method: "halting", options: { rule: "act" } },
   { id: "flow", label: "latent flow (velocity regressed on ∇z log p)", method: "flow", options: { objective: "regress" } },
   { id: "flow-bptt", label: "latent flow, end-to-end BPTT (control)", method: "flow", options: { objective: "bptt" } },
   { id: "grpo-exact", label: "GRPO, exact reward (RLVR)", method: "grpo", options: { reward: "exact" } },

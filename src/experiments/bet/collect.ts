@@ -11,6 +11,7 @@ import {
   BET_SUMMARY_FORMAT,
   BET_SUMMARY_VERSION,
   betSummarySchema,
+  type AdaptiveRun,
   type ArmMonitor,
   type ArmSummary,
   type BetSummary,
@@ -71,7 +72,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     steps: number;
     budget: { examples: number; forwardFlops: number; backwardFlops: number; forwardTokens: number; backwardTokens: number; wallMs: number };
     val: { accuracy: number };
-    test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }> };
+    test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }>; stepsUsed?: number; stepsSpearman?: number | null };
     hacking?: HackingEvaluation;
   };
   const byDiff = Object.entries(s.test.byDifficulty);
@@ -90,6 +91,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     test: s.test.accuracy,
     testByDifficulty: Object.fromEntries(byDiff.map(([d, v]) => [d, v.accuracy])),
     stepsUsedByDifficulty: steps.length ? Object.fromEntries(steps.map(([d, v]) => [d, v.stepsUsed!])) : null,
+    adaptive: s.test.stepsUsed === undefined ? null : { stepsUsed: s.test.stepsUsed, latentSteps: run.config.model.latentSteps, spearman: s.test.stepsSpearman ?? null },
     curve,
     gradNormProfile,
     hacking,
@@ -141,6 +143,19 @@ function armMonitor(runs: readonly RunResult[]): ArmMonitor | null {
     control: meanAt((m) => m.control),
     lensTop1: meanAt((m) => m.lensTop1),
     corruptionChanged: changed.length ? bootstrapMean(changed) : null,
+  };
+}
+
+/** An arm's steps used and their rank correlation with difficulty, over its finished seeds (null: a fixed-length recipe). */
+function adaptiveOf(runs: readonly RunResult[]): ArmSummary["adaptive"] {
+  const rs = runs.map((r) => r.adaptive).filter((a): a is AdaptiveRun => !!a);
+  if (rs.length === 0) return null;
+  const rho = rs.map((a) => a.spearman).filter((x): x is number => x !== null);
+  return {
+    stepsUsed: bootstrapMean(rs.map((a) => a.stepsUsed)),
+    latentSteps: Math.max(...rs.map((a) => a.latentSteps)),
+    spearman: rho.length ? bootstrapMean(rho) : null,
+    spearmanSeeds: rho.length,
   };
 }
 
@@ -261,6 +276,7 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
           stepsUsedByDifficulty: withSteps.length
             ? Object.fromEntries(difficulties.map((d) => [d, mean(withSteps.map((r) => r.stepsUsedByDifficulty![d] ?? NaN))]))
             : null,
+          adaptive: adaptiveOf(done),
           gradNormProfile: withGrad.length
             ? withGrad[0].gradNormProfile!.map((_, k) => mean(withGrad.map((r) => r.gradNormProfile![k])))
             : null,

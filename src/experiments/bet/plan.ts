@@ -44,7 +44,8 @@ export function planBet(spec: BetSpec): PlannedRun[] {
       for (const budget of spec.budgets) {
         for (const seed of spec.seeds) {
           const id = `${task.name}/${arm.id}/${budget.id}/s${seed}`;
-          let input = mergeConfigInputs(spec.base, { task: { name: task.name, options: task.options }, method: { name: arm.method, options: arm.options }, seed });
+          let input = mergeConfigInputs(spec.base, task.config ?? {});
+          input = mergeConfigInputs(input, { task: { name: task.name, options: task.options }, method: { name: arm.method, options: arm.options }, seed });
           input = mergeConfigInputs(input, arm.config ?? {});
           input = mergeConfigInputs(input, budget.config);
           try {

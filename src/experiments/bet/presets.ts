@@ -2,12 +2,13 @@
 // 2-core laptop; `standard` runs every arm this build has with a sweep over training-set sizes
 // and over compute; `full` adds seeds and every exactly graded task; `hacking` is issue 10's reward-hacking
 // experiment on the inexact tasks compose and digest (SFT on good examples versus GRPO against a
-// learned, exploitable reward model).
+// learned, exploitable reward model); `halting` is issue 6's adaptive-length experiment (does a
+// learned continue probability spend more thoughts on harder questions, at fixed K's accuracy?).
 import { TASK_NAMES, TASKS } from "../../tasks/index.js";
 import { availableArms, HACKING_GRPO_STEPS } from "./arms.js";
 import type { BetSpec } from "./spec.js";
 
-export const PRESETS = ["quick", "standard", "full", "hacking"] as const;
+export const PRESETS = ["quick", "standard", "full", "hacking", "halting"] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 /** Arms of the quick preset (those this build has). */
@@ -27,6 +28,9 @@ const HACKING_ARMS = [
   "grpo-model-nokl",
   "es-short",
 ];
+
+/** Arms of the halting preset: fixed K (all thoughts, always) against the two halting rules. */
+const HALTING_ARMS = ["neuralese", "halting", "halting-act"];
 
 const evaluation = (every: number, val: number, test: number) => ({ every, valExamples: val, testExamples: test, testCurve: true });
 
@@ -100,6 +104,38 @@ export function preset(name: PresetName): BetSpec {
           checkpointEvery: 100,
         },
         target: { accuracy: 0.9, split: "test" },
+      };
+    case "halting":
+      // pointer-chase with 1–6 hops mixed in every split (K = N = 6): steps used should rise with
+      // hops at fixed K's accuracy. parity's extrapolation split (PonderNet): train on 1–4 non-zero
+      // entries of 8, test on 5–8; a GRU (K = 4) on the 1,696 questions the train range has.
+      return {
+        preset: "halting",
+        tasks: [
+          { name: "pointer-chase", options: { maxHops: 6, trainHops: "1-6", valHops: "1-6", testHops: "1-6" } },
+          {
+            name: "parity",
+            options: { length: 8 },
+            config: {
+              model: { kind: "gru", layers: 1, heads: 1, latentSteps: 4 },
+              trainExamples: 1300,
+              budget: { maxSteps: 4000 },
+              eval: { every: 500, valExamples: 150, testExamples: 480 },
+            },
+          },
+        ],
+        arms: HALTING_ARMS.filter((a) => all.includes(a)),
+        seeds: [0, 1, 2],
+        budgets: [{ id: "long", label: "pointer-chase 3000 steps × 32 questions; parity 4000 steps × 32", config: {} }],
+        base: {
+          model: { dim: 64, layers: 2, heads: 4, latentSteps: 6 },
+          batchSize: 32,
+          budget: { maxSteps: 3000 },
+          eval: evaluation(250, 300, 600),
+          checkpointEvery: 250,
+        },
+        target: { accuracy: 0.95, split: "test" },
+        monitor: null, // readability is not this preset's question: `neuralese inspect` reads any run on request
       };
   }
 }

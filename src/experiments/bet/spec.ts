@@ -12,7 +12,16 @@ export const budgetPointSchema = z.strictObject({
 
 export const betSpecSchema = z.strictObject({
   preset: z.string(),
-  tasks: z.array(z.strictObject({ name: z.string(), options: z.record(z.string(), z.unknown()) })).min(1),
+  tasks: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        options: z.record(z.string(), z.unknown()),
+        /** Run-config fields this task changes from the base (its own model or evaluation sizes); arms and budgets still apply on top. */
+        config: z.record(z.string(), z.unknown()).optional(),
+      }),
+    )
+    .min(1),
   arms: z.array(z.string()).min(1),
   seeds: z.array(z.number().int().nonnegative()).min(1),
   budgets: z.array(budgetPointSchema).min(1),
