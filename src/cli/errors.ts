@@ -49,6 +49,15 @@ export function nonNegativeNumber(option: string) {
   };
 }
 
+/** Parse a number strictly between 0 and 1 (a probability threshold), naming the option in the error. */
+export function probability(option: string) {
+  return (value: string): number => {
+    const x = Number(value);
+    if (value.trim() === "" || !Number.isFinite(x) || x <= 0 || x >= 1) throw new UserError(`${option} must be a number strictly between 0 and 1, got "${value}"`, `for example ${option} 0.5`);
+    return x;
+  };
+}
+
 /** Parse one choice out of a fixed list, naming the option in the error. */
 export function oneOf<T extends string>(option: string, choices: readonly T[]) {
   return (value: string): T => {

@@ -105,3 +105,33 @@ test("--train-examples: a fixed training set drawn in epochs", () => {
   assert.equal(summary.distinctTrainExamples, 32);
   assert.equal(JSON.parse(readFileSync(join(dir, "config.json"), "utf8")).trainExamples, 32);
 });
+
+test("eval --halt / --halt-threshold re-run a halting run's inference without retraining; they are refused elsewhere", () => {
+  const dir = join(mkdtempSync(join(tmpdir(), "neuralese-halt-")), "run");
+  // 6 steps barely move the halting head from its prior (λ_p 0.2 per block, K = N = 3)
+  const r = cli("train", ...tiny, "--method", "halting", "--latent-steps", "3", "--out", dir);
+  assert.equal(r.status, 0, r.stderr);
+  const evalWith = (...args: string[]) => {
+    const e = cli("eval", "--run", dir, "--n", "20", "--split", "val", ...args);
+    assert.equal(e.status, 0, e.stderr);
+    return JSON.parse(e.stdout) as { stepsUsed: number; halt?: { inference: string; threshold: number | null } };
+  };
+  // cumulative mass after block 1 is ~0.2: a 0.05 threshold stops there, 0.99 never (the last block takes the rest)
+  const early = evalWith("--halt-threshold", "0.05");
+  assert.equal(early.stepsUsed, 1);
+  assert.deepEqual(early.halt, { inference: "threshold", threshold: 0.05 });
+  assert.equal(evalWith("--halt-threshold", "0.99").stepsUsed, 3);
+  const sampled = evalWith("--halt", "sample");
+  assert.ok(sampled.stepsUsed > 1 && sampled.stepsUsed < 3, `sampled halts spread over the blocks, got mean ${sampled.stepsUsed}`);
+  assert.equal(evalWith().halt, undefined, "no override: the run's own inference");
+
+  const bad = cli("eval", "--run", dir, "--halt-threshold", "1.5");
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--halt-threshold must be a number strictly between 0 and 1/);
+  const both = cli("eval", "--run", dir, "--halt", "sample", "--halt-threshold", "0.5");
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--halt-threshold applies to threshold inference/);
+  const other = cli("eval", "--run", out, "--halt", "sample");
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /apply to halting runs; this run's method is neuralese/);
+});

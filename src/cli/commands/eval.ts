@@ -11,9 +11,12 @@ import { RunDir, reasonerConfigOf } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
 import { startBackend } from "../engine.js";
-import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveIntList, UserError } from "../errors.js";
+import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveIntList, probability, UserError } from "../errors.js";
 import { EXIT_RULES, type ExitRuleName } from "../../reasoning/index.js";
 import { translateRunErrors } from "../run-config.js";
+
+const HALT_INFERENCE = ["threshold", "sample"] as const;
+type HaltInference = (typeof HALT_INFERENCE)[number];
 
 export function evalCommand(): Command {
   return new Command("eval")
@@ -24,8 +27,10 @@ export function evalCommand(): Command {
     .option("--seed <s>", "seed of the evaluation examples (default: the run's seed)", nonNegativeInt("--seed"))
     .addOption(new Option("--exit <rule>", "(neuralese) exit rule at inference: fixed, latent-change or answer-kl (default: the run's)").argParser(oneOf("--exit", EXIT_RULES)))
     .option("--exit-threshold <x>", "(neuralese) the exit rule's threshold (default: the run's)", nonNegativeNumber("--exit-threshold"))
+    .addOption(new Option("--halt <rule>", "(halting) how inference picks the halting step: threshold (cumulative halting mass) or sample (a Bernoulli draw per block) (default: the run's)").argParser(oneOf("--halt", HALT_INFERENCE)))
+    .option("--halt-threshold <x>", "(halting) the cumulative halting mass that stops inference, in (0, 1) (default: the run's; 0.5 PonderNet, 1 − ε ACT)", probability("--halt-threshold"))
     .option("--recurrence <r,...>", "(looped model) evaluate at each of these depths r, e.g. 1,2,4,8,16,32 (default: the run's model.looped.recurrence)", positiveIntList("--recurrence"))
-    .action(async (opts: { run: string; split: Split; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; recurrence?: number[] }) => {
+    .action(async (opts: { run: string; split: Split; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; halt?: HaltInference; haltThreshold?: number; recurrence?: number[] }) => {
       await startBackend("wasm");
       const run = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
       const cfg = run.config;
@@ -37,7 +42,11 @@ export function evalCommand(): Command {
       if (exitGiven && cfg.method.name !== "neuralese") throw new UserError(`--exit and --exit-threshold apply to neuralese runs; this run's method is ${cfg.method.name}`);
       const given = (cfg.method.options.exit ?? {}) as { rule?: ExitRuleName; threshold?: number };
       const exit = { rule: opts.exit ?? given.rule ?? "fixed", threshold: opts.exitThreshold ?? given.threshold ?? 0.01 };
-      const methodOptions = exitGiven ? { ...cfg.method.options, exit } : cfg.method.options;
+      const haltGiven = opts.halt !== undefined || opts.haltThreshold !== undefined;
+      if (haltGiven && cfg.method.name !== "halting") throw new UserError(`--halt and --halt-threshold apply to halting runs; this run's method is ${cfg.method.name}`);
+      const halt = { inference: opts.halt ?? cfg.method.options.inference, threshold: opts.haltThreshold ?? cfg.method.options.threshold };
+      if (opts.haltThreshold !== undefined && halt.inference === "sample") throw new UserError("--halt-threshold applies to threshold inference; sampling draws the halt from λ_n", "leave out --halt-threshold, or give --halt threshold");
+      const methodOptions = exitGiven ? { ...cfg.method.options, exit } : haltGiven ? { ...cfg.method.options, ...halt } : cfg.method.options;
       const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, methodOptions);
       const template = initParams(recipe, reasoner as never, modelKey(0));
       const { params, info } = await translateRunErrors(() => run.loadModel(template));
@@ -57,6 +66,6 @@ export function evalCommand(): Command {
       // flow: log p(y*|x,z_t) and accuracy along the flow on these held-out questions
       const flow = recipe.name === "flow" ? await flowProfile(recipe as FlowRecipe, reasoner as never, task, params, examples, limits, cfg.batchSize) : undefined;
       dispose(params);
-      console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, ...(exitGiven ? { exit } : {}), ...result, ...(flow ? { flow } : {}) }));
+      console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, ...(exitGiven ? { exit } : {}), ...(haltGiven ? { halt } : {}), ...result, ...(flow ? { flow } : {}) }));
     });
 }
