@@ -1,7 +1,9 @@
 // Evaluation of a supervised recipe: greedy answers in fixed-size batches (one jit), graded by
 // the task's exact grader; accuracy overall and per difficulty. For recipes that choose their
 // steps per example: steps used per difficulty and their rank correlation with difficulty; for
-// recipes that decode after every block of thoughts: the accuracy of each block's answer.
+// recipes that decode after every block of thoughts: the accuracy of each block's answer, and
+// the oracle halting rule on the same chain (the fewest steps that lose nothing against the last
+// block), which says how much of a halting head's gap is the head's and how much the chain's.
 import { spearman } from "../common/rank-correlation.js";
 import { jit, type Array, type OwnedFunction } from "../engine/jax.js";
 import { ref as refTree, type Tree } from "../engine/tree.js";
@@ -15,13 +17,19 @@ export interface Evaluation {
   n: number;
   accuracy: number;
   /** difficulty → { n, accuracy[, stepsUsed, stepsHistogram][, blockAccuracy] } */
-  byDifficulty: Record<string, { n: number; accuracy: number; stepsUsed?: number; stepsHistogram?: Record<string, number>; blockAccuracy?: number[] }>;
+  byDifficulty: Record<string, { n: number; accuracy: number; stepsUsed?: number; stepsHistogram?: Record<string, number>; blockAccuracy?: number[]; oracleSteps?: number }>;
   /** Mean latent steps used per example, for recipes that choose it per example (`stepsOf`). */
   stepsUsed?: number;
   /** Spearman's correlation of steps used with difficulty over the examples (`stepsOf`); null when either is constant. */
   stepsSpearman?: number | null;
   /** Accuracy of the answer decoded after block n = 1 … N, for recipes that decode after every block (`blockAnswersOf`). */
   blockAccuracy?: number[];
+  /**
+   * Recipes that decode after every block: the oracle halting rule, which stops each example at the
+   * first block whose answer grades as well as the last block's (the full chain's accuracy at the
+   * fewest steps this chain allows): its mean steps and their Spearman with difficulty.
+   */
+  oracle?: { stepsUsed: number; stepsSpearman: number | null };
 }
 
 export type Predictor<P extends Tree> = OwnedFunction<(params: P, prompt: Array) => Array>;
@@ -64,29 +72,41 @@ export async function evaluate<P extends Tree>(
       if (recipe.blockAnswersOf) blockScores.push(recipe.blockAnswersOf(row).map((a) => task.grade(e, a)));
     });
   }
-  return summarize(examples, scores, recipe.stepsOf ? steps : undefined, recipe.blockAnswersOf ? blockScores : undefined);
+  return summarize(examples, scores, recipe.stepsOf ? steps : undefined, recipe.blockAnswersOf ? blockScores : undefined, recipe.stepsPerBlock ?? 1);
 }
 
-function summarize(examples: readonly Example[], scores: number[], steps?: number[], blockScores?: number[][]): Evaluation {
+/** The oracle's steps for one example: (first block scoring at least the last block's score) × steps per block. */
+export function oracleSteps(blockScores: readonly number[], stepsPerBlock: number): number {
+  const last = blockScores[blockScores.length - 1];
+  return (blockScores.findIndex((s) => s >= last) + 1) * stepsPerBlock;
+}
+
+function summarize(examples: readonly Example[], scores: number[], steps?: number[], blockScores?: number[][], stepsPerBlock = 1): Evaluation {
   const groups = new Map<number, number[]>();
   examples.forEach((e, i) => groups.set(e.difficulty, [...(groups.get(e.difficulty) ?? []), i]));
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const perBlock = (ids: number[]) => blockScores![0].map((_, n) => mean(ids.map((i) => blockScores![i][n])));
   const all = examples.map((_, i) => i);
+  const oracle = blockScores?.length ? blockScores.map((b) => oracleSteps(b, stepsPerBlock)) : undefined;
   const extras = (ids: number[]) => ({
     ...(steps ? { stepsUsed: mean(ids.map((i) => steps[i])), stepsHistogram: histogram(ids.map((i) => steps[i])) } : {}),
     ...(blockScores?.length ? { blockAccuracy: perBlock(ids) } : {}),
   });
   const byDifficulty = Object.fromEntries(
-    [...groups.entries()].sort((a, b) => a[0] - b[0]).map(([d, ids]) => [String(d), { n: ids.length, accuracy: mean(ids.map((i) => scores[i])), ...extras(ids) }]),
+    [...groups.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([d, ids]) => [String(d), { n: ids.length, accuracy: mean(ids.map((i) => scores[i])), ...extras(ids), ...(oracle ? { oracleSteps: mean(ids.map((i) => oracle[i])) } : {}) }]),
   );
-  const rho = steps ? spearman(examples.map((e) => e.difficulty), steps) : undefined;
+  const difficulty = examples.map((e) => e.difficulty);
+  const rho = steps ? spearman(difficulty, steps) : undefined;
+  const finite = (x: number) => (Number.isFinite(x) ? x : null);
   return {
     n: scores.length,
     accuracy: mean(scores),
     byDifficulty,
     ...extras(all),
-    ...(rho === undefined ? {} : { stepsSpearman: Number.isFinite(rho) ? rho : null }),
+    ...(rho === undefined ? {} : { stepsSpearman: finite(rho) }),
+    ...(oracle ? { oracle: { stepsUsed: mean(oracle), stepsSpearman: finite(spearman(difficulty, oracle)) } } : {}),
   };
 }
 

@@ -199,6 +199,7 @@ export function halting(latentSteps: number, opts: HaltingOptions): SupervisedRe
     },
     answerOf: (row) => answerFromDecoded(globalThis.Array.from(row).slice(0, (row.length - 1) / (N + 1))),
     stepsOf: (row) => row[row.length - 1],
+    stepsPerBlock: c,
     blockAnswersOf: (row) => {
       const W = (row.length - 1) / (N + 1);
       return globalThis.Array.from({ length: N }, (_, n) => answerFromDecoded(globalThis.Array.from(row).slice((n + 1) * W, (n + 2) * W)));

@@ -75,6 +75,8 @@ export interface SupervisedRecipe {
    * block's answer tokens to grade, in block order (evaluation reports accuracy per block).
    */
   blockAnswersOf?(decoded: ArrayLike<number>): number[][];
+  /** Latent steps per block, for recipes with `blockAnswersOf` (block n ends after n·stepsPerBlock thoughts). */
+  stepsPerBlock?: number;
   /** Positions one training example runs, by kind (FLOPs per kind: Reasoner.positionFlops). */
   positions(limits: Limits): Positions;
   /** Forward FLOPs of one latent step when the recipe adds to the reasoner's (a feedback operator); absent: positionFlops.think. */

@@ -49,6 +49,8 @@ export const adaptiveRunSchema = z.strictObject({
   stepsUsed: z.number().nonnegative(),
   latentSteps: z.number().int().positive(),
   spearman: z.number().min(-1).max(1).nullable(),
+  /** The oracle halting rule on the same chain (first block as good as the last): its mean steps and Spearman; null when the recipe does not decode every block. */
+  oracle: z.strictObject({ stepsUsed: z.number().nonnegative(), spearman: z.number().min(-1).max(1).nullable() }).nullable().optional(),
 });
 
 /**
@@ -149,7 +151,18 @@ export const armSummarySchema = z.strictObject({
    * adaptiveRunSchema over the finished seeds: intervals of the mean steps used and of Spearman
    * (over the seeds where it is defined: `spearmanSeeds`), and the most steps K.
    */
-  adaptive: z.strictObject({ stepsUsed: interval, latentSteps: z.number().int().positive(), spearman: interval.nullable(), spearmanSeeds: z.number().int().nonnegative() }).nullable().optional(),
+  adaptive: z
+    .strictObject({
+      stepsUsed: interval,
+      latentSteps: z.number().int().positive(),
+      spearman: interval.nullable(),
+      spearmanSeeds: z.number().int().nonnegative(),
+      /** The oracle halting rule's mean steps and Spearman (means over the seeds that have them). */
+      oracleSteps: z.number().nullable().optional(),
+      oracleSpearman: z.number().nullable().optional(),
+    })
+    .nullable()
+    .optional(),
   gradNormProfile: z.array(z.number()).nullable(),
   monitor: armMonitorSchema.nullable().optional(),
   /** Per field of the runs' final hacking figures, the interval over finished seeds (inexact tasks only). */

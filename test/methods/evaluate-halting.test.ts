@@ -7,7 +7,7 @@ import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { np, type Array } from "../../src/engine/jax.js";
 import { startEngine } from "../../src/engine/backend.js";
-import { evaluate, type Predictor } from "../../src/methods/evaluate.js";
+import { evaluate, oracleSteps, type Predictor } from "../../src/methods/evaluate.js";
 import { answerWidth } from "../../src/methods/framing.js";
 import { METHODS, recipeFor } from "../../src/methods/index.js";
 import { getTask, SPECIAL, SPECIAL_TOKENS } from "../../src/tasks/index.js";
@@ -63,9 +63,14 @@ test("evaluate reports steps per difficulty, their Spearman with difficulty, and
   const expected = [count(1) / n, (count(1) + count(2)) / n, 1];
   e.blockAccuracy!.forEach((a, i) => assert.ok(Math.abs(a - expected[i]) < 1e-12, `block ${i + 1}: ${a} vs ${expected[i]}`));
   assert.ok(Math.abs(e.stepsUsed! - (count(1) + 2 * count(2) + 3 * count(3)) / n) < 1e-12);
+  // the oracle halts at the first block that is right (block = hops), whatever the head chose
+  assert.equal(e.oracle!.stepsSpearman, 1);
+  assert.ok(Math.abs(e.oracle!.stepsUsed - e.stepsUsed!) < 1e-12);
+  for (const h of [1, 2, 3]) assert.equal(e.byDifficulty[String(h)].oracleSteps, h);
   // halting always at the first block: steps constant (no correlation: null), only one-hop questions right
   const early = await evaluate(fakePredictor(examples, 16, () => 1), recipe, task, {} as never, examples, limits, 16);
   assert.equal(early.stepsSpearman, null);
+  assert.deepEqual(early.oracle, e.oracle, "the oracle reads the chain, not the head");
   assert.equal(early.accuracy, count(1) / n);
   // halting later on easier questions: a negative correlation
   const reversed = await evaluate(fakePredictor(examples, 16, (h) => 4 - h), recipe, task, {} as never, examples, limits, 16);
@@ -77,4 +82,11 @@ test("evaluate reports steps per difficulty, their Spearman with difficulty, and
   assert.ok(even > 0 && even < 1);
   assert.deepEqual(mixed.byDifficulty["2"].stepsHistogram, { "1": even, "3": 1 - even });
   assert.deepEqual(mixed.byDifficulty["3"].stepsHistogram, { "3": 1 });
+});
+
+test("the oracle halting step: the first block grading at least as well as the last, times the steps per block", () => {
+  assert.equal(oracleSteps([0, 1, 0, 1], 1), 2, "right at block 2, wrong at 3, right again at 4: halting at 2 loses nothing");
+  assert.equal(oracleSteps([1, 0, 0], 1), 1, "the full chain is wrong: halting at once loses nothing");
+  assert.equal(oracleSteps([0, 0, 1], 2), 6, "only the last block is right");
+  assert.equal(oracleSteps([0.3, 0.8, 0.5], 2), 4, "graded scores (inexact tasks): block 2 already beats the last");
 });

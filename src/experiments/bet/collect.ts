@@ -72,7 +72,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     steps: number;
     budget: { examples: number; forwardFlops: number; backwardFlops: number; forwardTokens: number; backwardTokens: number; wallMs: number };
     val: { accuracy: number };
-    test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }>; stepsUsed?: number; stepsSpearman?: number | null };
+    test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }>; stepsUsed?: number; stepsSpearman?: number | null; oracle?: { stepsUsed: number; stepsSpearman: number | null } };
     hacking?: HackingEvaluation;
   };
   const byDiff = Object.entries(s.test.byDifficulty);
@@ -91,7 +91,15 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     test: s.test.accuracy,
     testByDifficulty: Object.fromEntries(byDiff.map(([d, v]) => [d, v.accuracy])),
     stepsUsedByDifficulty: steps.length ? Object.fromEntries(steps.map(([d, v]) => [d, v.stepsUsed!])) : null,
-    adaptive: s.test.stepsUsed === undefined ? null : { stepsUsed: s.test.stepsUsed, latentSteps: run.config.model.latentSteps, spearman: s.test.stepsSpearman ?? null },
+    adaptive:
+      s.test.stepsUsed === undefined
+        ? null
+        : {
+            stepsUsed: s.test.stepsUsed,
+            latentSteps: run.config.model.latentSteps,
+            spearman: s.test.stepsSpearman ?? null,
+            oracle: s.test.oracle ? { stepsUsed: s.test.oracle.stepsUsed, spearman: s.test.oracle.stepsSpearman } : null,
+          },
     curve,
     gradNormProfile,
     hacking,
@@ -150,12 +158,17 @@ function armMonitor(runs: readonly RunResult[]): ArmMonitor | null {
 function adaptiveOf(runs: readonly RunResult[]): ArmSummary["adaptive"] {
   const rs = runs.map((r) => r.adaptive).filter((a): a is AdaptiveRun => !!a);
   if (rs.length === 0) return null;
-  const rho = rs.map((a) => a.spearman).filter((x): x is number => x !== null);
+  const defined = (xs: (number | null | undefined)[]) => xs.filter((x): x is number => typeof x === "number");
+  const rho = defined(rs.map((a) => a.spearman));
+  const oracleSteps = defined(rs.map((a) => a.oracle?.stepsUsed));
+  const oracleRho = defined(rs.map((a) => a.oracle?.spearman));
   return {
     stepsUsed: bootstrapMean(rs.map((a) => a.stepsUsed)),
     latentSteps: Math.max(...rs.map((a) => a.latentSteps)),
     spearman: rho.length ? bootstrapMean(rho) : null,
     spearmanSeeds: rho.length,
+    oracleSteps: oracleSteps.length ? mean(oracleSteps) : null,
+    oracleSpearman: oracleRho.length ? mean(oracleRho) : null,
   };
 }
 
