@@ -22,6 +22,8 @@ export interface Evaluation {
   stepsUsed?: number;
   /** Spearman's correlation of steps used with difficulty over the examples (`stepsOf`); null when either is constant. */
   stepsSpearman?: number | null;
+  /** The same against the steps each question really needs, for tasks that know it (`Task.stepsNeeded`). */
+  stepsSpearmanNeeded?: number | null;
   /** Accuracy of the answer decoded after block n = 1 … N, for recipes that decode after every block (`blockAnswersOf`). */
   blockAccuracy?: number[];
   /**
@@ -72,7 +74,8 @@ export async function evaluate<P extends Tree>(
       if (recipe.blockAnswersOf) blockScores.push(recipe.blockAnswersOf(row).map((a) => task.grade(e, a)));
     });
   }
-  return summarize(examples, scores, recipe.stepsOf ? steps : undefined, recipe.blockAnswersOf ? blockScores : undefined, recipe.stepsPerBlock ?? 1);
+  const needed = recipe.stepsOf && task.stepsNeeded ? examples.map((e) => task.stepsNeeded!(e)) : undefined;
+  return summarize(examples, scores, recipe.stepsOf ? steps : undefined, recipe.blockAnswersOf ? blockScores : undefined, recipe.stepsPerBlock ?? 1, needed);
 }
 
 /** The oracle's steps for one example: (first block scoring at least the last block's score) × steps per block. */
@@ -81,7 +84,7 @@ export function oracleSteps(blockScores: readonly number[], stepsPerBlock: numbe
   return (blockScores.findIndex((s) => s >= last) + 1) * stepsPerBlock;
 }
 
-function summarize(examples: readonly Example[], scores: number[], steps?: number[], blockScores?: number[][], stepsPerBlock = 1): Evaluation {
+function summarize(examples: readonly Example[], scores: number[], steps?: number[], blockScores?: number[][], stepsPerBlock = 1, needed?: number[]): Evaluation {
   const groups = new Map<number, number[]>();
   examples.forEach((e, i) => groups.set(e.difficulty, [...(groups.get(e.difficulty) ?? []), i]));
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
@@ -106,6 +109,7 @@ function summarize(examples: readonly Example[], scores: number[], steps?: numbe
     byDifficulty,
     ...extras(all),
     ...(rho === undefined ? {} : { stepsSpearman: finite(rho) }),
+    ...(steps && needed ? { stepsSpearmanNeeded: finite(spearman(needed, steps)) } : {}),
     ...(oracle ? { oracle: { stepsUsed: mean(oracle), stepsSpearman: finite(spearman(difficulty, oracle)) } } : {}),
   };
 }

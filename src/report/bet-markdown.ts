@@ -64,6 +64,7 @@ function adaptiveTables(b: BetSummary, task: string, ss: readonly ArmSummary[], 
       name(s, b),
       a ? `${sciInterval(a.stepsUsed)} of ${a.latentSteps} (${pct(a.stepsUsed.mean / a.latentSteps)}%)` : "–",
       a?.spearman ? `${rho(a.spearman.mean)} [${rho(a.spearman.lo)}, ${rho(a.spearman.hi)}] (${a.spearmanSeeds}/${seeds.length} seeds)` : "–",
+      rho(a?.spearmanNeeded),
       a?.oracleSteps != null ? `${sci(a.oracleSteps)} / ${rho(a.oracleSpearman)}` : "–",
       seeds.map((r) => `${sci(r.adaptive!.stepsUsed)} / ${rho(r.adaptive!.spearman)}`).join(", "),
       ...diffs.map((d) => sci(s.stepsUsedByDifficulty![d])),
@@ -74,11 +75,12 @@ function adaptiveTables(b: BetSummary, task: string, ss: readonly ArmSummary[], 
     "",
     "Steps: mean [95% CI] over seeds, and its share of the most (K: a fixed-K arm always uses all of them). " +
       "Spearman: rank correlation of steps used with difficulty over the test questions, mean over the seeds where it is defined (undefined when every question used the same number of steps). " +
+      "Needed: against the steps the task says each question needs where that differs from its difficulty label (pointer-chase: hops until the chain lands on a fixed point), mean over seeds. " +
       "Oracle: the same chains halted at the first block whose answer grades as well as the last block's (the fewest steps at the full chain's accuracy), steps / Spearman, mean over seeds: " +
       "the gap between an arm and its oracle is the halting head's, the oracle's own Spearman is how far the difficulty label tracks the compute these chains need. " +
       "Per seed: steps / Spearman. d=…: mean steps used at each difficulty, mean over seeds.",
     "",
-    table(["arm", "steps used", "Spearman(difficulty, steps)", "oracle", "per seed", ...diffs.map((d) => `d=${d}`)], rows),
+    table(["arm", "steps used", "Spearman(difficulty, steps)", "Spearman(needed, steps)", "oracle", "per seed", ...diffs.map((d) => `d=${d}`)], rows),
     "",
   ];
 }

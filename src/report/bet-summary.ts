@@ -49,6 +49,8 @@ export const adaptiveRunSchema = z.strictObject({
   stepsUsed: z.number().nonnegative(),
   latentSteps: z.number().int().positive(),
   spearman: z.number().min(-1).max(1).nullable(),
+  /** Spearman(steps the task says each question needs, steps used), for tasks that know it (Task.stepsNeeded). */
+  spearmanNeeded: z.number().min(-1).max(1).nullable().optional(),
   /** The oracle halting rule on the same chain (first block as good as the last): its mean steps and Spearman; null when the recipe does not decode every block. */
   oracle: z.strictObject({ stepsUsed: z.number().nonnegative(), spearman: z.number().min(-1).max(1).nullable() }).nullable().optional(),
 });
@@ -157,6 +159,8 @@ export const armSummarySchema = z.strictObject({
       latentSteps: z.number().int().positive(),
       spearman: interval.nullable(),
       spearmanSeeds: z.number().int().nonnegative(),
+      /** Spearman against the steps each question needs, mean over the seeds that have it. */
+      spearmanNeeded: z.number().nullable().optional(),
       /** The oracle halting rule's mean steps and Spearman (means over the seeds that have them). */
       oracleSteps: z.number().nullable().optional(),
       oracleSpearman: z.number().nullable().optional(),

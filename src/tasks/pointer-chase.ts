@@ -77,6 +77,13 @@ function chase(table: readonly number[], start: number, hops: number): number[] 
   return out;
 }
 
+/** Hops until the chain stops moving: the first hop k landing on a fixed point (f(x) = x) answers every h ≥ k. */
+export function hopsNeeded(m: PointerChaseMeta): number {
+  const chain = chase(m.table, m.start, m.hops);
+  const fixed = chain.findIndex((x) => m.table[x] === x);
+  return fixed === -1 ? m.hops : fixed + 1;
+}
+
 function build(m: PointerChaseMeta, o: PointerChaseOptions, v: Vocab): Example<PointerChaseMeta> {
   const sym = (s: number) => v.id(String(s));
   const tableTokens =
@@ -129,4 +136,5 @@ export const pointerChase: Task<PointerChaseOptions, PointerChaseMeta> = {
   generate,
   grade: (example, predicted) => exactMatch(example.answer, predicted),
   problemKey,
+  stepsNeeded: (example) => hopsNeeded(example.meta),
 };

@@ -71,6 +71,12 @@ export interface Task<Options = any, Meta = any> {
   problemKey(meta: Meta): string;
   /** Inexactly graded tasks only: what a learned reward model is trained on (issue 10). */
   inexact?: InexactGrading<Options, Meta>;
+  /**
+   * The reasoning steps a question really needs, where that can differ from its `difficulty`
+   * label (pointer-chase: hops until the chain reaches a fixed point, after which more hops change
+   * nothing). Evaluation correlates adaptive recipes' steps with it as well as with difficulty.
+   */
+  stepsNeeded?(example: Example<Meta>): number;
 }
 
 /** One human-style label: an answer (and the chain before it) to a question, with its noisy score. */

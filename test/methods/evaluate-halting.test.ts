@@ -71,6 +71,13 @@ test("evaluate reports steps per difficulty, their Spearman with difficulty, and
   const early = await evaluate(fakePredictor(examples, 16, () => 1), recipe, task, {} as never, examples, limits, 16);
   assert.equal(early.stepsSpearman, null);
   assert.deepEqual(early.oracle, e.oracle, "the oracle reads the chain, not the head");
+  // pointer-chase knows the hops a question needs (up to its first fixed point): halting there correlates perfectly with them
+  const needed = examples.map((x) => task.stepsNeeded!(x));
+  assert.ok(needed.some((k, i) => k < examples[i].difficulty), "some questions land on a fixed point early");
+  const byNeed = await evaluate(fakePredictor(examples, 16, (_h, i) => needed[i]), recipe, task, {} as never, examples, limits, 16);
+  assert.equal(byNeed.stepsSpearmanNeeded, 1);
+  assert.ok(byNeed.stepsSpearman! < 1);
+  assert.ok(e.stepsSpearmanNeeded! < 1, "halting at the nominal hops");
   assert.equal(early.accuracy, count(1) / n);
   // halting later on easier questions: a negative correlation
   const reversed = await evaluate(fakePredictor(examples, 16, (h) => 4 - h), recipe, task, {} as never, examples, limits, 16);

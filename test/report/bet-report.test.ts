@@ -48,7 +48,7 @@ function run(arm: string, budget: string, seed: number): RunResult {
     testByDifficulty: { "1": 1, "2": 0.5 + 0.1 * seed },
     stepsUsedByDifficulty: arm === "adaptive" ? { "1": 1.5, "2": 3 } : null,
     // seed 2 used the same number of steps on every question: its Spearman is undefined
-    adaptive: arm === "adaptive" ? { stepsUsed: 2 + 0.5 * seed, latentSteps: 4, spearman: seed === 2 ? null : 0.7 + 0.2 * seed, oracle: { stepsUsed: 1.5, spearman: 0.95 } } : null,
+    adaptive: arm === "adaptive" ? { stepsUsed: 2 + 0.5 * seed, latentSteps: 4, spearman: seed === 2 ? null : 0.7 + 0.2 * seed, spearmanNeeded: 0.9, oracle: { stepsUsed: 1.5, spearman: 0.95 } } : null,
     curve,
     gradNormProfile: [1e-3, 1e-2, 1e-1],
     // "fixed" reads as a latent chain, "adaptive" stands in for a token CoT here
@@ -93,7 +93,7 @@ test("adaptive length: steps used and Spearman over seeds (undefined Spearman le
   assert.equal(summary.summaries.find((s) => s.arm === "fixed" && s.budget === "n256")!.adaptive, null);
   const md = renderBetMarkdown(summary);
   assert.match(md, /### Latent steps used \(test\)/);
-  assert.match(md, /\| adaptive <halting> · n256 \| 2\.50 \[2, 3\] of 4 \(62\.5%\) \| 0\.80 \[0\.70, 0\.90\] \(2\/3 seeds\) \| 1\.50 \/ 0\.95 \| 2 \/ 0\.70, 2\.50 \/ 0\.90, 3 \/ – \| 1\.50 \| 3 \|/);
+  assert.match(md, /\| adaptive <halting> · n256 \| 2\.50 \[2, 3\] of 4 \(62\.5%\) \| 0\.80 \[0\.70, 0\.90\] \(2\/3 seeds\) \| 0\.90 \| 1\.50 \/ 0\.95 \| 2 \/ 0\.70, 2\.50 \/ 0\.90, 3 \/ – \| 1\.50 \| 3 \|/);
   assert.doesNotMatch(md, /\| fixed K · n256 \| [^|]* of /, "fixed-length arms have no steps row");
 });
 

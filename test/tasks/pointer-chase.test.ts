@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { pointerChase, type PointerChaseOptions } from "../../src/tasks/pointer-chase.js";
+import { hopsNeeded, pointerChase, type PointerChaseOptions } from "../../src/tasks/pointer-chase.js";
 import { TaskOptionError } from "../../src/tasks/task.js";
 import { SPECIAL } from "../../src/tasks/vocab.js";
 import { commonTaskTests, rangeArb, seedArb } from "./common.js";
@@ -128,4 +128,22 @@ test("pointer-chase: a tiny configuration fails fast and clearly instead of loop
     return [];
   });
   assert.equal(all.length, 8);
+});
+
+test("pointer-chase: hops needed stop at the first fixed point the chain lands on (later hops change nothing)", () => {
+  // f: 0→1, 1→2, 2→2 (fixed), 3→0; from 3: 0, 1, 2, 2, 2, …
+  const table = [1, 2, 2, 0];
+  const meta = (start: number, hops: number) => ({ table, start, hops, layout: "array" as const });
+  assert.equal(hopsNeeded(meta(3, 6)), 3, "lands on the fixed point 2 at hop 3");
+  assert.equal(hopsNeeded(meta(3, 2)), 2, "never more than the hops asked");
+  assert.equal(hopsNeeded(meta(2, 5)), 1, "starting on a fixed point: one hop reads the answer");
+  assert.equal(hopsNeeded({ table: [1, 0], start: 0, hops: 5, layout: "array" }), 5, "a 2-cycle has no fixed point: every hop counts");
+  // on generated questions: f^needed(s) is the answer, and needed ≤ hops
+  for (const e of pointerChase.generate(1, "test", 200, { maxHops: 6, testHops: { min: 1, max: 6 } })) {
+    const k = pointerChase.stepsNeeded!(e);
+    assert.ok(k >= 1 && k <= e.difficulty);
+    let x = e.meta.start;
+    for (let i = 0; i < k; i++) x = e.meta.table[x];
+    assert.deepEqual(e.steps[k - 1], e.answer, "the answer is already reached at the needed hop");
+  }
 });

@@ -72,7 +72,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     steps: number;
     budget: { examples: number; forwardFlops: number; backwardFlops: number; forwardTokens: number; backwardTokens: number; wallMs: number };
     val: { accuracy: number };
-    test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }>; stepsUsed?: number; stepsSpearman?: number | null; oracle?: { stepsUsed: number; stepsSpearman: number | null } };
+    test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }>; stepsUsed?: number; stepsSpearman?: number | null; stepsSpearmanNeeded?: number | null; oracle?: { stepsUsed: number; stepsSpearman: number | null } };
     hacking?: HackingEvaluation;
   };
   const byDiff = Object.entries(s.test.byDifficulty);
@@ -98,6 +98,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
             stepsUsed: s.test.stepsUsed,
             latentSteps: run.config.model.latentSteps,
             spearman: s.test.stepsSpearman ?? null,
+            spearmanNeeded: s.test.stepsSpearmanNeeded ?? null,
             oracle: s.test.oracle ? { stepsUsed: s.test.oracle.stepsUsed, spearman: s.test.oracle.stepsSpearman } : null,
           },
     curve,
@@ -160,6 +161,7 @@ function adaptiveOf(runs: readonly RunResult[]): ArmSummary["adaptive"] {
   if (rs.length === 0) return null;
   const defined = (xs: (number | null | undefined)[]) => xs.filter((x): x is number => typeof x === "number");
   const rho = defined(rs.map((a) => a.spearman));
+  const rhoNeeded = defined(rs.map((a) => a.spearmanNeeded));
   const oracleSteps = defined(rs.map((a) => a.oracle?.stepsUsed));
   const oracleRho = defined(rs.map((a) => a.oracle?.spearman));
   return {
@@ -167,6 +169,7 @@ function adaptiveOf(runs: readonly RunResult[]): ArmSummary["adaptive"] {
     latentSteps: Math.max(...rs.map((a) => a.latentSteps)),
     spearman: rho.length ? bootstrapMean(rho) : null,
     spearmanSeeds: rho.length,
+    spearmanNeeded: rhoNeeded.length ? mean(rhoNeeded) : null,
     oracleSteps: oracleSteps.length ? mean(oracleSteps) : null,
     oracleSpearman: oracleRho.length ? mean(oracleRho) : null,
   };
