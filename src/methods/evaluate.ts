@@ -3,7 +3,7 @@
 // steps per example: steps used per difficulty and their rank correlation with difficulty; for
 // recipes that decode after every block of thoughts: the accuracy of each block's answer, and
 // the oracle halting rule on the same chain (the fewest steps that lose nothing against the last
-// block), which says how much of a halting head's gap is the head's and how much the chain's.
+// block): a hindsight lower bound on the steps, since it reads the grade, which no head can.
 import { spearman } from "../common/rank-correlation.js";
 import { jit, type Array, type OwnedFunction } from "../engine/jax.js";
 import { ref as refTree, type Tree } from "../engine/tree.js";
@@ -16,7 +16,7 @@ import { tokens } from "./supervised-parts.js";
 export interface Evaluation {
   n: number;
   accuracy: number;
-  /** difficulty → { n, accuracy[, stepsUsed, stepsHistogram][, blockAccuracy] } */
+  /** difficulty → { n, accuracy[, stepsUsed, stepsHistogram][, blockAccuracy, oracleSteps] } */
   byDifficulty: Record<string, { n: number; accuracy: number; stepsUsed?: number; stepsHistogram?: Record<string, number>; blockAccuracy?: number[]; oracleSteps?: number }>;
   /** Mean latent steps used per example, for recipes that choose it per example (`stepsOf`). */
   stepsUsed?: number;

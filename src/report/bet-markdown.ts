@@ -77,7 +77,7 @@ function adaptiveTables(b: BetSummary, task: string, ss: readonly ArmSummary[], 
       "Spearman: rank correlation of steps used with difficulty over the test questions, mean over the seeds where it is defined (undefined when every question used the same number of steps). " +
       "Needed: against the steps the task says each question needs where that differs from its difficulty label (pointer-chase: hops until the chain lands on a fixed point), mean over seeds. " +
       "Oracle: the same chains halted at the first block whose answer grades as well as the last block's (the fewest steps at the full chain's accuracy), steps / Spearman, mean over seeds: " +
-      "the gap between an arm and its oracle is the halting head's, the oracle's own Spearman is how far the difficulty label tracks the compute these chains need. " +
+      "a hindsight lower bound (it reads the grade, which no halting head can). " +
       "Per seed: steps / Spearman. d=…: mean steps used at each difficulty, mean over seeds.",
     "",
     table(["arm", "steps used", "Spearman(difficulty, steps)", "Spearman(needed, steps)", "oracle", "per seed", ...diffs.map((d) => `d=${d}`)], rows),
