@@ -67,3 +67,14 @@ export function lstmFlops(dIn: number, hidden: number, batch: number, steps: num
   const perStep = matmulFlops(batch, dIn, 4 * hidden) + matmulFlops(batch, hidden, 4 * hidden);
   return withBackward(steps * perStep);
 }
+
+/** What one training step costs, charged to a run's budget (runs/budget.ts); every field optional. `flops` as above ({forward, backward: 0} for a forward-only pass). */
+export interface BudgetCharge {
+  steps?: number;
+  examples?: number;
+  forwardTokens?: number;
+  backwardTokens?: number;
+  flops?: Flops;
+  wallMs?: number;
+}
+

@@ -9,15 +9,15 @@ import { initTransformer, transformerLogits, crossEntropy, initGru, gruCell, ini
 import { adamw, makeTrainStep, makeTrainStepFromGradients } from "../optim/index.js";
 import { transformerReasoner, type TransformerParams } from "../models/index.js";
 import { latentChainValueAndGrad } from "../reasoning/index.js";
-import { sampleDecode } from "../methods/policy-gradient.js";
+import { sampleDecode } from "../trainers/policy-gradient.js";
 import { SPECIAL } from "../tasks/vocab.js";
-import { esOptions, esTrainer } from "../methods/es.js";
-import { initParams, recipeFor } from "../methods/index.js";
+import { esOptions, esTrainer } from "../trainers/es.js";
+import { initParams, recipeFor } from "../trainers/index.js";
 import { makeReasoner } from "../models/index.js";
 import { getTask } from "../tasks/index.js";
 import { SeededRng } from "../common/seeded-rng.js";
-import { sampleRecurrence } from "../methods/depth-trainer.js";
-import { makeSupervisedStep } from "../methods/supervised-step.js";
+import { sampleRecurrence } from "../trainers/depth-trainer.js";
+import { makeSupervisedStep } from "../trainers/supervised-step.js";
 import type { LoopedReasoner } from "../models/index.js";
 
 export interface BenchResult {
@@ -138,7 +138,7 @@ function neuraleseWorkload(gradNorm: boolean): () => Workload {
 }
 
 /**
- * GRPO's sampling (src/methods/policy-gradient.ts): read a prompt of 8 tokens, then sample 16
+ * GRPO's sampling (src/trainers/policy-gradient.ts): read a prompt of 8 tokens, then sample 16
  * tokens one at a time at temperature 1 over the reasoner's fixed-shape KV cache, the whole
  * loop in one jit (the engine notes measured 74 ms for this shape). Forward FLOPs only.
  */

@@ -60,3 +60,28 @@ export function firstReaching<P>(points: readonly P[], value: (p: P) => number, 
 
 // Spearman lives in common/ (evaluation reports it too); re-exported here with the other statistics.
 export { spearman } from "../common/rank-correlation.js";
+
+/**
+ * mean(num) / mean(den) over paired samples (seed i of one arm with seed i of the other), with a
+ * percentile-bootstrap interval that resamples the pairs (seeded). One pair: no interval (lo = hi).
+ */
+export function bootstrapRatio(num: readonly number[], den: readonly number[], opts: { level?: number; resamples?: number; seed?: number } = {}): { value: number; lo: number; hi: number } {
+  if (num.length !== den.length || num.length === 0) throw new Error(`bootstrapRatio needs equally many pairs (> 0), got ${num.length} and ${den.length}`);
+  const value = mean(num) / mean(den);
+  if (num.length === 1) return { value, lo: value, hi: value };
+  const level = opts.level ?? 0.95, resamples = opts.resamples ?? 10_000;
+  const rng = SeededRng.of(opts.seed ?? 0, 11);
+  const ratios = new Float64Array(resamples);
+  for (let r = 0; r < resamples; r++) {
+    let a = 0, b = 0;
+    for (let i = 0; i < num.length; i++) {
+      const j = rng.int(0, num.length - 1);
+      a += num[j];
+      b += den[j];
+    }
+    ratios[r] = a / b;
+  }
+  const sorted = globalThis.Array.from(ratios).sort((x, y) => x - y);
+  const tail = (1 - level) / 2;
+  return { value, lo: quantile(sorted, tail), hi: quantile(sorted, 1 - tail) };
+}

@@ -15,7 +15,7 @@ import {
   vectorOf,
   zeroProbes,
 } from "./chain-state.js";
-import type { ChainPlan, LatentChainResult, Readout } from "./latent-chain.js";
+import type { ChainPlan, LatentChainResult, Readout } from "./chain.js";
 
 export function bpttValueAndGrad<P extends Tree>(
   reasoner: Reasoner<P>,

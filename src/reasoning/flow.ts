@@ -1,4 +1,4 @@
-// The maths of latent flow reasoning (src/methods/flow.ts): a velocity field v_θ(z, c, t) that
+// The maths of latent flow reasoning (src/recipes/flow.ts): a velocity field v_θ(z, c, t) that
 // moves a latent z for T steps, z_{t+1} = z_t + Δ·clip(v), and the target it is trained on, the
 // unit direction of ∇_z log p(y* | x, z). Pure functions over arrays; nothing here calls jit.
 //   - velocity net: h = gelu(z·W_z + c·W_c + e_t + b), v = h·W_o + b_o, with c a question summary

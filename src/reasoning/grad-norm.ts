@@ -21,7 +21,7 @@ import {
   vectorOf,
   type ChainState,
 } from "./chain-state.js";
-import type { ChainPlan, LatentChainResult, Readout } from "./latent-chain.js";
+import type { ChainPlan, LatentChainResult, Readout } from "./chain.js";
 
 type Pullback<P> = OwnedFunction<(g: ChainState) => [P, Array, Tree]>;
 

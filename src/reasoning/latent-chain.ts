@@ -19,16 +19,12 @@
 // Everything traces into the caller's jit; nothing here calls jit.
 import type { Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
-import type { Reasoner, ReasonerState } from "../models/reasoner.js";
+import type { Reasoner } from "../models/reasoner.js";
 import { bpttValueAndGrad } from "./bptt.js";
 import { gradNormValueAndGrad } from "./grad-norm.js";
+import type { LatentChainResult, Readout } from "./chain.js";
 
-/**
- * Scores the state after the chain, e.g. decode `<eot> <ans> answer` and take the cross-entropy
- * of the answer tokens. Returns the scalar loss, or [loss, aux] to pass values out (predictions,
- * accuracy). Borrows `params`, consumes `state`.
- */
-export type Readout<P extends Tree> = (params: P, state: ReasonerState) => Array | [Array, Tree];
+export type { ChainPlan, LatentChainResult, Readout } from "./chain.js";
 
 export interface LatentChainOptions {
   /** K, the number of latent steps (≥ 0). */
@@ -37,19 +33,6 @@ export interface LatentChainOptions {
   truncate?: number;
   /** Rescale each example's state cotangent to unit norm between latent steps (see above). */
   gradNorm?: boolean;
-}
-
-export interface LatentChainResult<P extends Tree> {
-  /** The readout loss, a scalar. */
-  loss: Array;
-  /** ∂loss/∂params (gradNorm: the normalised chain's pseudo-gradient), same tree as `params`. */
-  grads: P;
-  /** The readout's aux output ({} when it returns a bare loss). */
-  aux: Tree;
-  /** [K]: mean over the batch of the norm of the cotangent arriving at s_k, before normalisation. */
-  stepGradNorms: Array;
-  /** [K]: mean over the batch of ‖latent of s_k‖. */
-  latentNorms: Array;
 }
 
 /**
@@ -74,10 +57,4 @@ export function latentChainValueAndGrad<P extends Tree>(
   return opts.gradNorm
     ? gradNormValueAndGrad(reasoner, params, prompt, readout, plan)
     : bpttValueAndGrad(reasoner, params, prompt, readout, plan);
-}
-
-/** Where the chain is cut: s_{stopAt} is under stop-gradient (−1: nowhere). */
-export interface ChainPlan {
-  latentSteps: number;
-  stopAt: number;
 }

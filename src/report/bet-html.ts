@@ -5,6 +5,7 @@
 import type { ArmSummary, BetSummary, RunResult } from "./bet-summary.js";
 import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
 import { monitorHtml } from "./bet-monitor.js";
+import { verdictHtml } from "./bet-verdict.js";
 import { HACKING_COLUMNS } from "./bet-markdown.js";
 import { Plot, plotHtml } from "./plot.js";
 import { esc, htmlTable } from "./tables.js";
@@ -30,9 +31,10 @@ h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ddd}h3{margin-top:
 table{border-collapse:collapse;font-size:.85em;margin:.6em 0}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right}
 th{background:#f5f5f5}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}
 .plots{display:flex;flex-wrap:wrap;gap:1.2em}.plot{flex:0 0 auto}figure{margin:0}
-details{margin:1em 0}
+details{margin:1em 0}.answer{font-size:1.05em}#verdict{background:#f8f8f4;padding:.2em 1em;border:1px solid #e4e4da}
 </style></head><body>
 <h1>neuralese bet: <code>${esc(b.preset)}</code></h1>
+${verdictHtml(b)}
 <p class="note">Tasks ${b.tasks.map(esc).join(", ")}; seeds ${b.seeds.join(", ")}; budgets: ${b.budgets.map((x) => `${esc(x.id)} (${esc(x.label)})`).join("; ")}.
 Accuracy is the task's exact grade on held-out questions. Intervals are 95% percentile-bootstrap intervals of the mean over seeds (coarse with 2–3 seeds; per-seed values are shown).
 "To target" is each seed's first evaluation at or above ${pct(b.target.accuracy)}% ${b.target.split} accuracy (resolution: the evaluation interval), over the seeds that reached it.

@@ -1,6 +1,7 @@
 // results.md: the bet's tables (also what the terminal shows at the end of a bet).
 import type { ArmSummary, BetSummary, HackingFinal } from "./bet-summary.js";
 import { monitorMarkdown } from "./bet-monitor.js";
+import { verdictMarkdown } from "./bet-verdict.js";
 import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
 import { mdTable } from "./tables.js";
 
@@ -87,6 +88,8 @@ function adaptiveTables(b: BetSummary, task: string, ss: readonly ArmSummary[], 
 
 export function renderBetMarkdown(b: BetSummary): string {
   const out: string[] = [`# neuralese bet: ${b.preset}`, ""];
+  const verdict = verdictMarkdown(b);
+  if (verdict) out.push(verdict);
   out.push(
     `Seeds ${b.seeds.join(", ")}; budgets: ${b.budgets.map((x) => `${x.id} (${x.label})`).join("; ")}. ` +
       `Intervals are 95% percentile-bootstrap intervals of the mean over seeds (coarse with 2–3 seeds); ` +

@@ -103,6 +103,8 @@ export const runResultSchema = z.strictObject({
   wallMs: z.number().nonnegative(),
   val: z.number().min(0).max(1).nullable(),
   test: z.number().min(0).max(1).nullable(),
+  /** Fraction of the final greedy test outputs with an answer to read (1: never malformed); null for runs that are not finished. */
+  wellFormed: z.number().min(0).max(1).nullable().optional(),
   testByDifficulty: z.record(z.string(), z.number()),
   /** Mean latent steps used per difficulty on the test split (halting / exit rules only). */
   stepsUsedByDifficulty: z.record(z.string(), z.number()).nullable(),
@@ -173,6 +175,49 @@ export const armSummarySchema = z.strictObject({
   hackingFinal: z.record(z.string(), interval).nullable().optional(),
 });
 
+/**
+ * One arm's cost to the target against the reference arm's (other ÷ reference, paired by seed).
+ * ratio: both reached it in every seed; atLeast: the other arm did not in some seeds, whose whole
+ * budget stands in (a lower bound); atMost: the reference did not (an upper bound); neither: no
+ * seed of either did; undetermined: both missed it in some seeds.
+ */
+export const costRatioSchema = z.strictObject({
+  kind: z.enum(["ratio", "atLeast", "atMost", "neither", "undetermined", "noData"]),
+  value: z.number().nullable(),
+  /** Paired percentile-bootstrap interval (95%) over seeds; equal to value with one seed. */
+  lo: z.number().nullable(),
+  hi: z.number().nullable(),
+  seeds: z.number().int().nonnegative(),
+  referenceReached: z.number().int().nonnegative(),
+  otherReached: z.number().int().nonnegative(),
+  /** The largest budget (examples or FLOPs) of a run that did not reach the target; null when all did. */
+  censoredAt: z.number().nullable(),
+  text: z.string(),
+});
+
+export const comparisonSchema = z.strictObject({
+  arm: z.string(),
+  label: z.string(),
+  /** An arm the bet is about: policy gradient with a likelihood reward or evolution strategies, from scratch. */
+  bet: z.boolean(),
+  /** Who needed fewer examples: the reference, the other arm, or not settled by the intervals. */
+  outcome: z.enum(["reference", "other", "inconclusive"]),
+  examples: costRatioSchema,
+  flops: costRatioSchema,
+});
+
+/** The bet's answer for one task and budget: the reference arm (neuralese) against every other arm. */
+export const verdictSchema = z.strictObject({
+  task: z.string(),
+  budget: z.string(),
+  reference: z.string(),
+  referenceLabel: z.string(),
+  /** Seeds behind the answer (finished in the reference arm). */
+  seeds: z.number().int().nonnegative(),
+  comparisons: z.array(comparisonSchema),
+  answer: z.string(),
+});
+
 export const betSummarySchema = z.strictObject({
   format: z.literal(BET_SUMMARY_FORMAT),
   version: z.literal(BET_SUMMARY_VERSION),
@@ -180,11 +225,22 @@ export const betSummarySchema = z.strictObject({
   tasks: z.array(z.string()),
   /** The accuracy the *-to-target figures refer to, on the split named. */
   target: z.strictObject({ accuracy: z.number().min(0).max(1), split: z.enum(["val", "test"]) }),
-  arms: z.array(z.strictObject({ id: z.string(), label: z.string(), method: z.string(), options: z.record(z.string(), z.unknown()) })),
+  arms: z.array(
+    z.strictObject({
+      id: z.string(),
+      label: z.string(),
+      method: z.string(),
+      options: z.record(z.string(), z.unknown()),
+      /** The arm whose finished run this arm starts from (its cost is charged to this arm); null: from scratch. */
+      initArm: z.string().nullable().optional(),
+    }),
+  ),
   budgets: z.array(z.strictObject({ id: z.string(), label: z.string() })),
   seeds: z.array(z.number().int().nonnegative()),
   runs: z.array(runResultSchema),
   summaries: z.array(armSummarySchema),
+  /** The computed answer to the bet, per task and budget (src/experiments/bet/verdict.ts); empty when the bet has no neuralese arm. */
+  verdicts: z.array(verdictSchema).default([]),
   /** Where and how long (varies between machines and resumes). */
   wall: z.strictObject({ machine: z.string(), jobs: z.number().int().positive(), runWallMsTotal: z.number().nonnegative() }),
   notes: z.array(z.string()),
@@ -200,6 +256,9 @@ export type RunMonitor = z.infer<typeof runMonitorSchema>;
 export type ArmMonitor = z.infer<typeof armMonitorSchema>;
 export type ArmSummary = z.infer<typeof armSummarySchema>;
 export type BetSummary = z.infer<typeof betSummarySchema>;
+export type CostRatio = z.infer<typeof costRatioSchema>;
+export type Comparison = z.infer<typeof comparisonSchema>;
+export type Verdict = z.infer<typeof verdictSchema>;
 
 /** The JSON Schema of summary.json (draft 2020-12), written next to it. */
 export function betSummaryJsonSchema(): Record<string, unknown> {

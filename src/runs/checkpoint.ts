@@ -2,7 +2,7 @@
 // checksummed safetensors file (replaced atomically): the tensor trees under their names
 // (params.*, optimizer.*, ...) and, in the metadata, the step, the data RNG state, the budget
 // counters and the hash of the run's config.
-import type { BudgetSnapshot } from "../methods/budget.js";
+import type { BudgetSnapshot } from "./budget.js";
 import { dispose, flattenNamed, restoreLike, type Tree } from "../engine/tree.js";
 import type { Array } from "../engine/jax.js";
 import type { AtomicWriteOptions } from "../engine/atomic-file.js";

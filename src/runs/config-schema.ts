@@ -13,7 +13,7 @@ const nonNegativeInt = () => z.number().int().nonnegative();
 /** A budget limit: a positive number, or null for "no limit". */
 const limit = (int: boolean) => (int ? positiveInt() : z.number().positive()).nullable().optional();
 
-/** The looped (recurrent-depth) model's settings (models/looped.ts; training: methods/depth-trainer.ts). */
+/** The looped (recurrent-depth) model's settings (models/looped.ts; training: trainers/depth-trainer.ts). */
 export const loopedSchema = z.strictObject({
   /** Transformer blocks before the loop. */
   prelude: nonNegativeInt().max(64).default(1),

@@ -121,7 +121,7 @@ function resolveMethodOptions(name: string, given: Record<string, unknown>, meth
 
 /**
  * Methods a looped model trains with: those whose update is backpropagation of their recipe's
- * loss, so that the depth-sampling trainer (methods/depth-trainer.ts) can take their place.
+ * loss, so that the depth-sampling trainer (trainers/depth-trainer.ts) can take their place.
  */
 export const LOOPED_METHODS = ["direct", "cot", "pause", "neuralese"] as const;
 

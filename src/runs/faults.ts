@@ -3,7 +3,7 @@
 // FAULT_INJECTION_ENV holding a JSON spec that this strict schema accepts, so no config file,
 // flag or typo can turn it on; the CLI says so on stderr whenever it is on.
 import { z } from "zod";
-import type { FaultInjector } from "../methods/trainer.js";
+import type { FaultInjector } from "../trainers/trainer.js";
 import { ConfigError, issuesFromZod } from "./config-errors.js";
 import { jsonErrorLocation } from "./json.js";
 

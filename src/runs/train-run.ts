@@ -6,18 +6,18 @@ import { DataRng, modelKey } from "../engine/rng.js";
 import { SeededRng } from "../common/seeded-rng.js";
 import { dispose, restoreLike, type Tree } from "../engine/tree.js";
 import type { Json } from "../common/json.js";
-import type { FaultInjector } from "../methods/trainer.js";
+import type { FaultInjector } from "../trainers/trainer.js";
 import { join } from "node:path";
 import { loadModel } from "./model-file.js";
 import { RUN_FILES } from "./format.js";
-import { Budget } from "../methods/budget.js";
-import { evaluate, makePredictor, type Evaluation } from "../methods/evaluate.js";
-import { hackingEvaluation } from "../methods/hacking-eval.js";
-import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../methods/index.js";
-import { forwardFlopsPerExample } from "../methods/supervised-trainer.js";
-import type { Curriculum } from "../methods/curriculum.js";
+import { Budget } from "./budget.js";
+import { evaluate, makePredictor, type Evaluation } from "./evaluate.js";
+import { hackingEvaluation } from "./hacking-eval.js";
+import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../trainers/index.js";
+import { forwardFlopsPerExample } from "../trainers/supervised-trainer.js";
+import type { Curriculum } from "../recipes/curriculum.js";
 import { isLooped, makeReasoner } from "../models/index.js";
-import { depthSamplingTrainer } from "../methods/depth-trainer.js";
+import { depthSamplingTrainer } from "../trainers/depth-trainer.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
 import { ConfigError } from "./config-errors.js";
@@ -123,7 +123,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   }
   // the learning-rate scale (lowered by rollbacks) is the optimizer's peak lr factor; a new trainer is built for each
   const makeTrainer = (lrScale: number, params: Tree = initParams(recipe, reasoner, modelKey(cfg.seed))) =>
-    // a looped model samples its depth per step (methods/depth-trainer.ts) in place of the recipe's trainer
+    // a looped model samples its depth per step (trainers/depth-trainer.ts) in place of the recipe's trainer
     (isLooped(reasoner) ? depthSamplingTrainer : trainerFor(cfg.method.name))({
       task,
       taskOptions,

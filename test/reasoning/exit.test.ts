@@ -6,8 +6,8 @@ import { np } from "../../src/engine/jax.js";
 import { startEngine } from "../../src/engine/backend.js";
 import { modelKey } from "../../src/engine/rng.js";
 import { dispose, ref, type Tree } from "../../src/engine/tree.js";
-import { evaluate, makePredictor } from "../../src/methods/evaluate.js";
-import { neuralese } from "../../src/methods/neuralese.js";
+import { evaluate, makePredictor } from "../../src/runs/evaluate.js";
+import { neuralese } from "../../src/recipes/neuralese.js";
 import { makeReasoner } from "../../src/models/index.js";
 import { exitSteps, klDivergence, relativeChange, selectByStep } from "../../src/reasoning/index.js";
 import { getTask } from "../../src/tasks/index.js";
@@ -57,7 +57,7 @@ test("neuralese under an exit rule: threshold ∞ answers as K = 1, threshold 0 
   const params = reasoner.init(modelKey(4)) as Tree;
   const answers = async (recipe: ReturnType<typeof fixed>) => {
     const predictor = makePredictor(recipe, reasoner, limits);
-    const prompt = (await import("../../src/methods/framing.js")).promptGrid(examples, limits);
+    const prompt = (await import("../../src/recipes/framing.js")).promptGrid(examples, limits);
     const rows = await predictor(ref(params), np.array(prompt.ids, { dtype: np.int32 }).reshape([prompt.rows, prompt.cols])).data();
     predictor.dispose();
     const width = rows.length / examples.length;

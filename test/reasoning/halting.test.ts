@@ -9,7 +9,7 @@ import { startEngine } from "../../src/engine/backend.js";
 import { gradCheck, toFloat64 } from "../../src/engine/gradcheck.js";
 import { modelKey } from "../../src/engine/rng.js";
 import { dispose, type Tree } from "../../src/engine/tree.js";
-import { haltingForward, type HaltingOptions, type HaltingParams } from "../../src/methods/halting.js";
+import { haltingForward, type HaltingOptions, type HaltingParams } from "../../src/recipes/halting.js";
 import { makeReasoner, type ModelKind } from "../../src/models/index.js";
 import {
   actLoss,

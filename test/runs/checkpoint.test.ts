@@ -7,7 +7,7 @@ import { np } from "../../src/engine/jax.js";
 import { startEngine } from "../../src/engine/backend.js";
 import { DataRng } from "../../src/engine/rng.js";
 import { dispose, leafPaths } from "../../src/engine/tree.js";
-import { Budget } from "../../src/methods/budget.js";
+import { Budget } from "../../src/runs/budget.js";
 import { CHECKPOINT_FILE, RunDir, RunDirError } from "../../src/runs/index.js";
 import { tinyConfig, tinyTraining, treeHash } from "./tiny-training.js";
 

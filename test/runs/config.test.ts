@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import fc from "fast-check";
 import { TASKS, TASK_NAMES } from "../../src/tasks/index.js";
-import { METHOD_CONFIG_SPECS } from "../../src/methods/index.js";
+import { METHOD_CONFIG_SPECS } from "../../src/trainers/index.js";
 import { ConfigError, mergeConfigInputs, readConfigFile, resolveRunConfig, type MethodConfigSpecs } from "../../src/runs/index.js";
 
 /** The ConfigError's message, or fails when the input resolves. */

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { np } from "../../src/engine/jax.js";
 import { startEngine } from "../../src/engine/backend.js";
 import { dispose } from "../../src/engine/tree.js";
-import { Budget } from "../../src/methods/budget.js";
+import { Budget } from "../../src/runs/budget.js";
 import { RunDir, RunDirError } from "../../src/runs/index.js";
 import { tinyConfig, tinyTraining, treeHash } from "./tiny-training.js";
 

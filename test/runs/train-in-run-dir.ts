@@ -5,7 +5,7 @@
 // bigger model would take, so that a kill can land anywhere in a step)
 import { startEngine } from "../../src/engine/backend.js";
 import { DataRng } from "../../src/engine/rng.js";
-import { Budget } from "../../src/methods/budget.js";
+import { Budget } from "../../src/runs/budget.js";
 import { RunDir } from "../../src/runs/index.js";
 import { MODEL, tinyConfig, tinyTraining, treeHash } from "./tiny-training.js";
 

@@ -12,6 +12,7 @@ import { PRESETS, preset, type PresetName } from "../../experiments/bet/presets.
 import { betSpecSchema, DEFAULT_MONITOR, type BetSpec, type BudgetPoint } from "../../experiments/bet/spec.js";
 import type { BetSummary } from "../../report/bet-summary.js";
 import { summaryTable } from "../../report/bet-markdown.js";
+import { verdictText } from "../../report/bet-verdict.js";
 import { TASK_NAMES } from "../../tasks/index.js";
 import { oneOf, positiveInt, UserError } from "../errors.js";
 import { createProgress } from "../progress.js";
@@ -97,6 +98,7 @@ export function reportCommand(): Command {
 }
 
 function printSummary(summary: BetSummary, dir: string): void {
+  if (summary.verdicts.length) console.log(`\nVerdict\n${verdictText(summary)}`);
   for (const task of summary.tasks) console.log(`\n${task}\n${summaryTable(summary, task)}`);
   console.log(`\nreport: ${join(dir, BET_FILES.report)}\ntables: ${join(dir, BET_FILES.results)}\nsummary: ${join(dir, BET_FILES.summary)}`);
 }

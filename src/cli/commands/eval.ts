@@ -2,10 +2,10 @@
 import { Command, Option } from "commander";
 import { modelKey } from "../../engine/rng.js";
 import { dispose } from "../../engine/tree.js";
-import { evaluate, makePredictor } from "../../methods/evaluate.js";
-import { flowProfile, type FlowRecipe } from "../../methods/flow.js";
-import { initParams, recipeFor } from "../../methods/index.js";
-import { evaluateAtDepths } from "../../methods/depth-trainer.js";
+import { evaluate, makePredictor } from "../../runs/evaluate.js";
+import { flowProfile, type FlowRecipe } from "../../recipes/flow.js";
+import { initParams, recipeFor } from "../../trainers/index.js";
+import { evaluateAtDepths } from "../../runs/evaluate.js";
 import { isLooped, makeReasoner } from "../../models/index.js";
 import { RunDir, reasonerConfigOf } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";

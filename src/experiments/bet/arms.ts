@@ -1,6 +1,6 @@
 // The arms a bet can run: a method with fixed options (and any config it needs changed), under
 // a short id. Presets and `--methods` name arms from this catalogue.
-import { METHODS } from "../../methods/index.js";
+import { METHODS } from "../../trainers/index.js";
 import type { RunConfigInput } from "../../runs/index.js";
 
 /**

@@ -22,8 +22,9 @@ import {
   type RunResult,
 } from "../../report/bet-summary.js";
 import { INSPECT_FILE, type InspectReport } from "../monitor/inspect.js";
-import type { HackingEvaluation } from "../../methods/hacking-eval.js";
+import type { HackingEvaluation } from "../../runs/hacking-eval.js";
 import { bootstrapMean, firstReaching, mean } from "../stats.js";
+import { computeVerdicts } from "./verdict.js";
 import type { PlannedRun } from "./plan.js";
 import { runDirOf, type RunStatus } from "./runner.js";
 import type { BetSpec } from "./spec.js";
@@ -72,7 +73,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     steps: number;
     budget: { examples: number; forwardFlops: number; backwardFlops: number; forwardTokens: number; backwardTokens: number; wallMs: number };
     val: { accuracy: number };
-    test: { accuracy: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }>; stepsUsed?: number; stepsSpearman?: number | null; stepsSpearmanNeeded?: number | null; oracle?: { stepsUsed: number; stepsSpearman: number | null } };
+    test: { accuracy: number; wellFormed?: number; byDifficulty: Record<string, { accuracy: number; stepsUsed?: number }>; stepsUsed?: number; stepsSpearman?: number | null; stepsSpearmanNeeded?: number | null; oracle?: { stepsUsed: number; stepsSpearman: number | null } };
     hacking?: HackingEvaluation;
   };
   const byDiff = Object.entries(s.test.byDifficulty);
@@ -89,6 +90,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     wallMs: s.budget.wallMs,
     val: s.val.accuracy,
     test: s.test.accuracy,
+    wellFormed: s.test.wellFormed ?? null,
     testByDifficulty: Object.fromEntries(byDiff.map(([d, v]) => [d, v.accuracy])),
     stepsUsedByDifficulty: steps.length ? Object.fromEntries(steps.map(([d, v]) => [d, v.stepsUsed!])) : null,
     adaptive:
@@ -252,7 +254,7 @@ function gradProfileOf(records: Rec[]): number[] | null {
   return globalThis.Array.from({ length: K }, (_, k) => mean(tail.map((r) => (r.stepGradNorms as number[])[k])));
 }
 
-export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabels: Map<string, { label: string; method: string; options: Record<string, unknown> }>, jobs: number, notes: string[] = []): BetSummary {
+export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabels: Map<string, { label: string; method: string; options: Record<string, unknown>; initArm?: string }>, jobs: number, notes: string[] = []): BetSummary {
   const summaries: ArmSummary[] = [];
   for (const task of spec.tasks) {
     for (const arm of spec.arms) {
@@ -310,15 +312,16 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
     preset: spec.preset,
     tasks: spec.tasks.map((t) => t.name),
     target: spec.target,
-    arms: spec.arms.map((id) => ({ id, label: armLabels.get(id)?.label ?? id, method: armLabels.get(id)?.method ?? id, options: armLabels.get(id)?.options ?? {} })),
+    arms: spec.arms.map((id) => ({ id, label: armLabels.get(id)?.label ?? id, method: armLabels.get(id)?.method ?? id, options: armLabels.get(id)?.options ?? {}, initArm: armLabels.get(id)?.initArm ?? null })),
     budgets: spec.budgets.map((b) => ({ id: b.id, label: b.label })),
     seeds: spec.seeds,
     runs: [...runs],
     summaries,
+    verdicts: [],
     wall: { machine: machineName(), jobs, runWallMsTotal: runs.reduce((a, r) => a + r.wallMs, 0) },
     notes,
   };
-  return betSummarySchema.parse(summary);
+  return betSummarySchema.parse({ ...summary, verdicts: computeVerdicts(summary) });
 }
 
 function machineName(): string {

@@ -9,11 +9,11 @@
 import { jit, jnn, np, type Array } from "../../engine/jax.js";
 import { ref as refTree, type Tree } from "../../engine/tree.js";
 import { SeededRng } from "../../common/seeded-rng.js";
-import { makePredictor } from "../../methods/evaluate.js";
-import { answerFromChain, chainWidth, answerWidth, promptGrid } from "../../methods/framing.js";
-import { greedyDecode } from "../../methods/greedy.js";
-import type { SupervisedRecipe } from "../../methods/recipe.js";
-import { tokenRows, tokens } from "../../methods/supervised-parts.js";
+import { makePredictor } from "../../runs/evaluate.js";
+import { answerFromChain, chainWidth, answerWidth, promptGrid } from "../../recipes/framing.js";
+import { greedyDecode } from "../../recipes/greedy.js";
+import type { SupervisedRecipe } from "../../recipes/recipe.js";
+import { tokenRows, tokens } from "../../recipes/supervised-parts.js";
 import type { Reasoner } from "../../models/reasoner.js";
 import { SPECIAL, type Example, type Limits, type Task, type Vocab } from "../../tasks/index.js";
 import { probe, trainSplit, type Features, type ProbeResult } from "./probes.js";

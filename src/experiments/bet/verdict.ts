@@ -1,0 +1,139 @@
+// The bet's answer, computed from a bet summary (summary.json without its verdicts): for the
+// reference arm (neuralese BPTT) against each other arm of the same task and budget, how many
+// times the training examples and the FLOPs it needs to reach the target — paired by seed, with a
+// bootstrap interval over seeds — and one sentence on the seed's bet: is backpropagation through
+// the chain more sample-efficient than policy gradient with a likelihood reward and than ES?
+// A run that never reached the target is censored: its whole budget stands in for its cost, which
+// makes the ratio a bound ("at least", "at most"), never a number.
+import type { ArmSummary, BetSummary, Comparison, CostRatio, RunResult, Verdict } from "../../report/bet-summary.js";
+import { bootstrapRatio } from "../stats.js";
+
+export const REFERENCE_ARM = "neuralese";
+
+type Metric = "examples" | "flops";
+type SummaryInput = Omit<BetSummary, "verdicts"> & { verdicts?: unknown };
+type ArmInfo = BetSummary["arms"][number];
+
+/** The arms the bet is about: policy gradient with a likelihood reward, and evolution strategies, from scratch. */
+export function isBetArm(arm: ArmInfo): boolean {
+  if (arm.initArm) return false;
+  if (arm.method === "es") return true;
+  if (arm.method === "helper-posterior" || arm.method === "trice") return true;
+  return arm.method === "grpo" && (arm.options.reward === "loglik" || arm.options.reward === "lik");
+}
+
+const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const amount = (x: number, metric: Metric) => (metric === "examples" ? `${Math.round(x).toLocaleString("en-US")} examples` : `${x.toExponential(2)} FLOPs`);
+const interval = (r: { lo: number; hi: number }, seeds: number) =>
+  seeds > 1 ? ` (95% CI ${fmt(r.lo)}–${fmt(r.hi)}, ${seeds} seeds)` : " (1 seed, no interval)";
+
+/**
+ * other ÷ reference for one metric, over the seeds finished in both arms. `target` is the
+ * accuracy and split, for the text.
+ */
+export function costRatio(reference: readonly RunResult[], other: readonly RunResult[], metric: Metric, reached: (r: RunResult) => number | null, names: { reference: string; other: string; target: string }): CostRatio {
+  const pairs = reference.flatMap((r) => {
+    const o = other.find((x) => x.seed === r.seed);
+    return o ? [{ r, o, rv: reached(r), ov: reached(o) }] : [];
+  });
+  const seeds = pairs.length;
+  const referenceReached = pairs.filter((p) => p.rv !== null).length;
+  const otherReached = pairs.filter((p) => p.ov !== null).length;
+  const base = { seeds, referenceReached, otherReached };
+  if (seeds === 0) return { kind: "noData", value: null, lo: null, hi: null, censoredAt: null, ...base, text: `no seed finished in both arms` };
+  const budget = (r: RunResult) => (metric === "examples" ? r.examples : r.flops);
+  const censored = pairs.flatMap((p) => [...(p.rv === null ? [budget(p.r)] : []), ...(p.ov === null ? [budget(p.o)] : [])]);
+  const censoredAt = censored.length ? Math.max(...censored) : null;
+  const what = metric === "examples" ? "the training examples" : "the FLOPs";
+  const of = `${seeds === 1 ? "1 seed" : `${seeds} seeds`}`;
+  if (referenceReached === 0 && otherReached === 0) {
+    return { kind: "neither", value: null, lo: null, hi: null, censoredAt, ...base, text: `neither reached ${names.target} within ${amount(censoredAt!, metric)} (${of})` };
+  }
+  const refCensored = referenceReached < seeds, otherCensored = otherReached < seeds;
+  if (refCensored && otherCensored) {
+    return {
+      kind: "undetermined",
+      value: null,
+      lo: null,
+      hi: null,
+      censoredAt,
+      ...base,
+      text: `undetermined: ${names.reference} reached ${names.target} in ${referenceReached} of ${seeds} seeds, ${names.other} in ${otherReached}`,
+    };
+  }
+  // a censored run's whole budget stands in for its cost: a lower bound on it
+  const num = pairs.map((p) => p.ov ?? budget(p.o));
+  const den = pairs.map((p) => p.rv ?? budget(p.r));
+  const r = bootstrapRatio(num, den);
+  const ci = interval(r, seeds);
+  if (!refCensored && !otherCensored) {
+    return { kind: "ratio", ...r, censoredAt, ...base, text: `${names.other} needs ${fmt(r.value)}× ${what} ${names.reference} needs to reach ${names.target}${ci}` };
+  }
+  if (otherCensored) {
+    const lead = otherReached === 0 ? `${names.other}: not reached within ${amount(censoredAt!, metric)}` : `${names.other}: reached ${names.target} in ${otherReached} of ${seeds} seeds, the rest not within ${amount(censoredAt!, metric)}`;
+    return { kind: "atLeast", ...r, censoredAt, ...base, text: `${lead}: at least ${fmt(r.value)}× ${what} ${names.reference} needs${ci}` };
+  }
+  const lead = referenceReached === 0 ? `${names.reference}: not reached within ${amount(censoredAt!, metric)}` : `${names.reference}: reached ${names.target} in ${referenceReached} of ${seeds} seeds, the rest not within ${amount(censoredAt!, metric)}`;
+  return { kind: "atMost", ...r, censoredAt, ...base, text: `${lead}: ${names.other} needs at most ${fmt(r.value)}× ${what}${ci}` };
+}
+
+/** Who needed less, as far as the interval settles it. */
+function outcomeOf(c: CostRatio): Comparison["outcome"] {
+  if (c.lo === null || c.hi === null) return "inconclusive";
+  if ((c.kind === "ratio" || c.kind === "atLeast") && c.lo > 1) return "reference";
+  if ((c.kind === "ratio" || c.kind === "atMost") && c.hi < 1) return "other";
+  return "inconclusive";
+}
+
+/** The verdicts of a bet summary: one per task and budget that has a finished reference arm. */
+export function computeVerdicts(b: SummaryInput, reference = REFERENCE_ARM): Verdict[] {
+  const refArm = b.arms.find((a) => a.id === reference);
+  if (!refArm) return [];
+  const target = `${Math.round(b.target.accuracy * 100)}% ${b.target.split}`;
+  const out: Verdict[] = [];
+  for (const task of b.tasks) {
+    for (const budget of b.budgets) {
+      const runsOf = (arm: string) => b.runs.filter((r) => r.task === task && r.budget === budget.id && r.arm === arm && r.status === "finished");
+      const summaryOf = (arm: string) => b.summaries.find((s) => s.task === task && s.budget === budget.id && s.arm === arm);
+      const refRuns = runsOf(reference);
+      const refSummary = summaryOf(reference);
+      if (refRuns.length === 0 || !refSummary) continue;
+      const comparisons: Comparison[] = [];
+      for (const arm of b.arms) {
+        const s = summaryOf(arm.id);
+        if (arm.id === reference || !s) continue;
+        const names = { reference: refArm.label, other: arm.label, target };
+        const ratio = (metric: Metric, summary: (x: ArmSummary) => ArmSummary["examplesToTarget"]) =>
+          costRatio(refRuns, runsOf(arm.id), metric, (r) => reachedBy(r, summary(r.arm === reference ? refSummary : s), b.seeds), names);
+        const examples = ratio("examples", (x) => x.examplesToTarget);
+        const flops = ratio("flops", (x) => x.flopsToTarget);
+        comparisons.push({ arm: arm.id, label: arm.label, bet: isBetArm(arm), outcome: outcomeOf(examples), examples, flops });
+      }
+      out.push({ task, budget: budget.id, reference, referenceLabel: refArm.label, seeds: refRuns.length, comparisons, answer: answerOf(refArm.label, refRuns.length, task, budget.label, target, comparisons) });
+    }
+  }
+  return out;
+}
+
+/** A seed's cost to the target from its arm summary's per-seed values (null: not reached). */
+function reachedBy(r: RunResult, toTarget: ArmSummary["examplesToTarget"], seeds: readonly number[]): number | null {
+  const i = seeds.indexOf(r.seed);
+  return i < 0 ? null : (toTarget.values[i] ?? null);
+}
+
+const bound = (c: CostRatio) => (c.value === null ? "?" : `${c.kind === "atLeast" ? "≥ " : c.kind === "atMost" ? "≤ " : ""}${fmt(c.value)}×`);
+
+/** The one-line answer to the bet for one task and budget. */
+function answerOf(reference: string, seeds: number, task: string, budget: string, target: string, comparisons: readonly Comparison[]): string {
+  const bet = comparisons.filter((c) => c.bet);
+  const where = `${task}, ${budget}, ${seeds} seed${seeds === 1 ? "" : "s"}`;
+  if (bet.length === 0) return `No policy-gradient (likelihood reward) or ES arm ran here (${where}): the bet is not tested.`;
+  const list = (cs: readonly Comparison[]) => cs.map((c) => `${c.label} ${bound(c.examples)}`).join("; ");
+  const won = bet.filter((c) => c.outcome === "reference");
+  const lost = bet.filter((c) => c.outcome === "other");
+  const open = bet.filter((c) => c.outcome === "inconclusive");
+  const flopsToo = won.every((c) => outcomeOf(c.flops) === "reference") ? " and fewer FLOPs" : "";
+  if (lost.length) return `No (${where}): ${list(lost)} — ${lost.length === 1 ? "this arm reached" : "these arms reached"} ${target} with fewer training examples than ${reference}.`;
+  if (open.length === 0) return `Yes (${where}): ${reference} reached ${target} with fewer training examples${flopsToo} than every policy-gradient and ES arm (examples they need relative to it: ${list(won)}).`;
+  return `Not settled (${where}): ${won.length ? `${reference} needed fewer examples than ${list(won)}, but ` : ""}the intervals do not separate it from ${list(open)}.`;
+}

@@ -1,0 +1,19 @@
+// The trainer of `flow` (src/recipes/flow.ts): the supervised step, charged with what a flow step
+// really runs (the recipe's trainingCharge), not one inference pass.
+import type { FlowRecipe } from "../recipes/flow.js";
+import { supervisedTrainer } from "./supervised-trainer.js";
+import type { MethodTrainer, TrainerSetup } from "./trainer.js";
+
+export function flowTrainer(setup: TrainerSetup): MethodTrainer {
+  const recipe = setup.recipe as Partial<FlowRecipe>;
+  if (typeof recipe.trainingCharge !== "function") throw new Error(`flowTrainer needs the flow recipe, got "${setup.recipe.name}"`);
+  const charge = recipe.trainingCharge.bind(recipe);
+  const inner = supervisedTrainer(setup);
+  return {
+    ...inner,
+    async step(examples, s) {
+      const report = await inner.step(examples, s);
+      return { ...report, charge: charge(setup.reasoner, setup.limits, examples.length) };
+    },
+  };
+}

@@ -1,0 +1,178 @@
+// grpo: Group Relative Policy Optimization (DeepSeekMath, arXiv 2402.03300) on token chains of
+// thought. Per question, G rollouts are sampled from π_θ; each gets a reward, advantages are the
+// rewards normalised within the group, and θ ascends the clipped surrogate minus β·k3 KL to a
+// frozen reference (the initial parameters, kept and checkpointed). Rewards:
+//   exact  — the task's grader on the sampled answer (RLVR);
+//   loglik — log p_θ(y* | x, z), the gold answer teacher-forced after the sampled chain z;
+//   lik    — p_θ(y* | x, z), whose expectation over z is p(y* | x) (loglik's is a Jensen bound);
+//   model  — a learned reward model (src/trainers/reward-model.ts: an MLP fitted to the task's
+//            labelled data, trained at the first step with its own seed; inexact tasks only).
+//            Each step then also logs the hacking diagnostics: true quality H, proxy reward,
+//            injection rate in answers and chains, answer diversity, proxy − true gap.
+// With loglik/lik the reward depends on θ too; `answerGrad` adds that pathwise term
+// (∇ E_z[r_θ(z)] = E[r ∇log π(z)] + E[∇r_θ(z)]), i.e. the answer's cross-entropy after the sampled
+// chain, weighted 1 (loglik) or p(y* | x, z) (lik).
+import { z } from "zod";
+import { dispose, ref, type Tree } from "../engine/tree.js";
+import { SPECIAL, type Example } from "../tasks/index.js";
+import { chainOnlyWidth, addCharges, chainOption, chainRow, fixedChainLayout, fullRow, fullWidth, groupAdvantages, makePolicyUpdate, makeSampler, makeScorer, passCharges, perRowAnswer, repeatEach, rolloutArrays, rowAnswer, scoreRollouts, rolloutGrids, stepKey, type RolloutRow, type Rollouts } from "./policy-gradient.js";
+import { scalar } from "./supervised-trainer.js";
+import { promptGrid } from "../recipes/framing.js";
+import { tokens } from "../recipes/supervised-parts.js";
+import { np, type Array } from "../engine/jax.js";
+import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import { rewardModelOptions, trainRewardModel, type RewardModel, type TrainedRewardModel } from "./reward-model.js";
+
+export type { RewardModel } from "./reward-model.js";
+import { hackingDiagnostics } from "./hacking-metrics.js";
+
+export const REWARDS = ["exact", "loglik", "lik", "model"] as const;
+
+
+export const grpoOptions = z
+  .strictObject({
+    /** G, rollouts sampled per question. */
+    groupSize: z.number().int().min(2).max(1024).default(8),
+    reward: z.enum(REWARDS).default("exact"),
+    /** Sampling temperature (the policy's log-probabilities use the same logits / T). */
+    temperature: z.number().positive().max(10).default(1),
+    /** ε, the importance ratio's clip range. */
+    clipEps: z.number().positive().max(10).default(0.2),
+    /** β, weight of the k3 KL to the reference; 0 skips the reference pass. */
+    klCoef: z.number().min(0).default(0.04),
+    /** Policy updates per sampling round (μ); above 1 the clipped ratio matters. */
+    updatesPerRound: z.number().int().min(1).max(64).default(1),
+    /** loglik/lik: also follow the reward's own gradient (the answer's CE after the sampled chain). */
+    answerGrad: z.boolean().default(true),
+    chain: chainOption,
+    /** Cap on the tokens sampled per rollout (free chains); null: the layout's longest chain (and answer, for exact). */
+    maxNewTokens: z.number().int().min(2).nullable().default(null),
+    /** reward "model": the learned reward model (grader view, clean-label control, its training). */
+    rewardModel: rewardModelOptions,
+  });
+
+export type GrpoOptions = z.output<typeof grpoOptions>;
+
+export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): MethodTrainer {
+  const o = grpoOptions.parse(setup.options);
+  const { reasoner, optimizer, limits, task, seed } = setup;
+  if (o.reward === "model" && !rewardModel && !task.inexact) {
+    throw new Error(`grpo: reward "model" needs an inexactly graded task with labelled data (e.g. --task compose); task "${task.name}" is graded exactly: use reward "exact"`);
+  }
+  // the learned reward model, fitted once before the first policy update
+  let learned: TrainedRewardModel | null = null;
+  let fitReport: Record<string, number | null> | null = null;
+  const proxy = async (): Promise<RewardModel> => {
+    if (rewardModel) return rewardModel;
+    if (!learned) {
+      learned = await trainRewardModel(task, setup.taskOptions, limits, o.rewardModel);
+      fitReport = { ...learned.fit };
+    }
+    return learned.score;
+  };
+  const G = o.groupSize;
+  const exact = o.reward === "exact" || o.reward === "model";
+  const fixed = o.chain === "fixed" ? fixedChainLayout(setup, exact) : null;
+  const layoutWidth = exact ? fullWidth(limits) : chainOnlyWidth(limits);
+  const width = fixed?.width ?? Math.min(layoutWidth, o.maxNewTokens ?? layoutWidth);
+  let params: Tree = setup.params;
+  let reference: Tree = ref(params);
+  let optState: Tree = optimizer.init(params) as Tree;
+  const sampler = fixed?.sampler(o.temperature) ?? makeSampler(reasoner, width, o.temperature);
+  const scorer = makeScorer(reasoner, o.temperature);
+  const withOld = o.updatesPerRound > 1;
+  const update = makePolicyUpdate(reasoner, optimizer, { clipEps: o.clipEps, klCoef: o.klCoef, temperature: o.temperature, withOld });
+  const charges = passCharges(reasoner, limits, fixed?.cols);
+
+  return {
+    trees: () => ({ params, optimizer: optState, reference }),
+    restore(trees: TrainerTrees) {
+      dispose([params, optState, reference]);
+      [params, optState, reference] = [trees.params, trees.optimizer, trees.reference];
+    },
+    extra: () => ({}),
+    async step(examples, step) {
+      const group = repeatEach(examples, G);
+      const N = group.length;
+      const drawn = await sampler(ref(params), tokens(promptGrid(group, limits)), stepKey(seed, 0, step)).data();
+      const rows: RolloutRow[] = group.map((e, i) => {
+        const s = drawn.subarray(i * width, (i + 1) * width);
+        if (fixed) return fixed.row(s, exact ? null : e.answer);
+        return exact ? fullRow(s) : chainRow(s, e.answer, limits);
+      });
+      const r = rolloutGrids(group, rows, limits, fixed?.cols);
+      const spent = [{ examples: examples.length }, charges.sample(N, width)];
+
+      const score = async (tree: Tree): Promise<Array> => {
+        spent.push(charges.score(N));
+        return scoreRollouts(scorer, tree, r);
+      };
+      const old = exact && !withOld ? null : await score(params);
+      const refLogp = o.klCoef > 0 ? await score(reference) : null;
+
+      let rewards: number[];
+      let correct: number[];
+      let answerWeight = new Float32Array(N);
+      if (exact) {
+        correct = rows.map((row, i) => task.grade(group[i], rowAnswer(row)));
+        rewards = o.reward === "model" ? await (await proxy())(group, rows.map(chainOf), rows.map(rowAnswer)) : correct;
+      } else {
+        const answerLogp = perRowAnswer(await old!.ref.data(), r);
+        const logliks = answerLogp.map((t) => t.reduce((a, b) => a + b, 0));
+        rewards = o.reward === "loglik" ? logliks : logliks.map(Math.exp);
+        // every gold-answer token the argmax: the greedy answer after this chain is right
+        correct = answerLogp.map((t) => (t.every((x) => x > Math.log(0.5)) ? 1 : 0));
+        if (o.answerGrad) answerWeight = Float32Array.from(logliks, (l) => (o.reward === "loglik" ? 1 : Math.exp(l)));
+      }
+      const adv = groupAdvantages(rewards, G);
+
+      let loss = 0, gradNorm = 0, applied = true, clipFraction = 0, kl = 0;
+      for (let u = 0; u < o.updatesPerRound; u++) {
+        const batch: Record<string, Array> = {
+          ...rolloutArrays(r),
+          adv: np.array(adv),
+          answerWeight: np.array(answerWeight),
+        };
+        if (withOld) batch.old = old!.ref;
+        if (refLogp) batch.refLogp = refLogp.ref;
+        const [l, nextParams, nextState, metrics, health] = update(params, optState, batch);
+        [params, optState] = [nextParams, nextState];
+        [loss, gradNorm, clipFraction, kl] = await Promise.all([l, health.gradNorm, metrics.clipFraction, metrics.kl].map(scalar));
+        applied = applied && (await scalar(health.applied)) === 1;
+        spent.push(charges.update(N));
+      }
+      old?.dispose();
+      refLogp?.dispose();
+      return {
+        loss,
+        accuracy: mean(correct),
+        gradNorm,
+        applied,
+        charge: addCharges(...spent),
+        diagnostics: {
+          reward: mean(rewards),
+          clipFraction,
+          kl,
+          sampledTokens: mean(r.sampled.map((s) => s.length)),
+          ...(o.reward === "model" && task.inexact ? hackingDiagnostics(task.inexact.injection(setup.taskOptions), rows.map(chainOf), rows.map(rowAnswer), correct, rewards) : {}),
+          ...(fitReport && step === 0 ? { rewardModelFit: fitReport } : {}),
+        },
+      };
+    },
+    dispose() {
+      sampler.dispose();
+      scorer.dispose();
+      update.dispose();
+      dispose([params, optState, reference]);
+      (learned as TrainedRewardModel | null)?.dispose();
+    },
+  };
+}
+
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+
+/** The chain of a full sampled row: up to and including `<eot>`. */
+const chainOf = (row: RolloutRow) => {
+  const i = row.targets.indexOf(SPECIAL.endThought);
+  return i >= 0 ? row.targets.slice(0, i + 1) : row.targets;
+};

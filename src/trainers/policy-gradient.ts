@@ -1,0 +1,412 @@
+// Pieces the policy-gradient methods on token chains of thought share (grpo, helper-posterior,
+// trice): sampling chains with the reasoner's fixed-shape state in one jit, per-token
+// log-probabilities (logSoftmax · oneHot: the gather's gradient throws under jit), the rollout
+// grids built on the host from sampled tokens, group-normalised advantages, the clipped
+// surrogate, the k3 KL estimator, one guarded policy update, and the budget charges.
+// Rollout rows use the cot recipe's layout (src/recipes/cot.ts), so its greedy predict evaluates them:
+//   prompt  <pad>… <bos> q
+//   inputs  <bot> z₁ … z_m [<ans> a₁ … a_n]      targets  z₁ … z_m [<ans> a₁ … a_n <eos>]
+import { z } from "zod";
+import { jit, jnn, lax, np, random, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
+import { ref, type Tree } from "../engine/tree.js";
+import type { Reasoner } from "../models/reasoner.js";
+import { oneHot } from "../nn/index.js";
+import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
+import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
+import type { BudgetCharge } from "../engine/flops.js";
+import { answerFromChain, answerWidth, chainWidth, promptGrid, promptWidth, type TokenGrid } from "../recipes/framing.js";
+import { decodeFixedChain, fixedChainWidth } from "../recipes/fixed-chain.js";
+import { disposeState } from "../recipes/greedy.js";
+import { tokenRows, tokens } from "../recipes/supervised-parts.js";
+
+// ---------------------------------------------------------------------------------------------
+// Sampling
+
+/**
+ * Starting from `state`, feed `first` [B] int32, then each sampled token in turn: returns the
+ * `steps` tokens drawn [B, steps] int32 from softmax(logits / temperature) (temperature 0:
+ * argmax). Consumes `state`, `first` and `key`. Unrolled, so a whole chain traces into one jit.
+ */
+export function sampleDecode<P extends Tree>(
+  reasoner: Reasoner<P>,
+  p: P,
+  state: ReturnType<Reasoner<P>["start"]>,
+  first: Array,
+  steps: number,
+  key: Array,
+  temperature: number,
+): Array {
+  const [B] = first.shape;
+  const V = reasoner.config.vocab;
+  const keys = random.split(key, steps);
+  let token = first;
+  const chosen: Array[] = [];
+  for (let i = 0; i < steps; i++) {
+    const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
+    state = next;
+    const l = logits.reshape([B, V]);
+    token = (temperature === 0 ? np.argmax(l, -1) : random.categorical(keys.ref.slice(i), temperature === 1 ? l : l.mul(1 / temperature))).astype(np.int32);
+    chosen.push(token.ref);
+  }
+  keys.dispose();
+  token.dispose();
+  disposeState(state);
+  return np.stack(chosen, 1);
+}
+
+export type Sampler<P extends Tree> = OwnedFunction<(params: P, prompt: Array, key: Array) => Array>;
+
+/** One jit: read the prompts [N, P], feed `<bot>`, sample `width` tokens. Consumes its arguments. */
+export function makeSampler<P extends Tree>(reasoner: Reasoner<P>, width: number, temperature: number): Sampler<P> {
+  return jit((p: P, prompt: Array, key: Array) => {
+    const [N] = prompt.shape;
+    const state = reasoner.read(p, reasoner.start(N), prompt);
+    return sampleDecode(reasoner, p, state, tokenRows(N, [SPECIAL.beginThought]).reshape([N]), width, key, temperature);
+  }) as unknown as Sampler<P>;
+}
+
+/**
+ * One jit for a fixed chain of `chainTokens` (src/recipes/fixed-chain.ts): read the prompts [N, P],
+ * write the chain (and, `withAnswer`, the forced `<eot> <ans>` and a sampled answer). Consumes its arguments.
+ */
+export function makeFixedChainSampler<P extends Tree>(reasoner: Reasoner<P>, chainTokens: number, limits: Limits, temperature: number, withAnswer: boolean): Sampler<P> {
+  return jit((p: P, prompt: Array, key: Array) => {
+    const state = reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
+    return decodeFixedChain(reasoner, p, state, chainTokens, limits, temperature, key, withAnswer);
+  }) as unknown as Sampler<P>;
+}
+
+/**
+ * How a sampled token chain ends — free: where the policy writes `<eot>` (cot's layout); fixed:
+ * after exactly K (--latent-steps) task tokens, then `<eot> <ans>` are forced (src/recipes/fixed-chain.ts).
+ */
+export const CHAIN_LAYOUTS = ["free", "fixed"] as const;
+export const chainOption = z.enum(CHAIN_LAYOUTS).default("free");
+
+/**
+ * A policy-gradient trainer's fixed chain of K = the run's latent steps: how many tokens its
+ * sampler returns (`withAnswer`: the whole row; else the chain), the rollout grids' width, its
+ * sampler and its rows (`goldAnswer` given: teacher-forced after the chain).
+ */
+export function fixedChainLayout(setup: { reasoner: Reasoner<Tree>; limits: Limits; latentSteps?: number }, withAnswer: boolean) {
+  const K = setup.latentSteps;
+  if (!(K !== undefined && Number.isInteger(K) && K >= 1)) throw new Error(`a fixed token chain takes K = model.latentSteps tokens (>= 1; --latent-steps), got ${K}`);
+  const full = fixedChainWidth(K, setup.limits);
+  return {
+    chainTokens: K,
+    width: withAnswer ? full : K,
+    cols: full,
+    sampler: (temperature: number) => makeFixedChainSampler(setup.reasoner, K, setup.limits, temperature, withAnswer),
+    row: (sampled: ArrayLike<number>, goldAnswer: readonly number[] | null) => fixedChainRow(sampled, K, goldAnswer),
+  };
+}
+
+/** Tokens a full chain-and-answer rollout may sample after `<bot>` (the cot recipe's decode width). */
+export const fullWidth = (limits: Limits) => chainWidth(limits) + answerWidth(limits);
+/** Tokens a chain may sample after `<bot>`, up to and including its `<eot>`. */
+export const chainOnlyWidth = (limits: Limits) => chainWidth(limits) - 1;
+
+// ---------------------------------------------------------------------------------------------
+// Log-probabilities
+
+/**
+ * log π(target_t | prompt, inputs_≤t) of each teacher-forced target [N, L] (logits / temperature).
+ * Borrows p, consumes prompt, inputs, targets.
+ */
+export function tokenLogProbs<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, inputs: Array, targets: Array, temperature = 1): Array {
+  const [N] = prompt.shape;
+  const [logits, end] = reasoner.decode(p, reasoner.read(p, reasoner.start(N), prompt), inputs);
+  disposeState(end);
+  const scaled = temperature === 1 || temperature === 0 ? logits : logits.mul(1 / temperature);
+  return jnn.logSoftmax(scaled, -1).mul(oneHot(targets, reasoner.config.vocab)).sum(-1);
+}
+
+export type Scorer<P extends Tree> = OwnedFunction<(params: P, prompt: Array, inputs: Array, targets: Array) => Array>;
+
+/** One jit: the per-token log-probabilities of rollouts under `params` (forward only). */
+export function makeScorer<P extends Tree>(reasoner: Reasoner<P>, temperature: number): Scorer<P> {
+  return jit((p: P, prompt: Array, inputs: Array, targets: Array) => tokenLogProbs(reasoner, p, prompt, inputs, targets, temperature)) as unknown as Scorer<P>;
+}
+
+/** The per-token log-probabilities [N, L] of rollouts `r` under `tree` (borrowed). */
+export function scoreRollouts<P extends Tree>(scorer: Scorer<P>, tree: P, r: Rollouts): Array {
+  return scorer(ref(tree), tokens(r.prompt), tokens(r.inputs), tokens(r.targets));
+}
+
+/** Each row's log-probabilities of its gold-answer targets (in order), from per-token log-probs [N, L]. */
+export function perRowAnswer(logp: ArrayLike<number>, r: Rollouts): number[][] {
+  const { rows, cols } = r.inputs;
+  return globalThis.Array.from({ length: rows }, (_, i) => {
+    const out: number[] = [];
+    for (let t = 0; t < cols; t++) if (r.answer[i * cols + t] === 1) out.push(logp[i * cols + t]);
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollouts (host side)
+
+/** Rollout grids: row-major [rows, cols] (cols = fullWidth) plus the prompt grid. */
+export interface Rollouts {
+  prompt: TokenGrid;
+  inputs: TokenGrid;
+  targets: TokenGrid;
+  /** 1 on targets the policy sampled (its actions: the chain, and the answer when sampled). */
+  action: Float32Array;
+  /** 1 on the gold answer's targets a₁ … a_n <eos> teacher-forced after a sampled chain. */
+  answer: Float32Array;
+  /** Per row: the sampled tokens kept (the chain, or chain and answer), for grading and memories. */
+  sampled: number[][];
+}
+
+/** A row of target tokens, how many of its first targets are actions, and where the gold answer starts (−1: none). */
+export interface RolloutRow {
+  targets: number[];
+  actions: number;
+  answerFrom: number;
+  /** Targets among the first `actions` that were forced, not sampled (a fixed chain's `<eot> <ans>`): not actions. */
+  forced?: readonly number[];
+}
+
+/** Rows → grids of `cols` columns (default: the free chain's full width): inputs are `<bot>` followed by the targets but the last (right-padded). */
+export function rolloutGrids(examples: readonly Example[], rows: readonly RolloutRow[], limits: Limits, cols = fullWidth(limits)): Rollouts {
+  const N = rows.length;
+  const inputs = new Int32Array(N * cols).fill(SPECIAL.pad);
+  const targets = new Int32Array(N * cols).fill(SPECIAL.pad);
+  const action = new Float32Array(N * cols);
+  const answer = new Float32Array(N * cols);
+  rows.forEach((row, r) => {
+    if (row.targets.length > cols) throw new Error(`rollout of ${row.targets.length} tokens exceeds its width ${cols}`);
+    inputs.set([SPECIAL.beginThought, ...row.targets.slice(0, -1)], r * cols);
+    targets.set(row.targets, r * cols);
+    action.fill(1, r * cols, r * cols + row.actions);
+    for (const t of row.forced ?? []) action[r * cols + t] = 0;
+    // the gold answer a₁…a_n <eos> follows the `<ans>` target at answerFrom
+    if (row.answerFrom >= 0) answer.fill(1, r * cols + row.answerFrom + 1, r * cols + row.targets.length);
+  });
+  return {
+    prompt: promptGrid(examples, limits),
+    inputs: { ids: inputs, rows: N, cols },
+    targets: { ids: targets, rows: N, cols },
+    action,
+    answer,
+    sampled: rows.map((row) => row.targets.slice(0, row.actions).filter((_, t) => !row.forced?.includes(t))),
+  };
+}
+
+/** A sampled chain-and-answer row: every token up to and including the first `<eos>` is an action. */
+export function fullRow(sampled: ArrayLike<number>): RolloutRow {
+  const s = globalThis.Array.from(sampled);
+  const end = s.indexOf(SPECIAL.end);
+  const targets = end < 0 ? s : s.slice(0, end + 1);
+  return { targets, actions: targets.length, answerFrom: -1 };
+}
+
+/**
+ * A sampled chain (up to and including its first `<eot>`), then the gold answer teacher-forced:
+ * `z… <eot> <ans> a… <eos>`. A chain that reaches the cap without `<eot>` is cut one short and
+ * closed with a forced `<eot>` (not an action).
+ */
+export function chainRow(sampled: ArrayLike<number>, goldAnswer: readonly number[], limits: Limits): RolloutRow {
+  const s = globalThis.Array.from(sampled).slice(0, chainOnlyWidth(limits));
+  const end = s.indexOf(SPECIAL.endThought);
+  const chain = end >= 0 ? s.slice(0, end + 1) : [...s.slice(0, chainOnlyWidth(limits) - 1), SPECIAL.endThought];
+  const actions = end >= 0 ? chain.length : chain.length - 1;
+  return { targets: [...chain, SPECIAL.answer, ...goldAnswer, SPECIAL.end], actions, answerFrom: chain.length };
+}
+
+/** The gold chain and answer of an example as a row `s₁ <sep> … <eot> <ans> a… <eos>` (every token an action). */
+export function goldRow(e: Example): RolloutRow {
+  const body = e.steps.flatMap((s, i) => (i === 0 ? s : [SPECIAL.separator, ...s]));
+  const targets = [...body, SPECIAL.endThought, SPECIAL.answer, ...e.answer, SPECIAL.end];
+  return { targets, actions: targets.length, answerFrom: -1 };
+}
+
+/**
+ * A fixed chain's row (src/recipes/fixed-chain.ts): K sampled chain tokens, the forced `<eot> <ans>`,
+ * then the gold answer teacher-forced (`goldAnswer` given: the chain is the only action) or the
+ * sampled answer up to its `<eos>` (actions: the chain and the answer, not the forced pair).
+ */
+export function fixedChainRow(sampled: ArrayLike<number>, chainTokens: number, goldAnswer: readonly number[] | null): RolloutRow {
+  const chain = globalThis.Array.from(sampled).slice(0, chainTokens);
+  const head = [...chain, SPECIAL.endThought, SPECIAL.answer];
+  if (goldAnswer) return { targets: [...head, ...goldAnswer, SPECIAL.end], actions: chainTokens, answerFrom: chainTokens + 1 };
+  const answer = globalThis.Array.from(sampled).slice(chainTokens + 2);
+  const end = answer.indexOf(SPECIAL.end);
+  const targets = [...head, ...(end < 0 ? answer : answer.slice(0, end + 1))];
+  return { targets, actions: targets.length, answerFrom: -1, forced: [chainTokens, chainTokens + 1] };
+}
+
+/** The answer a full row gives (as greedy evaluation would read it). */
+export const rowAnswer = (row: RolloutRow) => answerFromChain(row.targets);
+
+/** The rollout grids as device arrays. */
+export function rolloutArrays(r: Rollouts): Record<string, Array> {
+  const { rows, cols } = r.inputs;
+  return {
+    prompt: tokens(r.prompt),
+    inputs: tokens(r.inputs),
+    targets: tokens(r.targets),
+    action: np.array(r.action).reshape([rows, cols]),
+    answer: np.array(r.answer).reshape([rows, cols]),
+  };
+}
+
+/** Each example repeated `g` times in a row (a question's group of rollouts is contiguous). */
+export const repeatEach = <T>(xs: readonly T[], g: number): T[] => xs.flatMap((x) => globalThis.Array.from({ length: g }, () => x));
+
+// ---------------------------------------------------------------------------------------------
+// Advantages and the objective's terms
+
+/** The std floor of group normalisation (TRL's): a group whose rewards are all equal gets advantage 0. */
+export const ADVANTAGE_EPS = 1e-4;
+
+/**
+ * GRPO's outcome advantages: (r − mean(group)) / (std(group) + 1e-4), with groups of `g`
+ * consecutive rewards and the sample std (n − 1, as torch's std, which TRL uses).
+ */
+export function groupAdvantages(rewards: readonly number[], g: number): Float32Array {
+  if (rewards.length % g !== 0) throw new Error(`groupAdvantages: ${rewards.length} rewards do not split into groups of ${g}`);
+  const out = new Float32Array(rewards.length);
+  for (let start = 0; start < rewards.length; start += g) {
+    const r = rewards.slice(start, start + g);
+    const mean = r.reduce((a, b) => a + b, 0) / g;
+    const std = g > 1 ? Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / (g - 1)) : 0;
+    r.forEach((x, i) => (out[start + i] = (x - mean) / (std + ADVANTAGE_EPS)));
+  }
+  return out;
+}
+
+/**
+ * The helper-posterior's advantages: the reward log p_φ(y* | x, z) = Σ_j log p_φ(y*_j | x, z, y*_<j)
+ * split into its per-answer-token terms, each normalised within the group on its own (its own
+ * baseline and scale, as GRPO's process supervision normalises step rewards), then summed:
+ * A_i = Σ_j (r_ij − mean_i' r_i'j) / (std_i' r_i'j + 1e-4). Rows of one group have the same gold answer, so equal token counts.
+ */
+export function splitAdvantages(perToken: readonly (readonly number[])[], g: number): Float32Array {
+  if (perToken.length % g !== 0) throw new Error(`splitAdvantages: ${perToken.length} rows do not split into groups of ${g}`);
+  const out = new Float32Array(perToken.length);
+  for (let start = 0; start < perToken.length; start += g) {
+    const n = perToken[start].length;
+    for (let j = 0; j < n; j++) {
+      const column = perToken.slice(start, start + g).map((row) => row[j]);
+      const a = groupAdvantages(column, g);
+      a.forEach((x, i) => (out[start + i] += x));
+    }
+  }
+  return out;
+}
+
+/** PPO's clipped surrogate per token: min(ρA, clip(ρ, 1−ε, 1+ε)A), ρ = exp(logp − old). adv broadcasts. Consumes all. */
+export function clippedSurrogate(logp: Array, old: Array, adv: Array, eps: number): Array {
+  const ratio = np.exp(logp.sub(old));
+  const clipped = np.clip(ratio.ref, 1 - eps, 1 + eps);
+  return np.minimum(ratio.mul(adv.ref), clipped.mul(adv));
+}
+
+/** Schulman's k3 estimator of KL(π‖π_ref) per token: exp(ref − logp) − (ref − logp) − 1 (≥ 0, unbiased). Consumes both. */
+export function k3(logp: Array, refLogp: Array): Array {
+  const d = refLogp.sub(logp);
+  return np.exp(d.ref).sub(d).sub(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policy update
+
+export interface PolicyUpdateOptions {
+  /** Clip range ε of the importance ratio. */
+  clipEps: number;
+  /** Weight β of the k3 KL to the reference (0: no reference pass). */
+  klCoef: number;
+  temperature: number;
+  /** True when the batch carries `old` log-probs (several updates per round); else old = stopGradient(logp). */
+  withOld: boolean;
+}
+
+export type PolicyMetrics = { clipFraction: Array; kl: Array };
+export type PolicyUpdate<P extends Tree, S extends Tree> = OwnedFunction<
+  (params: P, state: S, batch: Record<string, Array>) => [Array, P, S, PolicyMetrics, StepHealth]
+>;
+
+/**
+ * The GRPO loss on a batch {prompt, inputs, targets, action, answer, adv [N], answerWeight [N],
+ * old? [N, L], refLogp? [N, L]}, per DeepSeekMath: −mean_i (1/|o_i|) Σ_t [min(ρA, clip(ρ)A) − β k3],
+ * plus −mean_i answerWeight_i Σ_t∈answer log p (the reward's own gradient when the reward is the
+ * answer's (log-)likelihood after the chain). Borrows p, consumes batch.
+ */
+export function policyLoss<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Record<string, Array>, o: PolicyUpdateOptions): { loss: Array; metrics: PolicyMetrics } {
+  const [N] = batch.prompt.shape;
+  const logp = tokenLogProbs(reasoner, p, batch.prompt, batch.inputs, batch.targets, o.temperature);
+  const old = o.withOld ? batch.old : lax.stopGradient(logp.ref);
+  const action = batch.action;
+  const ratio = np.exp(logp.ref.sub(old.ref));
+  const outside = np.greater(np.abs(ratio.sub(1)), o.clipEps).astype(np.float32).mul(action.ref);
+  let perToken = clippedSurrogate(logp.ref, old, batch.adv.reshape([N, 1]), o.clipEps);
+  let kl: Array;
+  if (o.klCoef > 0) {
+    const k = k3(logp.ref, batch.refLogp).mul(action.ref);
+    kl = k.ref.sum().div(np.maximum(action.ref.sum(), 1));
+    perToken = perToken.sub(k.mul(o.klCoef));
+  } else {
+    kl = np.zeros([]);
+  }
+  const lengths = np.maximum(action.ref.sum(-1), 1);
+  const surrogate = perToken.mul(action.ref).sum(-1).div(lengths).mean();
+  const pathwise = logp.mul(batch.answer).sum(-1).mul(batch.answerWeight).mean();
+  const clipFraction = outside.sum().div(np.maximum(action.sum(), 1));
+  return { loss: surrogate.add(pathwise).neg(), metrics: { clipFraction, kl } };
+}
+
+/** One jit: the policy loss's gradient and the optimizer's guarded update. */
+export function makePolicyUpdate<P extends Tree, S extends Tree>(reasoner: Reasoner<P>, optimizer: GradientTransformation<S>, o: PolicyUpdateOptions): PolicyUpdate<P, S> {
+  return makeGuardedTrainStep<P, Record<string, Array>, S, PolicyMetrics>((params, batch) => {
+    const [[loss, metrics], grads] = valueAndGradAux((p: P) => {
+      const out = policyLoss(reasoner, p, batch, o);
+      return [out.loss, out.metrics];
+    }, params);
+    return { loss, grads, metrics };
+  }, optimizer) as unknown as PolicyUpdate<P, S>;
+}
+
+/** valueAndGrad with an auxiliary output. */
+export function valueAndGradAux<P extends Tree, M>(f: (p: P) => [Array, M], params: P): [[Array, M], P] {
+  return (valueAndGrad as any)(f, { hasAux: true })(params) as unknown as [[Array, M], P];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Budget
+
+/** FLOPs and token-passes of the passes a policy-gradient step runs over rollout grids of `L` columns, per the reasoner's positionFlops. */
+export function passCharges(reasoner: Reasoner<Tree>, limits: Limits, L = fullWidth(limits)) {
+  const pf = reasoner.positionFlops;
+  const P = promptWidth(limits);
+  const pass = (rows: number, decoded: number, backward: boolean): Omit<BudgetCharge, "steps" | "wallMs"> => {
+    const forward = rows * (P * pf.read + decoded * pf.decode);
+    const tokens = rows * (P + decoded);
+    return { forwardTokens: tokens, backwardTokens: backward ? tokens : 0, flops: { forward, backward: backward ? 2 * forward : 0 } };
+  };
+  return {
+    /** Sampling `width` tokens for `rows` rollouts (forward only). */
+    sample: (rows: number, width: number) => pass(rows, width, false),
+    /** Scoring `rows` rollouts teacher-forced (forward only). */
+    score: (rows: number) => pass(rows, L, false),
+    /** One gradient pass over `rows` rollouts. */
+    update: (rows: number) => pass(rows, L, true),
+  };
+}
+
+/** Sum charges (examples counted by the caller). */
+export function addCharges(...cs: Omit<BudgetCharge, "steps" | "wallMs">[]): Omit<BudgetCharge, "steps" | "wallMs"> {
+  const sum = (f: (c: Omit<BudgetCharge, "steps" | "wallMs">) => number | undefined) => cs.reduce((a, c) => a + (f(c) ?? 0), 0);
+  return {
+    examples: sum((c) => c.examples),
+    forwardTokens: sum((c) => c.forwardTokens),
+    backwardTokens: sum((c) => c.backwardTokens),
+    flops: { forward: sum((c) => c.flops?.forward), backward: sum((c) => c.flops?.backward) },
+  };
+}
+
+/** A jax PRNG key for step `step` of a run (resume-safe: a pure function of seed, stream and step). */
+export function stepKey(seed: number, stream: number, step: number): Array {
+  return random.key((Math.imul(seed, 0x9e3779b1) ^ Math.imul(stream + 1, 0x85ebca6b) ^ Math.imul(step + 1, 0xc2b2ae35)) >>> 0);
+}
