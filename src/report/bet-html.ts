@@ -176,7 +176,7 @@ function hackingSection(runs: RunResult[], series: (r: RunResult) => string, col
 }
 
 /** Accuracy on `split` against one cost axis: thin lines per run, the thick mean over seeds. */
-export function curvePlot(points: Array<RunResult["curve"][number] & { acc: number; series: string; seed: number; run: string }>, axis: Axis, split: string, color: Plot.ScaleOptions, yLabel = `${split} accuracy`, yDomain: [number, number] | undefined = [0, 1]): string {
+export function curvePlot(points: Array<RunResult["curve"][number] & { acc: number; series: string; seed: number; run: string }>, axis: Axis, split: string, color: Plot.ScaleOptions, yLabel = `${split} accuracy`, yDomain: [number, number] | null = [0, 1]): string {
   const data = points.map((p) => ({ ...p, x: p[axis.key] * axis.scale }));
   const positive = axis.log ? data.filter((d) => d.x > 0) : data;
   return plotHtml({
@@ -184,7 +184,7 @@ export function curvePlot(points: Array<RunResult["curve"][number] & { acc: numb
     height: HEIGHT,
     color,
     x: { label: axis.label, type: axis.log ? "log" : "linear", grid: true, tickFormat: axis.format },
-    y: { label: yLabel, domain: yDomain, grid: true },
+    y: { label: yLabel, domain: yDomain ?? undefined, grid: true },
     marks: [
       ...(yDomain ? [Plot.ruleY([0])] : []),
       Plot.line(positive, { x: "x", y: "acc", z: "run", stroke: "series", strokeOpacity: 0.3, strokeWidth: 1 }),

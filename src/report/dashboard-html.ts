@@ -19,7 +19,7 @@ h1{font-size:1.5em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px soli
 table{border-collapse:collapse;font-size:.85em;margin:.6em 0}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:right}
 th{background:#f5f5f5}td:first-child,th:first-child{text-align:left}.note{color:#555;font-size:.9em}
 .plots{display:flex;flex-wrap:wrap;gap:1.2em}.plot{flex:0 0 auto}figure{margin:0}details{margin:1em 0}
-td.state{text-align:left;max-width:28em}.queued{color:#777}.running{color:#1565c0}.finished{color:#2e7d32}.failed{color:#c62828}
+td.state,td.label{text-align:left;max-width:28em}.queued{color:#777}.running{color:#1565c0}.finished{color:#2e7d32}.failed{color:#c62828}
 #live{font-size:.85em;color:#555}pre{background:#f7f7f7;padding:.6em;overflow:auto;max-height:30em;font-size:.8em}
 .final{border:2px solid #2e7d32;padding:0 1em;margin:1em 0}`;
 
@@ -60,14 +60,14 @@ export function stateText(r: LiveRun): string {
   return `running: ${parts.join(", ")}`;
 }
 
-export function runsTable(runs: readonly LiveRun[], target: LiveBet["target"] | null): string {
+export function runsTable(runs: readonly LiveRun[], target: LiveBet["target"] | null, heading = "Runs"): string {
   const workers = runs.some((r) => r.worker !== null);
   const counts = (["running", "queued", "finished", "failed"] as const).map((s) => `${runs.filter((r) => r.state === s).length} ${s}`).join(", ");
   const head = ["run", "arm", "seed", "budget", "state", ...(workers ? ["worker"] : []), "val %", "test %", "examples", "FLOPs", "train time"];
   const rows = runs.map((r) => {
     const cells = [
       `<td><a href="${esc(runHref(r.id))}">${esc(r.id)}</a></td>`,
-      `<td>${esc(r.label)}</td>`,
+      `<td class="label">${esc(r.label)}</td>`,
       `<td>${r.seed}</td>`,
       `<td>${esc(r.budget)}</td>`,
       `<td class="state ${r.state}">${esc(stateText(r))}</td>`,
@@ -81,7 +81,7 @@ export function runsTable(runs: readonly LiveRun[], target: LiveBet["target"] | 
     return `<tr data-run="${esc(r.id)}" data-state="${r.state}" data-step="${r.step}">${cells.join("")}</tr>`;
   });
   const note = target ? ` Accuracies are the latest evaluation's (the final one once finished); the curves' target split is ${target.split}.` : "";
-  return `<h2>Runs</h2><p class="note">${runs.length} runs: ${counts}.${note} ETA: training time left at the rate of the steps so far (evaluations not counted).</p>
+  return `<h2>${esc(heading)}</h2><p class="note">${runs.length > 1 ? `${runs.length} runs: ${counts}.` : ""}${note} ETA: training time left at the rate of the steps so far (evaluations not counted).</p>
 <table id="runs-table"><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join("")}</tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 
@@ -109,7 +109,7 @@ function taskCurves(bet: LiveBet, task: string): string {
   const acc = started.flatMap((r) => trainPoints(r, series(r), (p) => p.accuracy));
   if (loss.length) {
     parts.push(`<h3>Training loss and batch accuracy (windows of steps; thick: mean over seeds)</h3><div class="plots">`);
-    parts.push(`<div class="plot">${curvePlot(loss, AXES[0], split, color, "training loss", undefined)}</div>`);
+    parts.push(`<div class="plot">${curvePlot(loss, AXES[0], split, color, "training loss", null)}</div>`);
     parts.push(`<div class="plot">${curvePlot(acc, AXES[0], split, color, "training batch accuracy")}</div></div>`);
   }
   const grad = gradBySeries(started, series);
@@ -149,7 +149,7 @@ export function reportBody(html: string): string {
 /** A run's page: state, curves, per-difficulty accuracy, gradient norms, monitorability, config. */
 export function runSections(run: LiveRun, config: unknown, back: boolean): Section[] {
   const head = `${back ? `<p><a href="/">← the bet</a></p>` : ""}<h1>run <code>${esc(run.id)}</code></h1>`;
-  const sections: Section[] = [{ id: "title", html: head }, { id: "state", html: runsTable([run], null) }];
+  const sections: Section[] = [{ id: "title", html: head }, { id: "state", html: runsTable([run], null, "State") }];
   const parts: string[] = [];
   const evals = (["val", "test"] as const).flatMap((split) =>
     run.curve.filter((p) => p[split] !== null).map((p) => ({ ...p, acc: p[split]!, series: split, seed: run.seed, run: split })),
@@ -160,7 +160,7 @@ export function runSections(run: LiveRun, config: unknown, back: boolean): Secti
   if (run.train.length) {
     const one = { legend: false, domain: [run.label] };
     parts.push(`<h3>Training loss, batch accuracy and gradient norm (windows of steps)</h3><div class="plots">`);
-    parts.push(`<div class="plot">${curvePlot(trainPoints(run, run.label, (p) => p.loss), AXES[0], "", one, "training loss", undefined)}</div>`);
+    parts.push(`<div class="plot">${curvePlot(trainPoints(run, run.label, (p) => p.loss), AXES[0], "", one, "training loss", null)}</div>`);
     parts.push(`<div class="plot">${curvePlot(trainPoints(run, run.label, (p) => p.accuracy), AXES[0], "", one, "training batch accuracy")}</div>`);
     parts.push(`<div class="plot">${gradOverTraining(run)}</div></div>`);
   }
