@@ -11,11 +11,11 @@ import { Plot, plotHtml } from "./plot.js";
 import { esc, htmlTable } from "./tables.js";
 
 
-const WIDTH = 520;
-const HEIGHT = 280;
+export const WIDTH = 520;
+export const HEIGHT = 280;
 
-type Axis = { key: "examples" | "flops" | "wallMs"; label: string; log: boolean; scale: number; format: string };
-const AXES: Axis[] = [
+export type Axis = { key: "examples" | "flops" | "wallMs"; label: string; log: boolean; scale: number; format: string };
+export const AXES: Axis[] = [
   { key: "examples", label: "training examples drawn", log: false, scale: 1, format: "~s" },
   { key: "flops", label: "training FLOPs (analytic)", log: true, scale: 1, format: "~s" },
   { key: "wallMs", label: "wall time of the run (s)", log: false, scale: 1 / 1000, format: "~s" },
@@ -85,34 +85,12 @@ function taskSection(b: BetSummary, task: string): string {
   const diff = ss.flatMap((s) => Object.entries(s.testByDifficulty).map(([d, i]) => ({ series: series(s), difficulty: Number(d), acc: i.mean, lo: i.lo, hi: i.hi })));
   if (diff.length > 0) {
     parts.push(`<h3>Final test accuracy by difficulty (bars: 95% CI over seeds)</h3>`);
-    parts.push(
-      plotHtml({
-        width: WIDTH,
-        height: HEIGHT,
-        color,
-        x: { label: "difficulty", ticks: [...new Set(diff.map((d) => d.difficulty))], tickFormat: "d" },
-        y: { label: "test accuracy", domain: [0, 1], grid: true },
-        marks: [
-          Plot.ruleY([0]),
-          Plot.ruleX(diff, { x: "difficulty", y1: "lo", y2: "hi", stroke: "series", strokeOpacity: 0.4, dx: 0 }),
-          Plot.lineY(diff, { x: "difficulty", y: "acc", stroke: "series", marker: "circle" }),
-        ],
-      }),
-    );
+    parts.push(difficultyPlot(diff, color));
   }
   const grad = ss.filter((s) => s.gradNormProfile).flatMap((s) => s.gradNormProfile!.map((g, k) => ({ series: series(s), step: k + 1, norm: g })));
   if (grad.length > 0) {
     parts.push(`<h3>Gradient norm arriving at each latent step (last fifth of training)</h3>`);
-    parts.push(
-      plotHtml({
-        width: WIDTH,
-        height: HEIGHT,
-        color,
-        x: { label: "latent step k", ticks: [...new Set(grad.map((g) => g.step))], tickFormat: "d" },
-        y: { label: "‖∂L/∂h_k‖ (log)", type: "log", grid: true },
-        marks: [Plot.lineY(grad, { x: "step", y: "norm", stroke: "series", marker: "circle" })],
-      }),
-    );
+    parts.push(gradProfilePlot(grad, color));
   }
   parts.push(hackingSection(runs, series, color));
   parts.push(monitorHtml(ss, series, color));
@@ -139,6 +117,34 @@ function taskSection(b: BetSummary, task: string): string {
     );
   }
   return parts.join("\n");
+}
+
+/** Accuracy by difficulty, one line per series, with interval bars (lo = hi for a single run). */
+export function difficultyPlot(diff: Array<{ series: string; difficulty: number; acc: number; lo: number; hi: number }>, color: Plot.ScaleOptions, yLabel = "test accuracy"): string {
+  return plotHtml({
+    width: WIDTH,
+    height: HEIGHT,
+    color,
+    x: { label: "difficulty", ticks: [...new Set(diff.map((d) => d.difficulty))], tickFormat: "d" },
+    y: { label: yLabel, domain: [0, 1], grid: true },
+    marks: [
+      Plot.ruleY([0]),
+      Plot.ruleX(diff, { x: "difficulty", y1: "lo", y2: "hi", stroke: "series", strokeOpacity: 0.4, dx: 0 }),
+      Plot.lineY(diff, { x: "difficulty", y: "acc", stroke: "series", marker: "circle" }),
+    ],
+  });
+}
+
+/** The gradient norm arriving at each latent step k (log scale), one line per series. */
+export function gradProfilePlot(grad: Array<{ series: string; step: number; norm: number }>, color: Plot.ScaleOptions): string {
+  return plotHtml({
+    width: WIDTH,
+    height: HEIGHT,
+    color,
+    x: { label: "latent step k", ticks: [...new Set(grad.map((g) => g.step))], tickFormat: "d" },
+    y: { label: "‖∂L/∂h_k‖ (log)", type: "log", grid: true },
+    marks: [Plot.lineY(grad, { x: "step", y: "norm", stroke: "series", marker: "circle" })],
+  });
 }
 
 /** Reward hacking (issue 10): the grpo-with-learned-reward runs' diagnostics over training. */
@@ -171,7 +177,8 @@ function hackingSection(runs: RunResult[], series: (r: RunResult) => string, col
   return parts.join("\n");
 }
 
-function curvePlot(points: Array<RunResult["curve"][number] & { acc: number; series: string; seed: number; run: string }>, axis: Axis, split: string, color: Plot.ScaleOptions): string {
+/** Accuracy on `split` against one cost axis: thin lines per run, the thick mean over seeds. */
+export function curvePlot(points: Array<RunResult["curve"][number] & { acc: number; series: string; seed: number; run: string }>, axis: Axis, split: string, color: Plot.ScaleOptions, yLabel = `${split} accuracy`, yDomain: [number, number] | null = [0, 1]): string {
   const data = points.map((p) => ({ ...p, x: p[axis.key] * axis.scale }));
   const positive = axis.log ? data.filter((d) => d.x > 0) : data;
   return plotHtml({
@@ -179,9 +186,9 @@ function curvePlot(points: Array<RunResult["curve"][number] & { acc: number; ser
     height: HEIGHT,
     color,
     x: { label: axis.label, type: axis.log ? "log" : "linear", grid: true, tickFormat: axis.format },
-    y: { label: `${split} accuracy`, domain: [0, 1], grid: true },
+    y: { label: yLabel, domain: yDomain ?? undefined, grid: true },
     marks: [
-      Plot.ruleY([0]),
+      ...(yDomain ? [Plot.ruleY([0])] : []),
       Plot.line(positive, { x: "x", y: "acc", z: "run", stroke: "series", strokeOpacity: 0.3, strokeWidth: 1 }),
       ...meanLine(positive),
     ],
@@ -189,7 +196,7 @@ function curvePlot(points: Array<RunResult["curve"][number] & { acc: number; ser
 }
 
 /** The mean curve over seeds: points grouped by (series, step), x and accuracy averaged. */
-function meanLine(data: Array<{ x: number; acc: number; series: string; step: number }>): Plot.Markish[] {
+export function meanLine(data: Array<{ x: number; acc: number; series: string; step: number }>): Plot.Markish[] {
   const groups = new Map<string, { series: string; step: number; xs: number[]; accs: number[] }>();
   for (const d of data) {
     const key = `${d.series}\u0000${d.step}`;

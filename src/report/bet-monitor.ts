@@ -14,9 +14,11 @@ const EXPLAIN =
   "Latent chains: a ridge probe is fitted on half the inspected test questions and scored on the other half; the control is the same probe fitted on shuffled labels. " +
   "Token CoT: the written step itself is read. Corruption: written step 1 replaced by a wrong value, the rest generated again.";
 
-type Labelled = (s: ArmSummary) => string;
+/** What the section reads of an arm (an ArmSummary, or one run's figures in the same shape). */
+type Monitored = Pick<ArmSummary, "monitor">;
+type Labelled<T extends Monitored> = (s: T) => string;
 
-function monitorTable(ss: ArmSummary[], label: Labelled): { head: string[]; rows: string[][] } | null {
+function monitorTable<T extends Monitored>(ss: T[], label: Labelled<T>): { head: string[]; rows: string[][] } | null {
   const read = ss.filter((s) => s.monitor);
   if (read.length === 0) return null;
   const K = Math.max(...read.map((s) => s.monitor!.readout.length));
@@ -40,7 +42,7 @@ function monitorTable(ss: ArmSummary[], label: Labelled): { head: string[]; rows
 }
 
 /** The report's monitorability section (empty when no run of the task was inspected). */
-export function monitorHtml(ss: ArmSummary[], label: Labelled, color: Plot.ScaleOptions): string {
+export function monitorHtml<T extends Monitored>(ss: T[], label: Labelled<T>, color: Plot.ScaleOptions): string {
   const t = monitorTable(ss, label);
   if (!t) return "";
   const read = ss.filter((s) => s.monitor);
@@ -70,7 +72,7 @@ export function monitorHtml(ss: ArmSummary[], label: Labelled, color: Plot.Scale
 }
 
 /** The same as a markdown section ("" when nothing was inspected). */
-export function monitorMarkdown(ss: ArmSummary[], label: Labelled): string {
+export function monitorMarkdown<T extends Monitored>(ss: T[], label: Labelled<T>): string {
   const t = monitorTable(ss, label);
   if (!t) return "";
   return [`### Monitorability: step k's variable read from the chain (mean over seeds)`, "", EXPLAIN, "", mdTable(t.head, t.rows)].join("\n");

@@ -48,7 +48,8 @@ export async function readMetrics(path: string): Promise<MetricsRead> {
   return { records, ends, goodBytes: start };
 }
 
-function parseRecord(text: string): MetricsRecord | undefined {
+/** One line's record, or undefined when it is not a JSON object with a numeric "step". */
+export function parseRecord(text: string): MetricsRecord | undefined {
   try {
     const value = JSON.parse(text) as unknown;
     const ok = typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as MetricsRecord).step === "number";

@@ -16,6 +16,7 @@ import { verdictText } from "../../report/bet-verdict.js";
 import { TASK_NAMES } from "../../tasks/index.js";
 import { oneOf, positiveInt, UserError } from "../errors.js";
 import { createProgress } from "../progress.js";
+import { serveDuring } from "./serve.js";
 
 interface BetFlags {
   preset: PresetName;
@@ -28,6 +29,7 @@ interface BetFlags {
   resume?: boolean;
   jobs: number;
   monitor?: number;
+  serve?: boolean;
 }
 
 export function betCommand(): Command {
@@ -43,9 +45,11 @@ export function betCommand(): Command {
     .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
     .option("--jobs <n>", "runs at a time, each in its own process (default: the number of cores)", positiveInt("--jobs"), availableParallelism())
     .option("--monitor <n>", `test questions on which each run's chain is inspected after training (probes, logit lens, cot faithfulness; default ${DEFAULT_MONITOR.n}; 0: off)`, monitorExamples)
+    .option("--serve", "show a live dashboard of the bet on 127.0.0.1 while it runs (see `neuralese serve`)")
     .action(async (flags: BetFlags) => {
       const out = flags.out ?? `runs/bet-${flags.preset}`;
       const spec = flags.resume ? undefined : await specFromFlags(flags);
+      const stopServing = flags.serve ? await serveDuring(out) : undefined;
       let done = 0, total = 0, stepsDone = 0, stepsTotal = 0;
       const stepOf = new Map<string, number>();
       let progress: ReturnType<typeof createProgress> | undefined;
@@ -77,7 +81,7 @@ export function betCommand(): Command {
             },
           },
         }),
-      );
+      ).finally(() => stopServing?.());
       progress?.stop();
       printSummary(summary, out);
       const failed = summary.runs.filter((r) => r.status !== "finished");

@@ -7,6 +7,7 @@ import { startBackend } from "../engine.js";
 import { oneOf } from "../errors.js";
 import { createProgress } from "../progress.js";
 import { addRunConfigOptions, runConfigFromCli, translateRunErrors } from "../run-config.js";
+import { serveDuring } from "./serve.js";
 
 export function trainCommand(): Command {
   const cmd = new Command("train")
@@ -14,6 +15,7 @@ export function trainCommand(): Command {
     .option("--out <dir>", "run directory (default runs/<task>-<method>-<model>-k<K>-s<seed>)")
     .option("--force", "replace a different run already in --out")
     .option("--resume <dir>", "continue a stopped run from its last checkpoint (its config is used as saved)")
+    .option("--serve", "show a live dashboard of the run on 127.0.0.1 while it trains (see `neuralese serve`)")
     .addOption(new Option("--backend <name>", "jax-js backend").argParser(oneOf("--backend", BACKENDS)).default("wasm"));
   addRunConfigOptions(cmd);
   return cmd.action(async (opts: Record<string, unknown>) => {
@@ -30,6 +32,7 @@ export function trainCommand(): Command {
     if (faults) console.error(`warning: ${FAULT_INJECTION_ENV} is set: injecting non-finite gradients (${injection})`);
     await startBackend(opts.backend as Backend); // after the config checks: a typo is reported at once
     let progress: ReturnType<typeof createProgress> | undefined;
+    const stopServing = opts.serve ? await serveDuring(out) : undefined;
     const summary = await translateRunErrors(() =>
       trainRun(config, () => RunDir.create(out, config, { force: Boolean(opts.force) }), {
         onStep(log, total) {
@@ -44,7 +47,7 @@ export function trainCommand(): Command {
         },
         faults,
       }),
-    );
+    ).finally(() => stopServing?.());
     progress?.stop();
     console.log(JSON.stringify({ run: out, steps: summary.steps, val: (summary.val as { accuracy: number }).accuracy, test: (summary.test as { accuracy: number }).accuracy }));
   });

@@ -12,6 +12,7 @@ import { chargeInitRuns, collectRun, summarizeBet } from "./collect.js";
 import { BetPlanError, planBet, type PlannedRun } from "./plan.js";
 import { executeRuns, type RunnerHooks, type RunStatus } from "./runner.js";
 import { betSpecSchema, monitorOf, type BetSpec } from "./spec.js";
+import { eventLog } from "./events.js";
 
 export const BET_FILES = {
   plan: "bet.json",
@@ -34,7 +35,7 @@ export interface BetOptions {
 /** Run (or resume) a bet; returns its summary. Failed runs are reported in it, not thrown. */
 export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promise<BetSummary> {
   const planFile = join(opts.out, BET_FILES.plan);
-  const saved = (await pathExists(planFile)) ? await readSpec(opts.out) : undefined;
+  const saved = (await pathExists(planFile)) ? await readBetSpec(opts.out) : undefined;
   if (saved && !opts.resume) throw new BetPlanError(`${opts.out} already holds a bet`, "continue it with --resume, or choose another --out");
   if (!saved && opts.resume) throw new BetPlanError(`${opts.out} holds no bet to resume (no ${BET_FILES.plan})`, "start it without --resume");
   const used = saved ?? spec;
@@ -43,13 +44,14 @@ export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promi
   await mkdir(opts.out, { recursive: true });
   if (!saved) await atomicWriteFile(planFile, Buffer.from(`${JSON.stringify({ format: FORMAT, spec: used, runs: runs.map((r) => r.id) }, null, 2)}\n`));
   opts.hooks?.onPlan?.(runs);
-  const statuses = await executeRuns(opts.out, runs, opts.jobs, opts.hooks, monitorOf(used));
+  const log = eventLog(opts.out, opts.hooks);
+  const statuses = await executeRuns(opts.out, runs, opts.jobs, log.hooks, monitorOf(used)).finally(log.flush);
   return writeBetOutputs(opts.out, used, runs, statuses, opts.jobs);
 }
 
 /** Re-render a bet's outputs from its run directories (`neuralese report DIR`). */
 export async function renderBet(dir: string): Promise<BetSummary> {
-  const spec = await readSpec(dir);
+  const spec = await readBetSpec(dir);
   // the runs' own records hold everything but how many ran at once: keep what the bet wrote
   const previous = await readFile(join(dir, BET_FILES.summary), "utf8").then((t) => JSON.parse(t) as { wall?: { jobs?: number } }, () => undefined);
   return writeBetOutputs(dir, spec, planBet(spec), new Map(), previous?.wall?.jobs ?? 1);
@@ -67,7 +69,8 @@ async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly Planne
   return summary;
 }
 
-async function readSpec(dir: string): Promise<BetSpec> {
+/** The spec a bet directory's bet.json holds (BetPlanError when DIR is not a bet this version reads). */
+export async function readBetSpec(dir: string): Promise<BetSpec> {
   const file = join(dir, BET_FILES.plan);
   let value: unknown;
   try {

@@ -112,7 +112,7 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
 }
 
 /** The per-step readability figures of the run's inspect.json (null when it was not inspected). */
-async function readMonitor(dir: string): Promise<RunMonitor | null> {
+export async function readMonitor(dir: string): Promise<RunMonitor | null> {
   let r: InspectReport;
   try {
     r = JSON.parse(await readFile(join(dir, INSPECT_FILE), "utf8")) as InspectReport;
@@ -138,7 +138,7 @@ async function readMonitor(dir: string): Promise<RunMonitor | null> {
 }
 
 /** An arm's monitor over its seeds (null when none was inspected, or the seeds read different kinds of chain). */
-function armMonitor(runs: readonly RunResult[]): ArmMonitor | null {
+export function armMonitor(runs: readonly { monitor?: RunMonitor | null }[]): ArmMonitor | null {
   const ms = runs.map((r) => r.monitor).filter((m): m is RunMonitor => !!m);
   if (ms.length === 0 || ms.some((m) => m.kind !== ms[0].kind)) return null;
   const K = Math.max(...ms.map((m) => m.readout.length));
@@ -208,7 +208,7 @@ function hackingOf(records: Rec[]): HackingPoint[] | null {
 }
 
 /** Evaluation records merged by step: the learning curve (x: examples, FLOPs, wall time). */
-function curveOf(records: Rec[]): CurvePoint[] {
+export function curveOf(records: Rec[]): CurvePoint[] {
   const points = new Map<number, CurvePoint>();
   for (const r of records) {
     if ((r.split !== "val" && r.split !== "test") || typeof r.examples !== "number") continue;
@@ -245,7 +245,7 @@ export function chargeInitRuns(results: readonly RunResult[], planned: readonly 
 }
 
 /** Mean over the last fifth of training of the gradient norm arriving at each latent step. */
-function gradProfileOf(records: Rec[]): number[] | null {
+export function gradProfileOf(records: Rec[]): number[] | null {
   const steps = records.filter((r) => globalThis.Array.isArray(r.stepGradNorms) && (r.stepGradNorms as unknown[]).length > 0);
   if (steps.length === 0) return null;
   const last = steps[steps.length - 1].step;

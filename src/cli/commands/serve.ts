@@ -1,0 +1,54 @@
+// `neuralese serve DIR`: a live dashboard of a run or a bet (experiments/serve), and the --serve
+// flag of `bet` and `train`, which start it for the command's lifetime.
+import { Command } from "commander";
+import { ServeDirError } from "../../experiments/serve/live-dir.js";
+import { startDashboard, type Dashboard } from "../../experiments/serve/server.js";
+import { UserError } from "../errors.js";
+
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description("a live dashboard of a run or bet directory in the browser: runs table, learning curves, each run's page, the final report")
+    .argument("<dir>", "a run directory (`neuralese train --out`) or a bet directory (`neuralese bet --out`)")
+    .option("--port <n>", "port (default: a free one, printed)", port)
+    .option("--host <address>", "address to bind (default 127.0.0.1); any other than loopback requires the token printed at start")
+    .action(async (dir: string, opts: { port?: number; host?: string }) => {
+      const dashboard = await serveErrors(() => startDashboard({ dir, port: opts.port, host: opts.host, requireDir: true }));
+      announce(dashboard, dir);
+      if (dashboard.token) console.log(`token: ${dashboard.token} (every request needs it: open the URL above once, or send "Authorization: Bearer <token>")`);
+      await new Promise<void>((resolve) => {
+        const stop = () => void dashboard.close().then(resolve);
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+    });
+}
+
+/** --serve of `bet` and `train`: the dashboard on 127.0.0.1 while the command runs; returns its close. */
+export async function serveDuring(dir: string): Promise<() => Promise<void>> {
+  const dashboard = await serveErrors(() => startDashboard({ dir }));
+  console.error(`dashboard: ${dashboard.url} (while this command runs)`);
+  return () => dashboard.close();
+}
+
+function announce(d: Dashboard, dir: string): void {
+  console.log(`serving ${dir} at ${d.url}`);
+  console.log("press Ctrl-C to stop");
+}
+
+async function serveErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ServeDirError) throw new UserError(err.message, err.hint);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") throw new UserError(`the port is already in use: ${(err as Error).message}`, "choose another --port, or leave it out for a free one");
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new UserError(`cannot bind that address: ${(err as Error).message}`, "give an address of this machine to --host, e.g. 0.0.0.0");
+    throw err;
+  }
+}
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port must be a whole number from 0 to 65535, got "${v}"`, "for example --port 8080, or leave it out for a free port");
+  return n;
+}
