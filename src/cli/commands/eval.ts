@@ -7,7 +7,7 @@ import { flowProfile, type FlowRecipe } from "../../methods/flow.js";
 import { initParams, recipeFor } from "../../methods/index.js";
 import { evaluateAtDepths } from "../../methods/depth-trainer.js";
 import { isLooped, makeReasoner } from "../../models/index.js";
-import { RunDir, reasonerConfigOf } from "../../runs/index.js";
+import { RunDir, reasonerConfigOf, runLimits } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
 import { startBackend } from "../engine.js";
@@ -35,7 +35,7 @@ export function evalCommand(): Command {
       const run = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
       const cfg = run.config;
       const task = getTask(cfg.task.name);
-      const limits = task.limits(cfg.task.options);
+      const limits = runLimits(cfg);
       const reasoner = makeReasoner(reasonerConfigOf(cfg, task.vocab(cfg.task.options).size));
       if (opts.recurrence && !isLooped(reasoner)) throw new UserError(`--recurrence applies to runs of a looped model; this run's model is ${cfg.model.kind}`);
       const exitGiven = opts.exit !== undefined || opts.exitThreshold !== undefined;

@@ -7,7 +7,7 @@ import { dispose, type Tree } from "../../engine/tree.js";
 import { evaluate, makePredictor } from "../../methods/evaluate.js";
 import { initParams, recipeFor } from "../../methods/index.js";
 import { makeReasoner } from "../../models/index.js";
-import { RunDir, reasonerConfigOf, type RunConfig } from "../../runs/index.js";
+import { RunDir, reasonerConfigOf, runLimits, type RunConfig } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, type Split } from "../../tasks/index.js";
 import { analyseCot, analyseLatentChain, INSPECT_FORMAT, readLatentChain, type CotMonitor, type LatentMonitor } from "./monitorability.js";
@@ -61,7 +61,7 @@ export async function inspectRun(dir: string, opts: InspectOptions): Promise<Ins
   const cfg = run.config;
   const task = getTask(cfg.task.name);
   const vocab = task.vocab(cfg.task.options);
-  const limits = task.limits(cfg.task.options);
+  const limits = runLimits(cfg);
   const reasoner = makeReasoner(reasonerConfigOf(cfg, vocab.size));
   const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
   const template = initParams(recipe, reasoner as never, modelKey(0));
