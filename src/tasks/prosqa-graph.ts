@@ -25,7 +25,8 @@ export interface GraphShape {
   /** Nodes grown by Algorithm 1 (drawn uniformly from this range) before isolated ones are dropped. */
   grownMin: number;
   grownMax: number;
-  /** Draws with more edges, or more nodes kept, are redrawn (a known maximum question length). */
+  /** Draws with fewer or more edges, or more nodes kept, are redrawn (a known maximum question length). */
+  minEdges: number;
   maxEdges: number;
   maxNodes: number;
   /**
@@ -41,7 +42,7 @@ export interface GraphShape {
 
 /** Algorithm 1 with `nodes` grown nodes, as the paper describes it. */
 export function algorithm1Shape(nodes: number): GraphShape {
-  return { grownMin: nodes, grownMax: nodes, maxEdges: maxEdges(nodes), maxNodes: nodes, parentless: 1, meanParents: 1.5 };
+  return { grownMin: nodes, grownMax: nodes, minEdges: 0, maxEdges: maxEdges(nodes), maxNodes: nodes, parentless: 1, meanParents: 1.5 };
 }
 
 /**
@@ -128,7 +129,7 @@ export function drawProsQAShape(rng: TaskRng, shape: GraphShape, minSteps: numbe
   const kept = parents.map((_, v) => v).filter((v) => v < 2 || parents[v].length > 0 || children[v].length > 0);
   const edgeCount = parents.reduce((s, ps) => s + ps.length, 0);
   const persons = kept.filter((v) => parents[v].length === 0).length;
-  if (edgeCount > shape.maxEdges || kept.length > shape.maxNodes || persons > PERSONS.length) return undefined;
+  if (edgeCount < shape.minEdges || edgeCount > shape.maxEdges || kept.length > shape.maxNodes || persons > PERSONS.length) return undefined;
 
   const root = rng.int(0, 1);
   const onlyFrom = (start: number) =>

@@ -34,10 +34,10 @@ const MAX_NODES = CONCEPTS.length + 2; // every node but the two start nodes may
 /**
  * `--graphs coconut`, fitted to Coconut's validation and test files together (README, "ProsQA at
  * Coconut's size"): 17–29 nodes grown with Poisson(1.7) parents, a drawn 0 parents kept with
- * probability 0.2 (the files have ~2.5 persons per graph), at most 28 nodes and 54 edges kept, and
+ * probability 0.2 (the files have ~2.5 persons per graph), at most 28 nodes and 16–54 edges kept, and
  * shortest paths of 3–6 steps thinned by the step weights to the files' 41/44/13/2% mix.
  */
-const COCONUT = { grownMin: 17, grownMax: 29, maxNodes: 28, maxEdges: 54, parentless: 0.2, meanParents: 1.7, steps: { min: 3, max: 6 } };
+const COCONUT = { grownMin: 17, grownMax: 29, maxNodes: 28, minEdges: 16, maxEdges: 54, parentless: 0.2, meanParents: 1.7, steps: { min: 3, max: 6 } };
 const COCONUT_STEP_WEIGHTS: Readonly<Record<number, number>> = { 3: 0.57, 4: 1, 5: 0.86, 6: 0.68 };
 
 function resolveOptions(given: Partial<ProsQAOptions> = {}): ProsQAOptions {
@@ -56,8 +56,8 @@ function resolveOptions(given: Partial<ProsQAOptions> = {}): ProsQAOptions {
 /** How this configuration draws its graphs. */
 function graphShape(o: ProsQAOptions): GraphShape {
   if (o.graphs === "algorithm1") return algorithm1Shape(o.nodes);
-  const { grownMin, grownMax, maxNodes, maxEdges, parentless, meanParents } = COCONUT;
-  return { grownMin, grownMax, maxNodes, maxEdges, parentless, meanParents, stepWeights: COCONUT_STEP_WEIGHTS };
+  const { grownMin, grownMax, maxNodes, minEdges, maxEdges, parentless, meanParents } = COCONUT;
+  return { grownMin, grownMax, maxNodes, minEdges, maxEdges, parentless, meanParents, stepWeights: COCONUT_STEP_WEIGHTS };
 }
 
 /** Person names, then concept names: the same vocabulary for every size, and for Coconut's files. */
@@ -165,4 +165,11 @@ export const prosqa: Task<ProsQAOptions, ProsQAMeta> = {
   generate,
   grade: (example, predicted) => exactMatch(example.answer, predicted),
   problemKey,
+  sizes: (e) => graphSizes(e.meta),
 };
+
+/** A graph's nodes, edges and persons (nodes without parents). */
+export function graphSizes(g: ProsQAGraph): { nodes: number; edges: number; persons: number } {
+  const hasParent = new Set(g.edges.map(([, b]) => b));
+  return { nodes: g.idx_to_symbol.length, edges: g.edges.length, persons: g.idx_to_symbol.length - hasParent.size };
+}
