@@ -32,3 +32,4 @@ export { SPLITS, TaskOptionError, containsSequence, type Example, type InexactGr
 export { SPECIAL, SPECIAL_TOKENS, Vocab } from "./vocab.js";
 export { splitOfKey } from "./splits.js";
 export { readCoconutProsQA, writeCoconutProsQA, gradeLikeCoconut, namesAnOption } from "./prosqa-json.js";
+export { prosqaVocab } from "./prosqa.js";
