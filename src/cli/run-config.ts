@@ -10,7 +10,7 @@ import {
   TrainingFaultError,
   mergeConfigInputs,
   readConfigFile,
-  resolveRunConfig,
+  resolveRunConfigWithData,
   formatIssue,
   type MethodConfigSpecs,
   type RunConfig,
@@ -49,7 +49,7 @@ const RUN_FLAGS: readonly ConfigFlag[] = [
   { flag: "--test-examples <n>", path: "eval.testExamples", description: "test set size (default 1000)" },
   { flag: "--init <run>", path: "init", description: "start from the parameters of a finished run directory (its model.safetensors)" },
   { flag: "--checkpoint-every <n>", path: "checkpointEvery", description: "checkpoint every n steps (default 250)" },
-  { flag: "--data <file>", path: "trainData", description: "train on this file's examples (JSON lines from `neuralese data <task> --jsonl`, or Coconut ProsQA JSON)" },
+  { flag: "--data <file>", path: "trainData", description: "train on this file's examples (JSON lines from `neuralese data <task> --jsonl`, or Coconut ProsQA JSON); the run is sized to the file and records its sha256" },
   { flag: "--max-bad-steps <n>", path: "faults.maxBadSteps", description: "non-finite steps in a row that count as a numeric fault (default 20)" },
   { flag: "--on-bad-steps <action>", path: "faults.onBadSteps", description: "rollback (to the last checkpoint, lower lr) or stop (default rollback)" },
 ];
@@ -103,12 +103,12 @@ export function configInputFromFlags(opts: Record<string, unknown>): Record<stri
   return input;
 }
 
-/** --config file, then flags, resolved into the full config. Errors are UserErrors naming field and flag. */
+/** --config file, then flags, resolved into the full config (a --data file sized and digested). Errors are UserErrors naming field and flag. */
 export async function runConfigFromCli(opts: Record<string, unknown>, methods?: MethodConfigSpecs): Promise<RunConfig> {
   return translateRunErrors(async () => {
     const file = typeof opts.config === "string" ? await readConfigFile(opts.config) : {};
     const merged = mergeConfigInputs(file, configInputFromFlags(opts));
-    return resolveRunConfig(merged, { methods, source: typeof opts.config === "string" ? `${opts.config} + flags` : undefined });
+    return resolveRunConfigWithData(merged, { methods, source: typeof opts.config === "string" ? `${opts.config} + flags` : undefined });
   });
 }
 

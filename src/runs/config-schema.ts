@@ -2,7 +2,7 @@
 // Fields whose default depends on other fields (layers, heads, maxLen, warm-up, decay length)
 // are optional here and filled in by resolveRunConfig (config.ts).
 import { z } from "zod";
-import { DEFAULT_TASK } from "../tasks/index.js";
+import { DEFAULT_TASK, type Limits } from "../tasks/index.js";
 import { RUN_FORMAT_VERSION } from "./format.js";
 
 export const MODEL_KINDS = ["transformer", "gru", "lstm", "looped"] as const;
@@ -103,13 +103,26 @@ export const faultsSchema = z.strictObject({
   maxRollbacks: nonNegativeInt().max(1000).default(3),
 });
 
+/**
+ * Sizes the run pads every sequence to (tasks/task.ts Limits), beyond the task's own: `train
+ * --data FILE` writes the file's here, so a model sized for the file is evaluated at the same sizes.
+ */
+const limitsSchema = z.strictObject({
+  maxQuestionLength: positiveInt().max(65536),
+  maxAnswerLength: positiveInt().max(65536),
+  maxSteps: nonNegativeInt().max(65536),
+  maxStepLength: nonNegativeInt().max(65536),
+});
+
 /** Open records: the task's options are checked by the task, the method's by its own schema. */
 const optionsRecord = () => z.record(z.string(), z.unknown()).default({});
 
 export const runConfigSchema = z.strictObject({
   /** Run-directory format this config was written for (configs may omit it). */
   formatVersion: z.literal(RUN_FORMAT_VERSION).default(RUN_FORMAT_VERSION),
-  task: z.strictObject({ name: z.string().min(1).default(DEFAULT_TASK), options: optionsRecord() }).prefault({}),
+  task: z
+    .strictObject({ name: z.string().min(1).default(DEFAULT_TASK), options: optionsRecord(), limits: limitsSchema.nullable().default(null) })
+    .prefault({}),
   method: z.strictObject({ name: z.string().min(1).default("neuralese"), options: optionsRecord() }).prefault({}),
   model: modelSchema.prefault({}),
   seed: nonNegativeInt().max(0xffffffff).default(0),
@@ -129,6 +142,8 @@ export const runConfigSchema = z.strictObject({
    * Coconut ProsQA JSON list) instead of generated ones; null: generated. Val and test stay generated.
    */
   trainData: z.string().min(1).nullable().default(null),
+  /** The sha256 digest of trainData's bytes when the run was configured; a changed file is refused. */
+  trainDataSha256: z.string().regex(/^sha256:[0-9a-f]{64}$/).nullable().default(null),
   faults: faultsSchema.prefault({}),
   /** A finished run directory whose model.safetensors initialises the parameters; null: random init. */
   init: z.string().min(1).nullable().default(null),
@@ -139,7 +154,7 @@ type Parsed = z.output<typeof runConfigSchema>;
 
 /** A fully resolved run config: what config.json holds. Every field is present. */
 export interface RunConfig extends Omit<Parsed, "task" | "method" | "model" | "optimizer" | "budget"> {
-  task: { name: string; options: Record<string, unknown> };
+  task: { name: string; options: Record<string, unknown>; limits: Limits | null };
   method: { name: string; options: Record<string, unknown> };
   model: Required<Omit<Parsed["model"], "looped">> & { looped?: LoopedRunConfig };
   optimizer: Required<Omit<Parsed["optimizer"], "decaySteps">> & { decaySteps: number | null };

@@ -2,7 +2,7 @@
 // derived defaults, so that config.json holds every setting the run used.
 import { readFile } from "node:fs/promises";
 import type { z } from "zod";
-import { DEFAULT_TASK, type Limits } from "../tasks/index.js";
+import { DEFAULT_TASK, getTask, type Limits } from "../tasks/index.js";
 import type { ReasonerConfig } from "../models/reasoner.js";
 import { loopedSchema, runConfigSchema, type LoopedRunConfig, type ParsedRunConfig, type RunConfig } from "./config-schema.js";
 import { ConfigError, issuesFromZod, showValue, type ConfigIssue } from "./config-errors.js";
@@ -53,7 +53,8 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
 
   const task = "task" in taskResult ? taskResult : undefined!;
   const method = "options" in methodResult ? methodResult : undefined!;
-  const limits = task.task.limits(task.options);
+  const taskLimits = task.task.limits(task.options);
+  const limits = c.task.limits ? coveringLimits(taskLimits, c.task.limits) : taskLimits;
   let needed: number;
   try {
     // building the method's recipe checks what its schema alone cannot (options against latentSteps)
@@ -62,7 +63,10 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     throw new ConfigError([{ path: "method.options", message: `method ${c.method.name}: ${(err as Error).message}` }], opts.source);
   }
   if (c.model.maxLen !== undefined && c.model.maxLen < needed) {
-    issues.push({ path: "model.maxLen", message: `got ${c.model.maxLen}; this task, method and latentSteps need at least ${needed}` });
+    const why = c.task.limits && needed > (method.spec?.maxLen?.(taskLimits, c.model.latentSteps, method.options) ?? defaultMaxLen(taskLimits, c.model.latentSteps))
+      ? `the data file${c.trainData ? ` ${c.trainData}` : ""} (questions up to ${limits.maxQuestionLength} tokens, ${limits.maxSteps} steps), this method and latentSteps need at least ${needed}`
+      : `this task, method and latentSteps need at least ${needed}`;
+    issues.push({ path: "model.maxLen", message: `got ${c.model.maxLen}; ${why} (raise it, or leave it out to size the model to fit)` });
   }
   const budget = {
     maxSteps: c.budget.maxSteps ?? null,
@@ -79,7 +83,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
   const recurrent = c.model.kind === "gru" || c.model.kind === "lstm";
   return {
     formatVersion: c.formatVersion,
-    task: { name: c.task.name, options: task.options },
+    task: { name: c.task.name, options: task.options, limits: c.task.limits ? limits : null },
     method: { name: c.method.name, options: method.options },
     model: {
       kind: c.model.kind,
@@ -98,8 +102,25 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     trainExamples: c.trainExamples,
     checkpointEvery: c.checkpointEvery,
     trainData: c.trainData,
+    trainDataSha256: c.trainDataSha256,
     faults: c.faults,
     init: c.init,
+  };
+}
+
+/** The sizes a run pads to: the task's own, or those config.task.limits widens them to (a data file's). */
+export function runLimits(cfg: Pick<RunConfig, "task">): Limits {
+  const own = getTask(cfg.task.name).limits(cfg.task.options);
+  return cfg.task.limits ? coveringLimits(own, cfg.task.limits) : own;
+}
+
+/** The element-wise maximum: sizes that fit both. */
+export function coveringLimits(a: Limits, b: Limits): Limits {
+  return {
+    maxQuestionLength: Math.max(a.maxQuestionLength, b.maxQuestionLength),
+    maxAnswerLength: Math.max(a.maxAnswerLength, b.maxAnswerLength),
+    maxSteps: Math.max(a.maxSteps, b.maxSteps),
+    maxStepLength: Math.max(a.maxStepLength, b.maxStepLength),
   };
 }
 

@@ -8,6 +8,8 @@ export {
   readConfigFile,
   reasonerConfigOf,
   defaultMaxLen,
+  runLimits,
+  coveringLimits,
   type MethodConfigSpec,
   type MethodConfigSpecs,
   type ResolveOptions,
@@ -20,4 +22,6 @@ export type { ModelFileInfo } from "./model-file.js";
 export type { Summary } from "./summary.js";
 export { canonicalJson, type Json } from "./json.js";
 export { FAULT_INJECTION_ENV, TrainingFaultError, faultInjector, parseFaultInjection, type FaultInjectionSpec } from "./faults.js";
-export { DataFileError, readTrainData, type TrainData } from "./train-data.js";
+export { DataFileError, readTrainData, readDataFile, checkDataFits, limitsOf, type TrainData, type DataFile } from "./train-data.js";
+export { resolveRunConfigWithData } from "./data-config.js";
+export { readEvalData, optionNaming, type EvalData } from "./eval-data.js";

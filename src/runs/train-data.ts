@@ -1,7 +1,8 @@
-// Training examples read from a file (`neuralese train --data FILE`): JSON lines as
-// `neuralese data <task> --jsonl` writes them, or a Coconut ProsQA JSON list (task prosqa). Every
-// example is checked against the task's vocabulary and length limits before anything is trained
-// or written; each problem is a DataFileError naming the file and the line (or item).
+// Examples read from a file (`neuralese train --data FILE`, `neuralese eval --data FILE`): JSON
+// lines as `neuralese data <task> --jsonl` writes them, or a Coconut ProsQA JSON list (task
+// prosqa). Every example is checked against the task's vocabulary, and its sizes (the file's
+// limits) against the run's, before anything is trained or written; each problem is a
+// DataFileError naming the file and the line (or item).
 import { readFile } from "node:fs/promises";
 import { readCoconutProsQA, type Example, type Limits, type Vocab } from "../tasks/index.js";
 import { isPlainObject, jsonErrorLocation, sha256 } from "./json.js";
@@ -22,8 +23,25 @@ export interface TrainData {
   sha256: string;
 }
 
-/** Read and check `path` for `taskName` with this vocabulary and these limits. */
+export interface DataFile extends TrainData {
+  path: string;
+  /** Where each example sits in the file ("line 3", "item 0"), for error messages. */
+  where: string[];
+  /** The largest sizes in the file: what a run needs to pad to. */
+  limits: Limits;
+  /** Coconut's ProsQA JSON (graded as Coconut grades it), or JSON lines. */
+  format: "coconut-prosqa" | "jsonl";
+}
+
+/** Read and check `path` for `taskName` with this vocabulary and these limits (the run's, which must cover the file). */
 export async function readTrainData(path: string, taskName: string, vocab: Vocab, limits: Limits): Promise<TrainData> {
+  const file = await readDataFile(path, taskName, vocab);
+  checkDataFits(file, limits, "configure the run with `neuralese train --data FILE`, which sizes it to the file (config task.limits)");
+  return { examples: file.examples, sha256: file.sha256 };
+}
+
+/** Read `path` for `taskName`: every example parsed and checked against the vocabulary; its sizes measured. */
+export async function readDataFile(path: string, taskName: string, vocab: Vocab): Promise<DataFile> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
@@ -34,10 +52,36 @@ export async function readTrainData(path: string, taskName: string, vocab: Vocab
   }
   const text = bytes.toString("utf8");
   const hint = `write one with: neuralese data ${taskName} --jsonl --n 1000 > FILE`;
-  const examples = text.trimStart().startsWith("[") ? readJsonList(path, text, taskName, vocab) : readJsonLines(path, text);
+  const format = text.trimStart().startsWith("[") ? "coconut-prosqa" : "jsonl";
+  const examples = format === "coconut-prosqa" ? readJsonList(path, text, taskName, vocab) : readJsonLines(path, text);
   if (examples.length === 0) throw new DataFileError(`data file ${path} holds no examples`, hint);
-  examples.forEach(({ example, where }) => checkExample(example, vocab, limits, `data file ${path} ${where}`));
-  return { examples: examples.map((e) => e.example), sha256: sha256(bytes) };
+  examples.forEach(({ example, where }) => checkExample(example, vocab, `data file ${path} ${where}`));
+  const list = examples.map((e) => e.example);
+  return { path, examples: list, where: examples.map((e) => e.where), sha256: sha256(bytes), limits: limitsOf(list), format };
+}
+
+/** The largest question, answer, chain and step in `examples`. */
+export function limitsOf(examples: readonly Example[]): Limits {
+  const max = (xs: number[]) => xs.reduce((m, x) => Math.max(m, x), 0);
+  return {
+    maxQuestionLength: max(examples.map((e) => e.question.length)),
+    maxAnswerLength: max(examples.map((e) => e.answer.length)),
+    maxSteps: max(examples.map((e) => e.steps.length)),
+    maxStepLength: max(examples.flatMap((e) => e.steps.map((s) => s.length))),
+  };
+}
+
+/** Throw for the first example larger than `limits`, naming it, the size, the limit and `hint` (how to make room). */
+export function checkDataFits(file: DataFile, limits: Limits, hint: string): void {
+  file.examples.forEach((e, i) => {
+    const over = (what: string, n: number, max: number) => {
+      if (n > max) throw new DataFileError(`data file ${file.path} ${file.where[i]}: ${what} ${n} exceeds the run's limit ${max}`, hint);
+    };
+    over("question length", e.question.length, limits.maxQuestionLength);
+    over("answer length", e.answer.length, limits.maxAnswerLength);
+    over("number of steps", e.steps.length, limits.maxSteps);
+    for (const s of e.steps) over("step length", s.length, limits.maxStepLength);
+  });
 }
 
 interface Located {
@@ -90,22 +134,15 @@ function exampleOf(value: unknown, where: string): Example {
   return { question, answer, steps, difficulty, text: typeof value.text === "string" ? value.text : "", meta: value.meta ?? null };
 }
 
-function checkExample(e: Example, vocab: Vocab, limits: Limits, where: string): void {
+function checkExample(e: Example, vocab: Vocab, where: string): void {
   if (e.question.length === 0) throw new DataFileError(`${where}: the question is empty`);
   if (e.answer.length === 0) throw new DataFileError(`${where}: the answer is empty`);
   for (const [key, tokens] of [["question", e.question], ["answer", e.answer], ...e.steps.map((s, k) => [`steps[${k}]`, s] as const)] as const) {
     const bad = tokens.find((t) => t < 0 || t >= vocab.size);
     if (bad !== undefined) {
-      throw new DataFileError(`${where}: "${key}" holds token id ${bad}, outside the task's vocabulary (ids 0..${vocab.size - 1})`, "the file was written for other task options, or another task: pass the options it was generated with");
+      throw new DataFileError(`${where}: "${key}" holds token id ${bad}, outside the task's vocabulary (ids 0..${vocab.size - 1})`, "the file was written for another task, or for options with another vocabulary (e.g. --symbols): pass the options it was generated with");
     }
   }
-  const over = (what: string, n: number, max: number) => {
-    if (n > max) throw new DataFileError(`${where}: ${what} ${n} exceeds the task's limit ${max}`, "the file was written for other task options: pass the options it was generated with");
-  };
-  over("question length", e.question.length, limits.maxQuestionLength);
-  over("answer length", e.answer.length, limits.maxAnswerLength);
-  over("number of steps", e.steps.length, limits.maxSteps);
-  for (const s of e.steps) over("step length", s.length, limits.maxStepLength);
 }
 
 function short(x: unknown): string {

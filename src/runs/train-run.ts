@@ -21,7 +21,7 @@ import { depthSamplingTrainer } from "../trainers/depth-trainer.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
 import { ConfigError } from "./config-errors.js";
-import { reasonerConfigOf } from "./config.js";
+import { reasonerConfigOf, runLimits } from "./config.js";
 import { optimizerFromConfig } from "./optimizer.js";
 import { TrainingFaultError } from "./faults.js";
 import { RunDirError } from "./format.js";
@@ -91,13 +91,16 @@ function splitExtra(extra: Record<string, Json> = {}): { loop: LoopState; trainD
 export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, hooks: TrainHooks = {}): Promise<Record<string, unknown>> {
   const task = getTask(cfg.task.name);
   const taskOptions = cfg.task.options;
-  const limits = task.limits(taskOptions);
+  const limits = runLimits(cfg);
   const vocab = task.vocab(taskOptions);
   const reasoner = makeReasoner(reasonerConfigOf(cfg, vocab.size)) as Reasoner<Tree>;
   const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
   const B = cfg.batchSize;
   const totalSteps = plannedSteps(cfg.budget, B, forwardFlopsPerExample({ recipe, reasoner, limits }));
   const fileData = cfg.trainData === null ? undefined : await readTrainData(cfg.trainData, cfg.task.name, vocab, limits);
+  if (fileData && cfg.trainDataSha256 !== null && fileData.sha256 !== cfg.trainDataSha256) {
+    throw new RunDirError(`data file ${cfg.trainData} has changed since the run was configured (config.json records ${cfg.trainDataSha256})`, "train on the file the run started with, or start a new run with --force");
+  }
   const stream = cfg.trainExamples ?? (totalSteps ?? 1000) * B;
   const train =
     fileData?.examples ??

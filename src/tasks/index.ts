@@ -31,4 +31,5 @@ export function getTask(name: string): Task {
 export { SPLITS, TaskOptionError, containsSequence, type Example, type InexactGrading, type LabelOptions, type Labelled, type Limits, type Split, type Task } from "./task.js";
 export { SPECIAL, SPECIAL_TOKENS, Vocab } from "./vocab.js";
 export { splitOfKey } from "./splits.js";
-export { readCoconutProsQA, writeCoconutProsQA } from "./prosqa-json.js";
+export { readCoconutProsQA, writeCoconutProsQA, gradeLikeCoconut, namesAnOption } from "./prosqa-json.js";
+export { prosqaVocab } from "./prosqa.js";

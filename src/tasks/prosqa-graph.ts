@@ -18,19 +18,48 @@ export function maxEdges(nodes: number): number {
 }
 
 /**
+ * How graphs are drawn. Algorithm 1 as written grows a fixed number of nodes; `--graphs coconut`
+ * (prosqa.ts) varies it and reweights to match the statistics of Coconut's released files.
+ */
+export interface GraphShape {
+  /** Nodes grown by Algorithm 1 (drawn uniformly from this range) before isolated ones are dropped. */
+  grownMin: number;
+  grownMax: number;
+  /** Draws with fewer or more edges, or more nodes kept, are redrawn (a known maximum question length). */
+  minEdges: number;
+  maxEdges: number;
+  maxNodes: number;
+  /**
+   * Probability that a node whose Poisson parent count came out 0 stays parentless (else it
+   * gets one parent): 1 in Algorithm 1; Coconut's files have far fewer parentless nodes (persons).
+   */
+  parentless: number;
+  /** Mean of the Poisson parent count: 1.5 in Algorithm 1. */
+  meanParents: number;
+  /** Relative acceptance per shortest-path length (steps → weight), to reach a target step mix; absent: every draw kept. */
+  stepWeights?: Readonly<Record<number, number>>;
+}
+
+/** Algorithm 1 with `nodes` grown nodes, as the paper describes it. */
+export function algorithm1Shape(nodes: number): GraphShape {
+  return { grownMin: nodes, grownMax: nodes, minEdges: 0, maxEdges: maxEdges(nodes), maxNodes: nodes, parentless: 1, meanParents: 1.5 };
+}
+
+/**
  * Algorithm 1: nodes 0 and 1 start with labels 1 and 2. Each new node draws n_in ~ Poisson(1.5)
  * parents among the non-descendants of node 1 (p = 0.35), of node 0 (p = 0.35) or all nodes
  * (p = 0.3), weighted by depth·1.5 + 1, without replacement; its label is the OR of its parents'
  * labels (bit 1: descends from node 0, bit 2: from node 1). Returns the parents of each node.
  */
-function growDag(rng: TaskRng, nodes: number): { parents: number[][]; labels: number[] } {
+function growDag(rng: TaskRng, nodes: number, parentless: number, meanParents: number): { parents: number[][]; labels: number[] } {
   const parents: number[][] = [[], []];
   const labels = [1, 2];
   const depth = [0, 0]; // shortest distance to a parentless node
   const groups: number[][] = [[], [0], [1], []];
   for (let idx = 2; idx < nodes; idx++) {
     const r = rng.float();
-    let nIn = rng.poisson(1.5);
+    let nIn = rng.poisson(meanParents);
+    if (nIn === 0 && parentless < 1 && rng.float() >= parentless) nIn = 1;
     const candidates =
       r <= 0.35 ? [...groups[0], ...groups[1]] : r <= 0.7 ? [...groups[0], ...groups[2]] : Array.from({ length: idx }, (_, i) => i);
     nIn = Math.min(nIn, candidates.length);
@@ -47,6 +76,13 @@ function growDag(rng: TaskRng, nodes: number): { parents: number[][]; labels: nu
     groups[label].push(idx);
   }
   return { parents, labels };
+}
+
+/** The largest step weight in [minSteps, maxSteps] (unlisted lengths weigh 1): acceptance is weight / this. */
+function maxWeight(weights: Readonly<Record<number, number>>, minSteps: number, maxSteps: number): number {
+  let m = 0;
+  for (let s = minSteps; s <= maxSteps; s++) m = Math.max(m, weights[s] ?? 1);
+  return m;
 }
 
 /** `k` distinct items drawn one at a time with probability proportional to weight. */
@@ -85,14 +121,15 @@ export interface ProsQAShape {
  * start node reaches (so exactly one option is reachable from the root). Draws whose shortest
  * path falls outside [minSteps, maxSteps] are unusable.
  */
-export function drawProsQAShape(rng: TaskRng, nodes: number, minSteps: number, maxSteps: number): ProsQAShape | undefined {
-  const { parents, labels } = growDag(rng, nodes);
+export function drawProsQAShape(rng: TaskRng, shape: GraphShape, minSteps: number, maxSteps: number): ProsQAShape | undefined {
+  const nodes = shape.grownMin === shape.grownMax ? shape.grownMin : rng.int(shape.grownMin, shape.grownMax);
+  const { parents, labels } = growDag(rng, nodes, shape.parentless, shape.meanParents);
   const children: number[][] = parents.map(() => []);
   parents.forEach((ps, v) => ps.forEach((p) => children[p].push(v)));
   const kept = parents.map((_, v) => v).filter((v) => v < 2 || parents[v].length > 0 || children[v].length > 0);
   const edgeCount = parents.reduce((s, ps) => s + ps.length, 0);
   const persons = kept.filter((v) => parents[v].length === 0).length;
-  if (edgeCount > maxEdges(nodes) || persons > PERSONS.length) return undefined;
+  if (edgeCount < shape.minEdges || edgeCount > shape.maxEdges || kept.length > shape.maxNodes || persons > PERSONS.length) return undefined;
 
   const root = rng.int(0, 1);
   const onlyFrom = (start: number) =>
@@ -103,6 +140,7 @@ export function drawProsQAShape(rng: TaskRng, nodes: number, minSteps: number, m
   const dist = distancesFrom(root, children);
   const deepest = Math.max(...rootLeaves.map((v) => dist[v]));
   if (deepest < minSteps || deepest > maxSteps) return undefined;
+  if (shape.stepWeights && !(rng.float() * maxWeight(shape.stepWeights, minSteps, maxSteps) < (shape.stepWeights[deepest] ?? 1))) return undefined;
   const target = rng.choice(rootLeaves.filter((v) => dist[v] === deepest));
   const negTarget = rng.choice(otherLeaves);
 

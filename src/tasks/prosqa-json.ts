@@ -105,3 +105,22 @@ export function toCoconut(e: Example<ProsQAMeta>, v: Vocab = prosqaVocab()): Coc
 function answerSentence(e: Example<ProsQAMeta>, v: Vocab): string {
   return `${e.meta.idx_to_symbol[e.meta.root]} is a ${v.token(e.answer[0])}.`;
 }
+
+/**
+ * Coconut's ProsQA grading (run.py of facebookresearch/coconut): the generated text's part after
+ * its last "#", commas removed and trimmed, must equal the gold answer sentence likewise cleaned.
+ * A prediction is rendered as the text Coconut trains the model to write after its steps,
+ * "### <root> is a <predicted>.", and graded by that rule: right exactly when it names the target.
+ */
+export function gradeLikeCoconut(e: Example<ProsQAMeta>, predicted: readonly number[], v: Vocab = prosqaVocab()): 0 | 1 {
+  const clean = (s: string) => s.replace(/,/g, "").trim();
+  const output = `### ${e.meta.idx_to_symbol[e.meta.root]} is a ${predicted.map((t) => v.token(t)).join(" ")}.`;
+  const answerOutput = clean(output.split("#").at(-1)!);
+  return answerOutput === clean(answerSentence(e, v)) ? 1 : 0;
+}
+
+/** Whether a prediction is one of the question's two options (right or wrong): a model that has learned the task's form names one. */
+export function namesAnOption(e: Example<ProsQAMeta>, predicted: readonly number[], v: Vocab = prosqaVocab()): boolean {
+  const options = [e.meta.target, e.meta.neg_target].map((i) => v.id(e.meta.idx_to_symbol[i]));
+  return predicted.length === 1 && options.includes(predicted[0]);
+}

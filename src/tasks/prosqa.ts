@@ -3,20 +3,25 @@
 // reachable from it. Tokens: each fact as two name tokens (subject, object) in shuffled order,
 // then <sep>, the root and the two options in random order. Answer: the reachable option. Gold
 // steps: a shortest path root → target, one fact (two tokens) per step; difficulty = its length.
-// Default sizes are small for CPU training; `--nodes 26 --train-steps 3-6` is close to Coconut's
-// released data (about 23 nodes, 35 edges, 3–6 steps).
+// Default sizes are small for CPU training; `--graphs coconut` draws graphs with the statistics of
+// Coconut's released files (14–28 nodes, 16–54 edges, 3–6 steps in their mix; README table).
 import { CONCEPTS, PERSONS } from "./names.js";
-import { checkInt, checkRange } from "./options.js";
-import { drawProsQAShape, maxEdges, nameProsQAShape, shortestPath, type ProsQAGraph, type ProsQAShape } from "./prosqa-graph.js";
+import { checkChoice, checkInt, checkRange } from "./options.js";
+import { algorithm1Shape, drawProsQAShape, nameProsQAShape, shortestPath, type GraphShape, type ProsQAGraph, type ProsQAShape } from "./prosqa-graph.js";
 import { drawDistinct } from "./splits.js";
-import { exactMatch, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
+import { exactMatch, TaskOptionError, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
 import { SPECIAL, Vocab } from "./vocab.js";
 
 export type { ProsQAGraph } from "./prosqa-graph.js";
 export type ProsQAMeta = ProsQAGraph;
 
+export const PROSQA_GRAPHS = ["algorithm1", "coconut"] as const;
+export type ProsQAGraphs = (typeof PROSQA_GRAPHS)[number];
+
 export interface ProsQAOptions {
-  /** Nodes grown by Algorithm 1 before isolated ones are dropped. */
+  /** algorithm1: Algorithm 1 grown to `nodes`; coconut: graphs with the statistics of Coconut's files (`nodes` is fixed). */
+  graphs: ProsQAGraphs;
+  /** Nodes grown by Algorithm 1 before isolated ones are dropped (coconut: the largest graph kept). */
   nodes: number;
   trainSteps: IntRange;
   valSteps: IntRange;
@@ -26,13 +31,33 @@ export interface ProsQAOptions {
 const MIN_NODES = 6;
 const MAX_NODES = CONCEPTS.length + 2; // every node but the two start nodes may need a concept name
 
+/**
+ * `--graphs coconut`, fitted to Coconut's validation and test files together (README, "ProsQA at
+ * Coconut's size"): 17–29 nodes grown with Poisson(1.7) parents, a drawn 0 parents kept with
+ * probability 0.2 (the files have ~2.5 persons per graph), at most 28 nodes and 16–54 edges kept, and
+ * shortest paths of 3–6 steps thinned by the step weights to the files' 41/44/13/2% mix.
+ */
+const COCONUT = { grownMin: 17, grownMax: 29, maxNodes: 28, minEdges: 16, maxEdges: 54, parentless: 0.2, meanParents: 1.7, steps: { min: 3, max: 6 } };
+const COCONUT_STEP_WEIGHTS: Readonly<Record<number, number>> = { 3: 0.57, 4: 1, 5: 0.86, 6: 0.68 };
+
 function resolveOptions(given: Partial<ProsQAOptions> = {}): ProsQAOptions {
-  const nodes = checkInt("--nodes", given.nodes ?? 12, MIN_NODES, MAX_NODES);
+  const graphs = checkChoice("--graphs", given.graphs ?? "algorithm1", PROSQA_GRAPHS);
+  if (graphs === "coconut" && given.nodes !== undefined && given.nodes !== COCONUT.maxNodes) {
+    throw new TaskOptionError("--nodes", `--nodes does not apply with --graphs coconut, which draws graphs of up to ${COCONUT.maxNodes} nodes like Coconut's files`, "leave out --nodes, or --graphs coconut");
+  }
+  const nodes = graphs === "coconut" ? COCONUT.maxNodes : checkInt("--nodes", given.nodes ?? 12, MIN_NODES, MAX_NODES);
   const why = `a path in a graph of ${nodes} nodes has 1..${nodes - 2} steps; raise --nodes for longer paths`;
-  const trainSteps = checkRange("--train-steps", given.trainSteps ?? { min: 2, max: 4 }, 1, nodes - 2, why);
+  const trainSteps = checkRange("--train-steps", given.trainSteps ?? (graphs === "coconut" ? COCONUT.steps : { min: 2, max: 4 }), 1, nodes - 2, why);
   const valSteps = checkRange("--val-steps", given.valSteps ?? trainSteps, 1, nodes - 2, why);
   const testSteps = checkRange("--test-steps", given.testSteps ?? trainSteps, 1, nodes - 2, why);
-  return { nodes, trainSteps, valSteps, testSteps };
+  return { graphs, nodes, trainSteps, valSteps, testSteps };
+}
+
+/** How this configuration draws its graphs. */
+function graphShape(o: ProsQAOptions): GraphShape {
+  if (o.graphs === "algorithm1") return algorithm1Shape(o.nodes);
+  const { grownMin, grownMax, maxNodes, minEdges, maxEdges, parentless, meanParents } = COCONUT;
+  return { grownMin, grownMax, maxNodes, minEdges, maxEdges, parentless, meanParents, stepWeights: COCONUT_STEP_WEIGHTS };
 }
 
 /** Person names, then concept names: the same vocabulary for every size, and for Coconut's files. */
@@ -44,7 +69,7 @@ function stepsOf(o: ProsQAOptions, split: Split): IntRange {
 
 function limits(o: ProsQAOptions): Limits {
   const maxSteps = Math.max(o.trainSteps.max, o.valSteps.max, o.testSteps.max);
-  return { maxQuestionLength: 2 * maxEdges(o.nodes) + 4, maxAnswerLength: 1, maxSteps, maxStepLength: 2 };
+  return { maxQuestionLength: 2 * graphShape(o).maxEdges + 4, maxAnswerLength: 1, maxSteps, maxStepLength: 2 };
 }
 
 /** Each name's number in the vocabulary order: keys built from numbers sort fast (keys are computed per draw). */
@@ -106,16 +131,17 @@ function generate(seed: number, split: Split, n: number, options: Partial<ProsQA
   const o = resolveOptions(options);
   const v = prosqaVocab();
   const range = stepsOf(o, split);
+  const shape = graphShape(o);
   return drawDistinct<Drawn, ProsQAMeta>({
     task: "prosqa",
     seed,
     split,
     n,
     draw: (rng) => {
-      const shape = drawProsQAShape(rng, o.nodes, range.min, range.max);
-      if (!shape) return undefined;
-      const optionOrder: [number, number] = rng.bool() ? [shape.target, shape.neg_target] : [shape.neg_target, shape.target];
-      return { shape, graph: nameProsQAShape(rng, shape), path: shortestPath(shape), factOrder: rng.shuffle(shape.edges), optionOrder };
+      const drawn = drawProsQAShape(rng, shape, range.min, range.max);
+      if (!drawn) return undefined;
+      const optionOrder: [number, number] = rng.bool() ? [drawn.target, drawn.neg_target] : [drawn.neg_target, drawn.target];
+      return { shape: drawn, graph: nameProsQAShape(rng, drawn), path: shortestPath(drawn), factOrder: rng.shuffle(drawn.edges), optionOrder };
     },
     rename: (d, rng) => ({ ...d, graph: nameProsQAShape(rng, d.shape) }),
     key: (d) => problemKey(d.graph),
@@ -127,7 +153,8 @@ export const prosqa: Task<ProsQAOptions, ProsQAMeta> = {
   name: "prosqa",
   description: "is the root a A or a B? graph reachability over random DAGs of facts (Coconut's ProsQA)",
   optionSpecs: [
-    { key: "nodes", flag: "--nodes", kind: "int", description: `graph size grown by Coconut's Algorithm 1, ${MIN_NODES}..${MAX_NODES} (default 12; 26 is close to Coconut's data)` },
+    { key: "graphs", flag: "--graphs", kind: "choice", choices: PROSQA_GRAPHS, description: "coconut: graphs with the statistics of Coconut's released files (14–28 nodes, 16–54 edges, 3–6 steps; --nodes fixed); algorithm1: Algorithm 1 grown to --nodes (default algorithm1)" },
+    { key: "nodes", flag: "--nodes", kind: "int", description: `graph size grown by Coconut's Algorithm 1, ${MIN_NODES}..${MAX_NODES} (default 12)` },
     { key: "trainSteps", flag: "--train-steps", kind: "range", description: "shortest-path length (steps) of train questions (default 2-4)" },
     { key: "valSteps", flag: "--val-steps", kind: "range", description: "steps of val questions (default: the train range)" },
     { key: "testSteps", flag: "--test-steps", kind: "range", description: "steps of test questions (default: the train range)" },
@@ -138,4 +165,11 @@ export const prosqa: Task<ProsQAOptions, ProsQAMeta> = {
   generate,
   grade: (example, predicted) => exactMatch(example.answer, predicted),
   problemKey,
+  sizes: (e) => graphSizes(e.meta),
 };
+
+/** A graph's nodes, edges and persons (nodes without parents). */
+export function graphSizes(g: ProsQAGraph): { nodes: number; edges: number; persons: number } {
+  const hasParent = new Set(g.edges.map(([, b]) => b));
+  return { nodes: g.idx_to_symbol.length, edges: g.edges.length, persons: g.idx_to_symbol.length - hasParent.size };
+}

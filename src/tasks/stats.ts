@@ -18,9 +18,11 @@ export interface ExampleStats {
   stepLength: LengthStats;
   /** difficulty → count, in increasing difficulty. */
   difficulty: Record<string, number>;
+  /** The task's own problem sizes (Task.sizes), e.g. a graph's nodes and edges. */
+  sizes?: Record<string, LengthStats>;
 }
 
-export function exampleStats(examples: readonly Example[], vocabSize: number, limits: Limits): ExampleStats {
+export function exampleStats(examples: readonly Example[], vocabSize: number, limits: Limits, sizesOf?: (e: Example) => Record<string, number>): ExampleStats {
   const histogram = new Map<number, number>();
   for (const e of examples) histogram.set(e.difficulty, (histogram.get(e.difficulty) ?? 0) + 1);
   const difficulty: Record<string, number> = {};
@@ -34,7 +36,12 @@ export function exampleStats(examples: readonly Example[], vocabSize: number, li
     steps: lengths(examples.map((e) => e.steps.length)),
     stepLength: lengths(examples.flatMap((e) => e.steps.map((s) => s.length))),
     difficulty,
+    ...(sizesOf && examples.length > 0 ? { sizes: sizeStats(examples.map(sizesOf)) } : {}),
   };
+}
+
+function sizeStats(rows: Record<string, number>[]): Record<string, LengthStats> {
+  return Object.fromEntries(Object.keys(rows[0]).map((k) => [k, lengths(rows.map((r) => r[k]))]));
 }
 
 function lengths(xs: readonly number[]): LengthStats {

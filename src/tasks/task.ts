@@ -77,6 +77,11 @@ export interface Task<Options = any, Meta = any> {
    * nothing). Evaluation correlates adaptive recipes' steps with it as well as with difficulty.
    */
   stepsNeeded?(example: Example<Meta>): number;
+  /**
+   * Sizes of a problem beyond its token lengths (prosqa: nodes, edges, persons of its graph), for
+   * `neuralese data --stats`: how generated data compares with a real file.
+   */
+  sizes?(example: Example<Meta>): Record<string, number>;
 }
 
 /** One human-style label: an answer (and the chain before it) to a question, with its noisy score. */

@@ -27,6 +27,7 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     task: {
       name: "pointer-chase",
       options: { symbols: 8, layout: "array", maxHops: 8, trainHops: { min: 3, max: 4 }, valHops: { min: 3, max: 4 }, testHops: { min: 3, max: 4 } },
+      limits: null,
     },
     method: { name: "neuralese", options: {} },
     model: { kind: "transformer", dim: 64, layers: 2, heads: 4, latentSteps: 4, maxLen: c.model.maxLen },
@@ -38,6 +39,7 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     trainExamples: null,
     checkpointEvery: 250,
     trainData: null,
+    trainDataSha256: null,
     init: null,
     faults: { maxBadSteps: 20, onBadSteps: "rollback", lrFactor: 0.5, maxRollbacks: 3 },
   });

@@ -45,7 +45,7 @@ test("malformed JSON lines, tokens outside the vocabulary, bad fields and an emp
   await rejects(JSON.stringify({ ...JSON.parse(lines[0]), answer: [-1] }), /"answer" holds token id -1/);
   await rejects(JSON.stringify({ ...JSON.parse(lines[0]), answer: ["a"] }), /"answer" must be a list of integer token ids, got \["a"\]/);
   await rejects(JSON.stringify({ ...JSON.parse(lines[0]), answer: [] }), /the answer is empty/);
-  await rejects(JSON.stringify({ ...JSON.parse(lines[0]), question: Array(limits.maxQuestionLength + 1).fill(8) }), /question length \d+ exceeds the task's limit/);
+  await rejects(JSON.stringify({ ...JSON.parse(lines[0]), question: Array(limits.maxQuestionLength + 1).fill(8) }), /question length \d+ exceeds the run's limit/);
   await rejects(JSON.stringify({ ...JSON.parse(lines[0]), difficulty: "hard" }), /"difficulty" must be a number/);
   await rejects("", /holds no examples/);
   await rejects("\n\n  \n", /holds no examples/);

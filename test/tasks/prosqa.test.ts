@@ -1,7 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import fc from "fast-check";
-import { prosqa, type ProsQAMeta, type ProsQAOptions } from "../../src/tasks/prosqa.js";
+import { graphSizes, prosqa, type ProsQAMeta, type ProsQAOptions } from "../../src/tasks/prosqa.js";
+import { readCoconutProsQA } from "../../src/tasks/prosqa-json.js";
 import { SPECIAL } from "../../src/tasks/vocab.js";
 import { commonTaskTests, seedArb } from "./common.js";
 
@@ -101,10 +104,41 @@ test("prosqa: graphs have Coconut's shape: persons are exactly the parentless no
 });
 
 test("prosqa: defaults and bad options", () => {
-  assert.deepEqual(prosqa.resolveOptions(), { nodes: 12, trainSteps: { min: 2, max: 4 }, valSteps: { min: 2, max: 4 }, testSteps: { min: 2, max: 4 } });
+  assert.deepEqual(prosqa.resolveOptions(), { graphs: "algorithm1", nodes: 12, trainSteps: { min: 2, max: 4 }, valSteps: { min: 2, max: 4 }, testSteps: { min: 2, max: 4 } });
   assert.equal(prosqa.vocab().size, 8 + 17 + 38);
   assert.throws(() => prosqa.generate(0, "train", 1, { nodes: 41 }), /--nodes must be an integer in 6\.\.40, got 41/);
   assert.throws(() => prosqa.generate(0, "train", 1, { testSteps: { min: 2, max: 11 } }), /--test-steps 2-11 is outside the allowed 1\.\.10 \(.*raise --nodes/);
   // possible in principle but far too rare to draw: fails after a bounded number of draws
   assert.throws(() => prosqa.generate(0, "train", 5, { nodes: 8, trainSteps: { min: 6, max: 6 } }), /too rare to draw/);
+});
+
+/** Means of nodes, edges and question length, the step mix (fractions), and the ranges, of a set of ProsQA examples. */
+function statistics(examples: { question: number[]; difficulty: number; meta: ProsQAMeta }[]) {
+  const sizes = examples.map((e) => ({ ...graphSizes(e.meta), question: e.question.length }));
+  const mean = (k: "nodes" | "edges" | "question") => sizes.reduce((s, x) => s + x[k], 0) / sizes.length;
+  const range = (k: "nodes" | "edges" | "question") => [Math.min(...sizes.map((x) => x[k])), Math.max(...sizes.map((x) => x[k]))];
+  const mix = (d: number) => examples.filter((e) => e.difficulty === d).length / examples.length;
+  return { nodes: mean("nodes"), edges: mean("edges"), question: mean("question"), mix: [3, 4, 5, 6].map(mix), ranges: { nodes: range("nodes"), edges: range("edges"), question: range("question") } };
+}
+
+// the shared data sit beside the repository (../shared), or two levels up from a worktree under wt/
+const validPath = ["../../../shared", "../../../../shared"]
+  .map((dir) => fileURLToPath(new URL(`${dir}/data/prosqa/prosqa_valid.json`, import.meta.url)))
+  .find((p) => existsSync(p)) ?? "";
+
+test("prosqa --graphs coconut: 400 generated questions match the statistics of Coconut's validation file", { skip: !validPath && "Coconut's ProsQA file is not in ../shared/data/prosqa" }, () => {
+  const real = statistics(readCoconutProsQA(readFileSync(validPath, "utf8")));
+  const options = { graphs: "coconut" as const };
+  const generated = statistics(prosqa.generate(3, "test", 400, options));
+  for (const k of ["nodes", "edges", "question"] as const) {
+    assert.ok(Math.abs(generated[k] / real[k] - 1) < 0.04, `mean ${k}: generated ${generated[k].toFixed(2)}, real ${real[k].toFixed(2)}`);
+  }
+  generated.mix.forEach((p, i) => assert.ok(Math.abs(p - real.mix[i]) < 0.05, `${i + 3}-step share: generated ${p.toFixed(3)}, real ${real.mix[i].toFixed(3)}`));
+  // every size within the released files' ranges (test and validation: 14–28 nodes, 16–54 edges, 36–112 tokens)
+  assert.ok(generated.ranges.nodes[0] >= 14 && generated.ranges.nodes[1] <= 28, `nodes ${generated.ranges.nodes}`);
+  assert.ok(generated.ranges.edges[0] >= 16 && generated.ranges.edges[1] <= 54, `edges ${generated.ranges.edges}`);
+  assert.deepEqual(prosqa.limits(options), { maxQuestionLength: 112, maxAnswerLength: 1, maxSteps: 6, maxStepLength: 2 });
+  // the algorithm as written stays the default, and --nodes cannot be mixed with the preset
+  assert.equal(prosqa.resolveOptions().graphs, "algorithm1");
+  assert.throws(() => prosqa.resolveOptions({ graphs: "coconut", nodes: 20 }), /--nodes does not apply with --graphs coconut/);
 });

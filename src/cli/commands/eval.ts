@@ -1,4 +1,4 @@
-// `neuralese eval`: accuracy of a trained run's model on a split, overall and per difficulty.
+// `neuralese eval`: accuracy of a trained run's model on a split (or a data file), overall and per difficulty.
 import { Command, Option } from "commander";
 import { modelKey } from "../../engine/rng.js";
 import { dispose } from "../../engine/tree.js";
@@ -7,7 +7,7 @@ import { flowProfile, type FlowRecipe } from "../../recipes/flow.js";
 import { initParams, recipeFor } from "../../trainers/index.js";
 import { evaluateAtDepths } from "../../runs/evaluate.js";
 import { isLooped, makeReasoner } from "../../models/index.js";
-import { RunDir, reasonerConfigOf } from "../../runs/index.js";
+import { optionNaming, readEvalData, RunDir, reasonerConfigOf, runLimits, type EvalData } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
 import { startBackend } from "../engine.js";
@@ -20,22 +20,28 @@ type HaltInference = (typeof HALT_INFERENCE)[number];
 
 export function evalCommand(): Command {
   return new Command("eval")
-    .description("evaluate a trained run on a split; prints accuracy (overall and per difficulty) as JSON")
+    .description("evaluate a trained run on a split or a data file; prints accuracy (overall and per difficulty) as JSON")
     .requiredOption("--run <dir>", "run directory written by `neuralese train`")
-    .addOption(new Option("--split <split>", "which split").argParser(oneOf("--split", SPLITS)).default("test"))
-    .option("--n <n>", "examples (default: the run's eval size for that split)", positiveInt("--n"))
+    .addOption(new Option("--split <split>", "which generated split").argParser(oneOf("--split", SPLITS)).default("test"))
+    .option("--data <file>", "score this file's examples instead of a generated split (Coconut ProsQA JSON, graded as Coconut grades it, or JSON lines from `neuralese data <task> --jsonl`)")
+    .option("--split-name <name>", "(with --data) what the output calls the file's examples (default: the file's name)")
+    .option("--n <n>", "examples (default: the run's eval size for that split; with --data, the whole file)", positiveInt("--n"))
     .option("--seed <s>", "seed of the evaluation examples (default: the run's seed)", nonNegativeInt("--seed"))
     .addOption(new Option("--exit <rule>", "(neuralese) exit rule at inference: fixed, latent-change or answer-kl (default: the run's)").argParser(oneOf("--exit", EXIT_RULES)))
     .option("--exit-threshold <x>", "(neuralese) the exit rule's threshold (default: the run's)", nonNegativeNumber("--exit-threshold"))
     .addOption(new Option("--halt <rule>", "(halting) how inference picks the halting step: threshold (cumulative halting mass) or sample (a Bernoulli draw per block) (default: the run's)").argParser(oneOf("--halt", HALT_INFERENCE)))
     .option("--halt-threshold <x>", "(halting) the cumulative halting mass that stops inference, in (0, 1) (default: the run's; 0.5 PonderNet, 1 − ε ACT)", probability("--halt-threshold"))
     .option("--recurrence <r,...>", "(looped model) evaluate at each of these depths r, e.g. 1,2,4,8,16,32 (default: the run's model.looped.recurrence)", positiveIntList("--recurrence"))
-    .action(async (opts: { run: string; split: Split; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; halt?: HaltInference; haltThreshold?: number; recurrence?: number[] }) => {
+    .action(async (opts: { run: string; split: Split; data?: string; splitName?: string; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; halt?: HaltInference; haltThreshold?: number; recurrence?: number[] }, cmd: Command) => {
+      if (opts.data !== undefined && cmd.getOptionValueSource("split") === "cli") throw new UserError("give --split (a generated split) or --data (a file), not both");
+      if (opts.data !== undefined && opts.seed !== undefined) throw new UserError("--seed draws a generated split; a --data file's examples are fixed (leave out --seed)");
+      if (opts.data === undefined && opts.splitName !== undefined) throw new UserError("--split-name names a --data file's examples; give --data FILE too");
       await startBackend("wasm");
       const run = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
       const cfg = run.config;
-      const task = getTask(cfg.task.name);
-      const limits = task.limits(cfg.task.options);
+      const data: EvalData | undefined = opts.data === undefined ? undefined : await translateRunErrors(() => readEvalData(cfg, opts.data!, { n: opts.n, splitName: opts.splitName }));
+      const task = data?.task ?? getTask(cfg.task.name);
+      const limits = runLimits(cfg);
       const reasoner = makeReasoner(reasonerConfigOf(cfg, task.vocab(cfg.task.options).size));
       if (opts.recurrence && !isLooped(reasoner)) throw new UserError(`--recurrence applies to runs of a looped model; this run's model is ${cfg.model.kind}`);
       const exitGiven = opts.exit !== undefined || opts.exitThreshold !== undefined;
@@ -52,20 +58,25 @@ export function evalCommand(): Command {
       const { params, info } = await translateRunErrors(() => run.loadModel(template));
       dispose(template);
       const n = opts.n ?? (opts.split === "val" ? cfg.eval.valExamples : cfg.eval.testExamples);
-      const examples = task.generate(opts.seed ?? cfg.seed, opts.split, n, cfg.task.options);
+      const examples = data?.examples ?? task.generate(opts.seed ?? cfg.seed, opts.split, n, cfg.task.options);
+      const split = data?.splitName ?? opts.split;
+      const source = data ? { data: { file: data.file.path, sha256: data.file.sha256, examples: examples.length, grading: data.grading } } : {};
       if (opts.recurrence && isLooped(reasoner)) {
         // accuracy per depth r (and per difficulty at each), the same parameters at every r
         const byRecurrence = await evaluateAtDepths(reasoner, opts.recurrence, recipe, task, params, examples, limits, cfg.batchSize);
         dispose(params);
-        console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, trainedMeanRecurrence: cfg.model.looped?.meanRecurrence, byRecurrence }));
+        console.log(JSON.stringify({ run: run.path, split, ...source, step: info.step, trainedMeanRecurrence: cfg.model.looped?.meanRecurrence, byRecurrence }));
         return;
       }
       const predictor = makePredictor(recipe, reasoner, limits);
-      const result = await evaluate(predictor, recipe, task, params, examples, limits, cfg.batchSize);
+      const outputs = { answers: [] as number[][], chains: [] as number[][] };
+      const result = await evaluate(predictor, recipe, task, params, examples, limits, cfg.batchSize, outputs);
       predictor.dispose();
+      // Coconut's files: how often the answer names either option at all (a model that has not learned the form names neither)
+      const naming = data?.grading === "coconut" ? { namesAnOption: optionNaming(examples, outputs.answers) } : {};
       // flow: log p(y*|x,z_t) and accuracy along the flow on these held-out questions
       const flow = recipe.name === "flow" ? await flowProfile(recipe as FlowRecipe, reasoner as never, task, params, examples, limits, cfg.batchSize) : undefined;
       dispose(params);
-      console.log(JSON.stringify({ run: run.path, split: opts.split, step: info.step, ...(exitGiven ? { exit } : {}), ...(haltGiven ? { halt } : {}), ...result, ...(flow ? { flow } : {}) }));
+      console.log(JSON.stringify({ run: run.path, split, ...source, step: info.step, ...(exitGiven ? { exit } : {}), ...(haltGiven ? { halt } : {}), ...result, ...naming, ...(flow ? { flow } : {}) }));
     });
 }

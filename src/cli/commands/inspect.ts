@@ -15,10 +15,16 @@ export function inspectCommand(): Command {
     .option("--show <n>", "examples printed one by one", nonNegativeInt("--show"), 3)
     .addOption(new Option("--split <split>", "which split").argParser(oneOf("--split", SPLITS)).default("test"))
     .option("--seed <s>", "seed of the examples and probe split (default: the run's seed)", nonNegativeInt("--seed"))
-    .action(async (opts: { run: string; n: number; show: number; split: Split; seed?: number }) => {
-      if (opts.n < 40) throw new UserError(`--n ${opts.n} is too few for probes with a held-out split; use --n 40 or more (default 1000)`);
+    .option("--data <file>", "inspect this file's examples (its first --n, or all of it) instead of a generated split (Coconut ProsQA JSON or JSON lines)")
+    .option("--split-name <name>", "(with --data) what the report calls the file's examples (default: the file's name)")
+    .action(async (opts: { run: string; n: number; show: number; split: Split; seed?: number; data?: string; splitName?: string }, cmd: Command) => {
+      if (opts.data !== undefined && cmd.getOptionValueSource("split") === "cli") throw new UserError("give --split (a generated split) or --data (a file), not both");
+      if (opts.data === undefined && opts.splitName !== undefined) throw new UserError("--split-name names a --data file's examples; give --data FILE too");
+      // with --data, --n caps the file's examples (default: all of them)
+      const n = opts.data !== undefined && cmd.getOptionValueSource("n") !== "cli" ? undefined : opts.n;
+      if (n !== undefined && n < 40) throw new UserError(`--n ${n} is too few for probes with a held-out split; use --n 40 or more (default 1000)`);
       await startBackend("wasm");
-      const report = await translateRunErrors(() => inspectRun(opts.run, { n: opts.n, split: opts.split, seed: opts.seed, show: opts.show }));
+      const report = await translateRunErrors(() => inspectRun(opts.run, { n, split: opts.split, seed: opts.seed, show: opts.show, data: opts.data, splitName: opts.splitName }));
       console.log(renderInspect(report));
     });
 }

@@ -7,7 +7,7 @@ import { dispose, type Tree } from "../../engine/tree.js";
 import { evaluate, makePredictor } from "../../runs/evaluate.js";
 import { initParams, recipeFor } from "../../trainers/index.js";
 import { makeReasoner } from "../../models/index.js";
-import { RunDir, reasonerConfigOf, type RunConfig } from "../../runs/index.js";
+import { readEvalData, RunDir, reasonerConfigOf, runLimits, type RunConfig } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, type Split } from "../../tasks/index.js";
 import { analyseCot, analyseLatentChain, INSPECT_FORMAT, readLatentChain, type CotMonitor, type LatentMonitor } from "./monitorability.js";
@@ -38,7 +38,10 @@ export interface InspectReport {
   latentSteps: number;
   /** Training step of the model inspected. */
   step: number;
-  split: Split;
+  /** A generated split, or (with --data) the name of the file's examples. */
+  split: string;
+  /** The data file inspected, when not a generated split. */
+  data?: { file: string; sha256: string };
   seed: number;
   n: number;
   /** Answer accuracy on the inspected examples. */
@@ -48,11 +51,16 @@ export interface InspectReport {
 }
 
 export interface InspectOptions {
-  n: number;
+  /** Examples (default 1000 generated; with `data`, the whole file). */
+  n?: number;
   split: Split;
   seed?: number;
   /** Examples shown per-example. */
   show: number;
+  /** Inspect this file's examples (its first n) instead of a generated split. */
+  data?: string;
+  /** What the report calls the file's examples (default: the file's name). */
+  splitName?: string;
 }
 
 /** Inspect the run in `dir` and write DIR/inspect.json. */
@@ -61,16 +69,17 @@ export async function inspectRun(dir: string, opts: InspectOptions): Promise<Ins
   const cfg = run.config;
   const task = getTask(cfg.task.name);
   const vocab = task.vocab(cfg.task.options);
-  const limits = task.limits(cfg.task.options);
+  const limits = runLimits(cfg);
   const reasoner = makeReasoner(reasonerConfigOf(cfg, vocab.size));
   const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
   const template = initParams(recipe, reasoner as never, modelKey(0));
   const { params, info } = await run.loadModel(template);
   dispose(template);
   const seed = opts.seed ?? cfg.seed;
-  const examples = task.generate(seed, opts.split, opts.n, cfg.task.options);
+  const data = opts.data === undefined ? undefined : await readEvalData(cfg, opts.data, { n: opts.n, splitName: opts.splitName });
+  const examples = data?.examples ?? task.generate(seed, opts.split, opts.n ?? 1000, cfg.task.options);
   const predictor = makePredictor(recipe, reasoner, limits);
-  const evaluation = await evaluate(predictor, recipe, task, params as Tree, examples, limits, cfg.batchSize);
+  const evaluation = await evaluate(predictor, recipe, data?.task ?? task, params as Tree, examples, limits, cfg.batchSize);
   predictor.dispose();
   let monitor: LatentMonitor | CotMonitor | null = null;
   if (recipe.trace) {
@@ -89,7 +98,8 @@ export async function inspectRun(dir: string, opts: InspectOptions): Promise<Ins
     model: cfg.model.kind,
     latentSteps: cfg.model.latentSteps,
     step: info.step,
-    split: opts.split,
+    split: data?.splitName ?? opts.split,
+    ...(data ? { data: { file: data.file.path, sha256: data.file.sha256 } } : {}),
     seed,
     n: examples.length,
     accuracy: evaluation.accuracy,
@@ -106,7 +116,7 @@ export function renderInspect(r: InspectReport): string {
   const out: string[] = [];
   const opts = Object.entries(r.methodOptions).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(" ");
   out.push(`run ${r.run}: ${r.method}${opts ? ` (${opts})` : ""} on ${r.task}, ${r.model}, K=${r.latentSteps}, step ${r.step}`);
-  out.push(`${r.n} ${r.split} examples (seed ${r.seed}), answer accuracy ${pct(r.accuracy)}`);
+  out.push(`${r.n} ${r.split} examples (${r.data ? `file ${r.data.file}` : `seed ${r.seed}`}), answer accuracy ${pct(r.accuracy)}`);
   const m = r.monitor;
   if (!m) {
     out.push("this recipe has neither a latent chain nor a token chain to read");
