@@ -74,7 +74,16 @@ test("a bet writes summary.json (valid against its JSON Schema), results.md and 
     }
   }
   assert.equal(neu.monitor.seeds, 2);
+  // every run says whether its greedy answers were readable; the verdict leads every output
+  assert.ok(summary.runs.every((run: { wellFormed: unknown }) => typeof run.wellFormed === "number"));
+  assert.equal(summary.verdicts.length, 1);
+  assert.deepEqual(summary.verdicts[0].comparisons.map((c: { arm: string }) => c.arm), ["direct"]);
+  assert.match(summary.verdicts[0].answer, /the bet is not tested/, "direct answering is no policy-gradient or ES arm");
+  assert.match(r.stdout, /^\nVerdict\npointer-chase: No policy-gradient/);
+  const html = await readFile(join(whole, "report.html"), "utf8");
+  assert.ok(html.indexOf('id="verdict"') > 0 && html.indexOf('id="verdict"') < html.indexOf("<h2>pointer-chase</h2>"), "the verdict comes first");
   const md = await readFile(join(whole, "results.md"), "utf8");
+  assert.match(md, /^# neuralese bet: test\n\n## Verdict\n/);
   assert.match(md, /## pointer-chase/);
   assert.match(md, /Gradient norm arriving/);
   assert.match(md, /### Monitorability/);

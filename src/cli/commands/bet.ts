@@ -2,7 +2,7 @@
 // resumable) and writes report.html, results.md and summary.json. `neuralese report DIR`
 // re-renders those from the run directories.
 import { Command, Option } from "commander";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { availableArms } from "../../experiments/bet/arms.js";
@@ -10,6 +10,7 @@ import { BET_FILES, renderBet, runBet } from "../../experiments/bet/bet.js";
 import { BetPlanError, type PlannedRun } from "../../experiments/bet/plan.js";
 import { PRESETS, preset, type PresetName } from "../../experiments/bet/presets.js";
 import { betSpecSchema, DEFAULT_MONITOR, type BetSpec, type BudgetPoint } from "../../experiments/bet/spec.js";
+import { chooseTuned, TUNING_FILES, tuningMarkdown, tuningSpec } from "../../experiments/bet/tune.js";
 import type { BetSummary } from "../../report/bet-summary.js";
 import { summaryTable } from "../../report/bet-markdown.js";
 import { verdictText } from "../../report/bet-verdict.js";
@@ -23,7 +24,9 @@ interface BetFlags {
   spec?: string;
   task?: string;
   methods?: string[];
-  seeds?: number;
+  seeds?: number[];
+  tune?: number[];
+  tuneSeeds: number[];
   budget?: BudgetPoint[];
   out?: string;
   resume?: boolean;
@@ -39,7 +42,9 @@ export function betCommand(): Command {
     .option("--spec <file>", "a bet spec as JSON (the \"spec\" of a bet.json: tasks, arms, seeds, budgets, base config, target) instead of a preset")
     .addOption(new Option("--task <name>", "run on this task instead of the preset's").argParser(oneOf("--task", TASK_NAMES)))
     .option("--methods <arms>", `comma-separated arms (${[...availableArms().keys()].join(", ")})`, armList)
-    .option("--seeds <n>", "seeds 0..n-1", positiveInt("--seeds"))
+    .option("--seeds <seeds>", "seeds: n (0..n-1), a range lo-hi, or a list (e.g. 3, 2-4, 5,7)", seedList("--seeds"))
+    .option("--tune <lrs>", "instead of the bet, its tuning bet: every arm trained at each of these learning rates (e.g. 1e-3,3e-3,1e-2) on --tune-seeds, judged on validation; writes DIR/tuning.json and tuning.md", lrList)
+    .option("--tune-seeds <seeds>", "seeds of the tuning bet, never the bet's own (default 100)", seedList("--tune-seeds"), [100])
     .option("--budget <points>", "comma-separated budget points, each key=value joined by +: steps=N, examples=N, flops=X, train=N (a fixed training set), e.g. steps=400 or train=256+steps=1000,train=1024+steps=1000", budgetList)
     .option("--out <dir>", "bet directory (default runs/bet-<preset>)")
     .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
@@ -48,12 +53,21 @@ export function betCommand(): Command {
     .option("--serve", "show a live dashboard of the bet on 127.0.0.1 while it runs (see `neuralese serve`)")
     .action(async (flags: BetFlags) => {
       const out = flags.out ?? `runs/bet-${flags.preset}`;
-      const spec = flags.resume ? undefined : await specFromFlags(flags);
+      const asked = flags.resume ? undefined : await specFromFlags(flags);
+      let spec = asked;
+      if (asked && flags.tune) {
+        try {
+          spec = tuningSpec(asked, flags.tune, flags.tuneSeeds);
+        } catch (err) {
+          throw new UserError(`--tune-seeds: ${(err as Error).message}`, "choose tuning seeds outside the bet's --seeds");
+        }
+      }
       const stopServing = flags.serve ? await serveDuring(out) : undefined;
       let done = 0, total = 0, stepsDone = 0, stepsTotal = 0;
       const stepOf = new Map<string, number>();
       let progress: ReturnType<typeof createProgress> | undefined;
       const show = () => progress?.update({ step: stepsDone, detail: `runs ${done}/${total} done` });
+      const tuned = flags.tune && spec ? { lrs: flags.tune, original: spec } : undefined;
       const summary = await betErrors(() =>
         runBet(spec, {
           out,
@@ -84,6 +98,7 @@ export function betCommand(): Command {
       ).finally(() => stopServing?.());
       progress?.stop();
       printSummary(summary, out);
+      if (tuned) await writeTuning(summary, tuned.original, tuned.lrs, flags.tuneSeeds, out);
       const failed = summary.runs.filter((r) => r.status !== "finished");
       if (failed.length > 0) {
         throw new UserError(`${failed.length} of ${summary.runs.length} runs did not finish (${failed.map((r) => r.id).join(", ")})`, `see results.md for their errors; rerun with --resume --out ${out} to retry them`);
@@ -101,6 +116,14 @@ export function reportCommand(): Command {
     });
 }
 
+async function writeTuning(summary: BetSummary, original: BetSpec, lrs: number[], seeds: number[], out: string): Promise<void> {
+  const choices = chooseTuned(summary, original, lrs);
+  const md = tuningMarkdown(choices, seeds, `${Math.round(summary.target.accuracy * 100)}% val`);
+  await writeFile(join(out, TUNING_FILES.json), `${JSON.stringify({ lrs, seeds, choices }, null, 2)}\n`);
+  await writeFile(join(out, TUNING_FILES.markdown), md);
+  console.log(`\n${md}\ntuning: ${join(out, TUNING_FILES.json)}`);
+}
+
 function printSummary(summary: BetSummary, dir: string): void {
   if (summary.verdicts.length) console.log(`\nVerdict\n${verdictText(summary)}`);
   for (const task of summary.tasks) console.log(`\n${task}\n${summaryTable(summary, task)}`);
@@ -112,7 +135,7 @@ async function specFromFlags(flags: BetFlags): Promise<BetSpec> {
   // a task the preset has keeps its options and config (e.g. --preset halting --task parity)
   if (flags.task) spec.tasks = [spec.tasks.find((t) => t.name === flags.task) ?? { name: flags.task, options: {} }];
   if (flags.methods) spec.arms = flags.methods;
-  if (flags.seeds) spec.seeds = Array.from({ length: flags.seeds }, (_, i) => i);
+  if (flags.seeds) spec.seeds = flags.seeds;
   if (flags.budget) spec.budgets = flags.budget;
   if (flags.monitor !== undefined) spec.monitor = flags.monitor === 0 ? null : { n: flags.monitor, split: "test" };
   if (spec.arms.length === 0) throw new UserError(`preset ${flags.preset} has no arm this build can run`, "name arms with --methods");
@@ -147,6 +170,30 @@ async function betErrors<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof BetPlanError) throw new UserError(err.message, err.hint);
     throw err;
   }
+}
+
+/** "3" → 0, 1, 2; "2-4" → 2, 3, 4; "5,7" → 5, 7. */
+export function seedList(option: string) {
+  return (value: string): number[] => {
+    const bad = () => new UserError(`${option} must be a count n (seeds 0..n-1), a range lo-hi or a comma-separated list of seeds, got "${value}"`, `e.g. ${option} 3, ${option} 2-4 or ${option} 5,7`);
+    const int = (t: string) => (/^\d+$/.test(t.trim()) ? Number(t) : NaN);
+    let seeds: number[];
+    if (/^\s*\d+\s*$/.test(value)) seeds = Array.from({ length: int(value) }, (_, i) => i);
+    else if (/^\s*\d+\s*-\s*\d+\s*$/.test(value)) {
+      const [lo, hi] = value.split("-").map(int);
+      seeds = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
+    } else seeds = value.split(",").map(int);
+    if (seeds.length === 0 || seeds.some((s) => !Number.isSafeInteger(s) || s > 4294967295) || new Set(seeds).size !== seeds.length) throw bad();
+    return seeds;
+  };
+}
+
+function lrList(value: string): number[] {
+  const lrs = value.split(",").map((t) => Number(t.trim()));
+  if (lrs.length === 0 || lrs.some((x) => !(Number.isFinite(x) && x > 0 && x < 10))) {
+    throw new UserError(`--tune must be a comma-separated list of learning rates in (0, 10), got "${value}"`, "e.g. --tune 1e-3,3e-3,1e-2");
+  }
+  return lrs;
 }
 
 function armList(value: string): string[] {

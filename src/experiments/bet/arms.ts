@@ -49,17 +49,28 @@ export const ARMS: readonly Arm[] = [
   { id: "halting-act", label: "neuralese + ACT halting (τ 0.01)", method: "halting", options: { rule: "act" } },
   { id: "flow", label: "latent flow (velocity regressed on ∇z log p)", method: "flow", options: { objective: "regress" } },
   { id: "flow-bptt", label: "latent flow, end-to-end BPTT (control)", method: "flow", options: { objective: "bptt" } },
-  { id: "grpo-exact", label: "GRPO, exact reward (RLVR)", method: "grpo", options: { reward: "exact" } },
+  // the token policy-gradient arms write exactly K chain tokens (K = model.latentSteps, neuralese's
+  // thoughts), then `<eot> <ans>` are forced: equal framing, and never a malformed answer
+  { id: "grpo-exact", label: "GRPO, exact reward (RLVR), K chain tokens", method: "grpo", options: { reward: "exact", chain: "fixed" } },
   {
     id: "grpo-loglik",
-    label: "GRPO, log-likelihood reward (16 questions × 4 rollouts a step)",
+    label: "GRPO, log-likelihood reward, K chain tokens, from scratch",
     method: "grpo",
     // from scratch there is no reference worth staying near: klCoef 0 also skips its scoring pass
-    options: { reward: "loglik", groupSize: 4, klCoef: 0 },
-    config: { batchSize: 16, optimizer: { lr: 1e-3, schedule: "constant", warmupSteps: 10 } },
+    options: { reward: "loglik", groupSize: 4, klCoef: 0, chain: "fixed" },
   },
-  { id: "helper-posterior", label: "helper-posterior PG (the essay's token method)", method: "helper-posterior", options: {} },
-  { id: "trice", label: "TRICE", method: "trice", options: {}, config: { trainExamples: 2048 } },
+  { id: "grpo-lik", label: "GRPO, likelihood reward, K chain tokens, from scratch", method: "grpo", options: { reward: "lik", groupSize: 4, klCoef: 0, chain: "fixed" } },
+  {
+    // the same policy gradient started from the token-CoT SFT arm's final parameters (charged its
+    // examples and FLOPs); the cot model writes free-length chains, so this arm keeps cot's layout
+    id: "grpo-loglik-from-cot",
+    label: "GRPO, log-likelihood reward, from the cot SFT run (free-length chain)",
+    method: "grpo",
+    options: { reward: "loglik", groupSize: 4, klCoef: 0.04 },
+    initArm: "cot",
+  },
+  { id: "helper-posterior", label: "helper-posterior PG (the essay's token method), K chain tokens", method: "helper-posterior", options: { chain: "fixed" } },
+  { id: "trice", label: "TRICE (free-length chains: its memory starts from gold chains)", method: "trice", options: {}, config: { trainExamples: 2048 } },
   {
     // population and batch sized so that a generation costs a few supervised steps
     id: "es",

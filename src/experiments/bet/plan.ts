@@ -47,6 +47,7 @@ export function planBet(spec: BetSpec): PlannedRun[] {
           let input = mergeConfigInputs(spec.base, task.config ?? {});
           input = mergeConfigInputs(input, { task: { name: task.name, options: task.options }, method: { name: arm.method, options: arm.options }, seed });
           input = mergeConfigInputs(input, arm.config ?? {});
+          input = mergeConfigInputs(input, spec.armConfig?.[arm.id] ?? {});
           input = mergeConfigInputs(input, budget.config);
           try {
             const config = resolveRunConfig(input, { methods: RUN_METHOD_SPECS });

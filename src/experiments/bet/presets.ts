@@ -14,6 +14,23 @@ export type PresetName = (typeof PRESETS)[number];
 /** Arms of the quick preset (those this build has). */
 const QUICK_ARMS = ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-loglik", "es"];
 
+/** Steps of every quick arm (64 questions each). */
+const QUICK_STEPS = 450;
+
+/**
+ * The quick arms' learning rates, each chosen on validation from the same three trials
+ * (`neuralese bet --preset quick --tune 1e-3,3e-3,1e-2 --tune-seeds 100`; README, "The bet").
+ * Every arm trains 64 questions a step (ES and GRPO's own arm defaults differ).
+ */
+const QUICK_TUNED: Record<string, Record<string, unknown>> = {
+  direct: { optimizer: { lr: 3e-3 } },
+  cot: { optimizer: { lr: 3e-3 } },
+  neuralese: { optimizer: { lr: 3e-3 } },
+  "neuralese-gradnorm": { optimizer: { lr: 3e-3 } },
+  "grpo-loglik": { batchSize: 64, optimizer: { lr: 3e-3 } },
+  es: { batchSize: 64, optimizer: { lr: 1e-2 } },
+};
+
 /** Arms of the hacking preset: SFT on gold answers, GRPO against the learned reward model (views, KL, control), ES. */
 const HACKING_ARMS = [
   "cot-init",
@@ -39,14 +56,19 @@ export function preset(name: PresetName): BetSpec {
   const arms = [...availableArms(true).keys()];
   switch (name) {
     case "quick":
+      // every arm draws the same 64 questions a step from the seed's stream for the same number of
+      // steps (equal examples), thinks K = 4 steps (the token PG arm writes 4 tokens), and trains at
+      // the learning rate its own tuning trials chose on validation (QUICK_TUNED)
       return {
         preset: "quick",
         tasks: [{ name: "pointer-chase", options: {} }],
         arms: QUICK_ARMS.filter((a) => arms.includes(a)),
+        armConfig: QUICK_TUNED,
         seeds: [0, 1],
-        budgets: [{ id: "s300", label: "300 steps (64 questions a step; es 32, grpo 16)", config: { budget: { maxSteps: 300 } } }],
-        base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, eval: evaluation(50, 200, 300), checkpointEvery: 100 },
+        budgets: [{ id: `s${QUICK_STEPS}`, label: `${QUICK_STEPS} steps × 64 questions (${(QUICK_STEPS * 64).toLocaleString("en-US")} examples), every arm`, config: { budget: { maxSteps: QUICK_STEPS } } }],
+        base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, eval: evaluation(50, 100, 300), checkpointEvery: 100 },
         target: { accuracy: 0.9, split: "test" },
+        monitor: { n: 200, split: "test" },
       };
     case "standard":
       return {

@@ -23,6 +23,11 @@ export const betSpecSchema = z.strictObject({
     )
     .min(1),
   arms: z.array(z.string()).min(1),
+  /**
+   * Run-config fields per arm id, applied after the arm's own (before the budget's): the
+   * learning rates a tuning bet chose (`--tune`), recorded with the bet.
+   */
+  armConfig: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   seeds: z.array(z.number().int().nonnegative()).min(1),
   budgets: z.array(budgetPointSchema).min(1),
   /** The run config every run starts from (model, batch, optimizer, evaluation). */
