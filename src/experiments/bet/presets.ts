@@ -27,8 +27,10 @@ const QUICK_TUNED: Record<string, Record<string, unknown>> = {
   cot: { optimizer: { lr: 3e-3 } },
   neuralese: { optimizer: { lr: 3e-3 } },
   "neuralese-gradnorm": { optimizer: { lr: 3e-3 } },
-  "grpo-loglik": { batchSize: 64, optimizer: { lr: 3e-3 } },
-  es: { batchSize: 64, optimizer: { lr: 1e-2 } },
+  // the two costliest arms at their cheapest sound setting, so that 64 questions a step for every
+  // arm fits in 10 minutes: ES with 2 antithetic pairs, GRPO with 2 rollouts a question
+  "grpo-loglik": { batchSize: 64, method: { options: { groupSize: 2 } }, optimizer: { lr: 3e-3 } },
+  es: { batchSize: 64, method: { options: { population: 4 } }, optimizer: { lr: 1e-2 } },
 };
 
 /** Arms of the hacking preset: SFT on gold answers, GRPO against the learned reward model (views, KL, control), ES. */
@@ -66,7 +68,8 @@ export function preset(name: PresetName): BetSpec {
         armConfig: QUICK_TUNED,
         seeds: [0, 1],
         budgets: [{ id: `s${QUICK_STEPS}`, label: `${QUICK_STEPS} steps × 64 questions (${(QUICK_STEPS * 64).toLocaleString("en-US")} examples), every arm`, config: { budget: { maxSteps: QUICK_STEPS } } }],
-        base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, eval: evaluation(50, 100, 300), checkpointEvery: 100 },
+        // a constant rate after warm-up: the chain is learnt in a sharp transition (300–450 steps here) that a decaying rate delays
+        base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, optimizer: { schedule: "constant", warmupSteps: 30 }, eval: evaluation(50, 100, 300), checkpointEvery: 100 },
         target: { accuracy: 0.9, split: "test" },
         monitor: { n: 200, split: "test" },
       };
