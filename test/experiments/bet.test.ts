@@ -140,10 +140,19 @@ test("bad bet flags are user errors naming the flag", () => {
   const monitor = cli("bet", "--monitor", "5", "--out", join(tmp, "bad3"));
   assert.equal(monitor.status, 2);
   assert.match(monitor.stderr, /--monitor must be 0 \(off\) or a whole number ≥ 40, got "5"/);
+  const seeds = cli("bet", "--seeds", "2-x", "--out", join(tmp, "bad4"));
+  assert.equal(seeds.status, 2);
+  assert.match(seeds.stderr, /--seeds must be a count n \(seeds 0\.\.n-1\), a range lo-hi or a comma-separated list of seeds, got "2-x"/);
+  const tune = cli("bet", "--seeds", "99-101", "--tune", "1e-3", "--out", join(tmp, "bad5"));
+  assert.equal(tune.status, 2);
+  assert.match(tune.stderr, /--tune-seeds: tuning seeds 100 are the bet's own seeds/);
+  const lr = cli("bet", "--tune", "0.01,fast", "--out", join(tmp, "bad6"));
+  assert.equal(lr.status, 2);
+  assert.match(lr.stderr, /--tune must be a comma-separated list of learning rates in \(0, 10\), got "0.01,fast"/);
   const resume = cli("bet", "--resume", "--out", join(tmp, "nothing"));
   assert.equal(resume.status, 2);
   assert.match(resume.stderr, /holds no bet to resume/);
-  assert.ok(!existsSync(join(tmp, "bad1")) && !existsSync(join(tmp, "bad2")) && !existsSync(join(tmp, "bad3")), "nothing written");
+  assert.ok(["bad1", "bad2", "bad3", "bad4", "bad5", "bad6"].every((d) => !existsSync(join(tmp, d))), "nothing written");
 });
 
 test("the report opens in headless Chromium without console errors, with its plots", { timeout: 120_000 }, async (t) => {

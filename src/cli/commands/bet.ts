@@ -44,7 +44,7 @@ export function betCommand(): Command {
     .option("--methods <arms>", `comma-separated arms (${[...availableArms().keys()].join(", ")})`, armList)
     .option("--seeds <seeds>", "seeds: n (0..n-1), a range lo-hi, or a list (e.g. 3, 2-4, 5,7)", seedList("--seeds"))
     .option("--tune <lrs>", "instead of the bet, its tuning bet: every arm trained at each of these learning rates (e.g. 1e-3,3e-3,1e-2) on --tune-seeds, judged on validation; writes DIR/tuning.json and tuning.md", lrList)
-    .option("--tune-seeds <seeds>", "seeds of the tuning bet, never the bet's own (default 100)", seedList("--tune-seeds"), [100])
+    .option("--tune-seeds <seeds>", "seeds of the tuning bet, never the bet's own: a seed, a range lo-hi or a list (default 100)", seedList("--tune-seeds", "seed"), [100])
     .option("--budget <points>", "comma-separated budget points, each key=value joined by +: steps=N, examples=N, flops=X, train=N (a fixed training set), e.g. steps=400 or train=256+steps=1000,train=1024+steps=1000", budgetList)
     .option("--out <dir>", "bet directory (default runs/bet-<preset>)")
     .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
@@ -172,13 +172,13 @@ async function betErrors<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** "3" → 0, 1, 2; "2-4" → 2, 3, 4; "5,7" → 5, 7. */
-export function seedList(option: string) {
+/** "3" → 0, 1, 2 (`single` "count"; "seed": just 3); "2-4" → 2, 3, 4; "5,7" → 5, 7. */
+export function seedList(option: string, single: "count" | "seed" = "count") {
   return (value: string): number[] => {
-    const bad = () => new UserError(`${option} must be a count n (seeds 0..n-1), a range lo-hi or a comma-separated list of seeds, got "${value}"`, `e.g. ${option} 3, ${option} 2-4 or ${option} 5,7`);
+    const bad = () => new UserError(`${option} must be ${single === "count" ? "a count n (seeds 0..n-1)" : "a seed"}, a range lo-hi or a comma-separated list of seeds, got "${value}"`, `e.g. ${option} 3, ${option} 2-4 or ${option} 5,7`);
     const int = (t: string) => (/^\d+$/.test(t.trim()) ? Number(t) : NaN);
     let seeds: number[];
-    if (/^\s*\d+\s*$/.test(value)) seeds = Array.from({ length: int(value) }, (_, i) => i);
+    if (/^\s*\d+\s*$/.test(value)) seeds = single === "seed" ? [int(value)] : Array.from({ length: int(value) }, (_, i) => i);
     else if (/^\s*\d+\s*-\s*\d+\s*$/.test(value)) {
       const [lo, hi] = value.split("-").map(int);
       seeds = Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);

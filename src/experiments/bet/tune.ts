@@ -16,7 +16,7 @@ const lrId = (lr: number) => `lr${lr.toExponential().replace("+", "")}`;
 export function tuningSpec(spec: BetSpec, lrs: readonly number[], seeds: readonly number[]): BetSpec {
   if (lrs.length === 0) throw new Error("tuning needs at least one learning rate");
   const overlap = seeds.filter((s) => spec.seeds.includes(s));
-  if (overlap.length) throw new Error(`tuning seeds ${overlap.join(", ")} are the bet's own seeds; tune on others (e.g. 100)`);
+  if (overlap.length) throw new Error(`tuning seeds ${overlap.join(", ")} are the bet's own seeds; tune on seeds the bet does not use`);
   const base = spec.base as { eval?: Record<string, unknown> };
   return {
     ...spec,
