@@ -8,6 +8,7 @@ import { evalCommand } from "./commands/eval.js";
 import { dataCommand } from "./commands/data.js";
 import { betCommand, reportCommand } from "./commands/bet.js";
 import { inspectCommand } from "./commands/inspect.js";
+import { workerCommand } from "./commands/worker.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 const debug = process.argv.includes("--debug");
@@ -27,6 +28,7 @@ program.addCommand(evalCommand());
 program.addCommand(benchCommand());
 program.addCommand(dataCommand());
 program.addCommand(inspectCommand());
+program.addCommand(workerCommand());
 
 // Subcommands added with addCommand do not inherit these settings.
 for (const command of program.commands) {

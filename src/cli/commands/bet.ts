@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { availableArms } from "../../experiments/bet/arms.js";
 import { BET_FILES, renderBet, runBet } from "../../experiments/bet/bet.js";
 import { BetPlanError, type PlannedRun } from "../../experiments/bet/plan.js";
+import { QueueError, redactUrl } from "../../experiments/queue/connection.js";
 import { PRESETS, preset, type PresetName } from "../../experiments/bet/presets.js";
 import { betSpecSchema, DEFAULT_MONITOR, type BetSpec, type BudgetPoint } from "../../experiments/bet/spec.js";
 import type { BetSummary } from "../../report/bet-summary.js";
@@ -27,6 +28,7 @@ interface BetFlags {
   resume?: boolean;
   jobs: number;
   monitor?: number;
+  queue?: string;
 }
 
 export function betCommand(): Command {
@@ -41,30 +43,44 @@ export function betCommand(): Command {
     .option("--out <dir>", "bet directory (default runs/bet-<preset>)")
     .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
     .option("--jobs <n>", "runs at a time, each in its own process (default: the number of cores)", positiveInt("--jobs"), availableParallelism())
+    .option("--queue <url>", "run through a queue on this Redis instead of local processes: workers anywhere (`neuralese worker --queue URL`) train the runs; redis://[:password@]host:port[/db] or rediss:// (TLS)")
     .option("--monitor <n>", `test questions on which each run's chain is inspected after training (probes, logit lens, cot faithfulness; default ${DEFAULT_MONITOR.n}; 0: off)`, monitorExamples)
     .action(async (flags: BetFlags) => {
       const out = flags.out ?? `runs/bet-${flags.preset}`;
       const spec = flags.resume ? undefined : await specFromFlags(flags);
       let done = 0, total = 0, stepsDone = 0, stepsTotal = 0;
+      let holders = "", queueDetail = "";
       const stepOf = new Map<string, number>();
       let progress: ReturnType<typeof createProgress> | undefined;
-      const show = () => progress?.update({ step: stepsDone, detail: `runs ${done}/${total} done` });
+      const show = () => progress?.update({ step: stepsDone, detail: queueDetail ? `runs: ${queueDetail}` : `runs ${done}/${total} done` });
       const summary = await betErrors(() =>
         runBet(spec, {
           out,
           jobs: flags.jobs,
           resume: Boolean(flags.resume),
+          ...(flags.queue ? { queue: { url: flags.queue } } : {}),
           hooks: {
             onPlan(runs: readonly PlannedRun[]) {
               total = runs.length;
               stepsTotal = runs.reduce((a, r) => a + (r.config.budget.maxSteps ?? 0), 0);
               progress = createProgress({ label: "bet", total: stepsTotal || undefined });
-              console.error(`bet ${out}: ${runs.length} runs, ${flags.jobs} at a time`);
+              console.error(flags.queue ? `bet ${out}: ${runs.length} runs through the queue on ${redactUrl(flags.queue)}` : `bet ${out}: ${runs.length} runs, ${flags.jobs} at a time`);
             },
             onStep(run, step) {
               stepsDone += step - (stepOf.get(run.id) ?? 0);
               stepOf.set(run.id, step);
               show();
+            },
+            onQueue(counts) {
+              // who holds what, logged when it changes; the counts ride on the bar
+              const held = [...counts.holders].map(([run, worker]) => `${run}@${worker}`).join(", ");
+              if (held !== holders) progress?.log({ running: held || "(none)" });
+              holders = held;
+              queueDetail = `${counts.queued} queued, ${counts.running} running, ${counts.done} done, ${counts.failed} failed`;
+              show();
+            },
+            onNotice(line) {
+              progress?.log({ notice: line });
             },
             onEnd(run, status) {
               done++;
@@ -138,7 +154,7 @@ async function betErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof BetPlanError) throw new UserError(err.message, err.hint);
+    if (err instanceof BetPlanError || err instanceof QueueError) throw new UserError(err.message, err.hint);
     throw err;
   }
 }

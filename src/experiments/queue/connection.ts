@@ -1,0 +1,120 @@
+// Reaching the Redis that holds a bet's queue: the URL checked and shown with its password
+// hidden, connection options for BullMQ and for the artifact client, and a start-up check that
+// fails fast with the URL and the fix (BullMQ alone would retry a wrong password forever).
+import { Redis } from "ioredis";
+
+/** Where Redis is (what both ioredis and BullMQ take). */
+export interface RedisAddress {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db: number;
+  tls?: { servername: string };
+}
+
+export class QueueError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "QueueError";
+  }
+}
+
+/** The URL with any password replaced by ***, safe to print. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, "//***@");
+  }
+}
+
+const URL_FORMS = "redis://[:password@]host:port[/db] or rediss://... for TLS, e.g. redis://:secret@10.0.0.5:6379/0";
+
+/** ioredis options for `url` (redis:// or rediss://), checked. */
+export function connectionOptions(url: string): RedisAddress {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new QueueError(`--queue ${redactUrl(url)} is not a URL`, `give ${URL_FORMS}`);
+  }
+  if (u.protocol !== "redis:" && u.protocol !== "rediss:") throw new QueueError(`--queue ${redactUrl(url)}: the scheme must be redis: or rediss:, not ${u.protocol}`, `give ${URL_FORMS}`);
+  if (!u.hostname) throw new QueueError(`--queue ${redactUrl(url)} names no host`, `give ${URL_FORMS}`);
+  const db = u.pathname.replace(/^\//, "");
+  if (db !== "" && !/^\d{1,2}$/.test(db)) throw new QueueError(`--queue ${redactUrl(url)}: the database "${db}" is not a number`, `give ${URL_FORMS}`);
+  const port = u.port === "" ? 6379 : Number(u.port);
+  return {
+    host: u.hostname.replace(/^\[|\]$/g, ""),
+    port,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    db: db === "" ? 0 : Number(db),
+    ...(u.protocol === "rediss:" ? { tls: { servername: u.hostname } } : {}),
+  };
+}
+
+/** Why Redis at `url` cannot be used, as a user error: the URL (password hidden) and the fix. */
+export function explainRedisError(url: string, err: unknown): QueueError {
+  const why = err instanceof Error ? err.message : String(err);
+  const shown = redactUrl(url);
+  if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(why)) {
+    return new QueueError(`Redis at ${shown} refused the password (${why})`, "give the password Redis was started with (requirepass) in the URL: redis://:PASSWORD@host:port");
+  }
+  return new QueueError(`cannot reach Redis at ${shown} (${why})`, "start redis-server there (see README, \"Many machines\"), or check the host, port and firewall");
+}
+
+/**
+ * A plain client (the artifact store's), connected and answering PING within `timeoutMs`, or a
+ * QueueError. It keeps retrying after that (a bet outlives a Redis restart).
+ */
+export async function connectChecked(url: string, timeoutMs = 10_000): Promise<Redis> {
+  const client = new Redis({ ...connectionOptions(url), maxRetriesPerRequest: null, lazyConnect: true, retryStrategy: (n) => Math.min(200 * n, 2000) });
+  let last: unknown = new Error(`no answer within ${timeoutMs / 1000} s`);
+  const onError = (err: unknown) => (last = err);
+  client.on("error", onError);
+  try {
+    await Promise.race([
+      (async () => {
+        await client.connect();
+        await client.ping();
+      })(),
+      new Promise((_, reject) => setTimeout(() => reject(last), timeoutMs).unref()),
+    ]);
+  } catch (err) {
+    client.disconnect();
+    throw explainRedisError(url, err ?? last);
+  } finally {
+    client.off("error", onError);
+  }
+  return client;
+}
+
+/** A QueueError when Redis at `url` cannot be used now. */
+export async function checkRedis(url: string): Promise<void> {
+  const client = await connectChecked(url);
+  await client.quit().catch(() => {});
+}
+
+/** Prints Redis connection trouble once per outage (not once per retry), and its end. */
+export function outageReporter(url: string, what: string, log: (line: string) => void = (l) => console.error(l)) {
+  let down = false;
+  return {
+    error(err: unknown) {
+      if (down) return;
+      down = true;
+      const e = explainRedisError(url, err);
+      log(`${what}: ${e.message}; waiting for it to come back (${e.hint})`);
+    },
+    ok() {
+      if (!down) return;
+      down = false;
+      log(`${what}: Redis at ${redactUrl(url)} is back`);
+    },
+  };
+}
