@@ -63,36 +63,32 @@ export function connectionOptions(url: string): RedisAddress {
 export function explainRedisError(url: string, err: unknown): QueueError {
   const why = err instanceof Error ? err.message : String(err);
   const shown = redactUrl(url);
-  if (/WRONGPASS|NOAUTH|invalid password|invalid username/i.test(why)) {
+  if (/NOAUTH/i.test(why)) return new QueueError(`Redis at ${shown} wants a password (${why})`, "put it in the URL: redis://:PASSWORD@host:port");
+  if (/WRONGPASS|invalid password|invalid username/i.test(why)) {
     return new QueueError(`Redis at ${shown} refused the password (${why})`, "give the password Redis was started with (requirepass) in the URL: redis://:PASSWORD@host:port");
   }
   return new QueueError(`cannot reach Redis at ${shown} (${why})`, "start redis-server there (see README, \"Many machines\"), or check the host, port and firewall");
 }
 
 /**
- * A plain client (the artifact store's), connected and answering PING within `timeoutMs`, or a
- * QueueError. It keeps retrying after that (a bet outlives a Redis restart).
+ * A plain client (the artifact store's) for Redis at `url`, once a first connection (no retries)
+ * has answered PING within `timeoutMs`; a QueueError naming the URL otherwise. The client
+ * returned retries for ever (a bet outlives a Redis restart).
  */
 export async function connectChecked(url: string, timeoutMs = 10_000): Promise<Redis> {
-  const client = new Redis({ ...connectionOptions(url), maxRetriesPerRequest: null, lazyConnect: true, retryStrategy: (n) => Math.min(200 * n, 2000) });
-  let last: unknown = new Error(`no answer within ${timeoutMs / 1000} s`);
-  const onError = (err: unknown) => (last = err);
-  client.on("error", onError);
+  const address = connectionOptions(url);
+  const probe = new Redis({ ...address, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: timeoutMs });
+  let first: unknown;
+  probe.on("error", (err) => (first ??= err));
   try {
-    await Promise.race([
-      (async () => {
-        await client.connect();
-        await client.ping();
-      })(),
-      new Promise((_, reject) => setTimeout(() => reject(last), timeoutMs).unref()),
-    ]);
+    await probe.connect();
+    await probe.ping();
   } catch (err) {
-    client.disconnect();
-    throw explainRedisError(url, err ?? last);
+    throw explainRedisError(url, first ?? err);
   } finally {
-    client.off("error", onError);
+    probe.disconnect();
   }
-  return client;
+  return new Redis({ ...address, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(200 * n, 2000) });
 }
 
 /** A QueueError when Redis at `url` cannot be used now. */
