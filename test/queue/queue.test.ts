@@ -57,8 +57,8 @@ function start(...args: string[]): Proc {
 }
 
 const workers: Proc[] = [];
-function startWorker(url: string, scratch?: string): Proc {
-  const w = start("worker", "--queue", url, "--stall-ms", STALL_MS, ...(scratch ? ["--scratch", scratch] : []));
+function startWorker(url: string, scratch?: string, more: string[] = []): Proc {
+  const w = start("worker", "--queue", url, "--stall-ms", STALL_MS, ...(scratch ? ["--scratch", scratch] : []), ...more);
   workers.push(w);
   return w;
 }
@@ -156,7 +156,7 @@ test("a worker killed with SIGKILL mid-run: another resumes the run from its che
   assert.deepEqual(withoutWall(got), withoutWall(want));
 });
 
-test("Redis stopped and restarted mid-bet: the bet waits for it and completes with the local results", { timeout: 240_000 }, async () => {
+test("Redis stopped and restarted mid-bet, then Ctrl-C: the bet waits for Redis, and `bet --resume --queue` completes it", { timeout: 240_000 }, async () => {
   const url = redis.url(3);
   const two = { ...spec, arms: ["direct"] };
   const file = join(tmp, "two.json");
@@ -166,14 +166,44 @@ test("Redis stopped and restarted mid-bet: the bet waits for it and completes wi
   const bet = start("bet", "--spec", file, "--out", out, "--queue", url);
   await until("a run in progress", () => /"running":"pointer-chase/.test(bet.stderr()));
   await redis.restart(1500); // without persistence: every job and checkpoint in it is lost
-  assert.equal(await bet.exit, 0, bet.stderr());
-  await stopWorkers();
+  // Ctrl-C once one run is collected: the other stays with the worker
+  await until("a collected run", () => /"status":"finished"/.test(bet.stderr()));
+  bet.child.kill("SIGINT");
+  assert.equal(await bet.exit, 130, bet.stderr());
+  assert.match(bet.stderr(), /stopped; its runs stay in the queue .*neuralese bet --resume --out/);
   assert.match(bet.stderr(), /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+\/3 .*waiting for it to come back/);
   assert.match(bet.stderr(), /is back/);
+  assert.ok(!existsSync(join(out, "summary.json")), "stopped before the end");
+  const resumed = start("bet", "--resume", "--out", out, "--queue", url);
+  assert.equal(await resumed.exit, 0, resumed.stderr());
+  assert.match(resumed.stderr(), /"reused":true/, "the collected run is kept");
+  await stopWorkers();
   for (const seed of [0, 1]) {
     const dir = `runs/pointer-chase/direct/s24/s${seed}`;
     assert.deepEqual(await readFile(join(out, dir, "model.safetensors")), await readFile(join(local(), dir, "model.safetensors")), dir);
   }
+});
+
+test("a run that fails 3 times is failed with its error in the report, and the rest of the bet goes on", { timeout: 240_000 }, async () => {
+  const url = redis.url(5);
+  // the task cannot draw a million distinct questions: the run fails when it starts, every time
+  const mixed = { ...spec, arms: ["direct"], seeds: [0], budgets: [...spec.budgets, { id: "huge", label: "too many questions", config: { trainExamples: 1_000_000, budget: { maxSteps: 24 } } }] };
+  const file = join(tmp, "mixed.json");
+  await writeFile(file, JSON.stringify(mixed));
+  const w = startWorker(url, undefined, ["--concurrency", "2"]);
+  const out = join(tmp, "mixed");
+  const bet = start("bet", "--spec", file, "--out", out, "--queue", url);
+  assert.equal(await bet.exit, 2, bet.stderr());
+  assert.match(bet.stderr(), /1 of 2 runs did not finish \(pointer-chase\/direct\/huge\/s0\)/);
+  assert.equal((w.stderr().match(/training pointer-chase\/direct\/huge\/s0/g) ?? []).length, 3, "three attempts");
+  await stopWorkers();
+  const summary = JSON.parse(await readFile(join(out, "summary.json"), "utf8"));
+  const failed = summary.runs.find((r: { id: string }) => r.id === "pointer-chase/direct/huge/s0");
+  assert.equal(failed.status, "failed");
+  assert.match(failed.error, /trainExamples.*\(after 3 attempts\)/);
+  assert.match(await readFile(join(out, "results.md"), "utf8"), /trainExamples/);
+  const dir = "runs/pointer-chase/direct/s24/s0";
+  assert.deepEqual(await readFile(join(out, dir, "model.safetensors")), await readFile(join(local(), dir, "model.safetensors")));
 });
 
 test("a malformed job and path-traversing jobs are rejected with clear errors, not retried, and write nothing", { timeout: 120_000 }, async () => {

@@ -53,6 +53,13 @@ export function betCommand(): Command {
       const stepOf = new Map<string, number>();
       let progress: ReturnType<typeof createProgress> | undefined;
       const show = () => progress?.update({ step: stepsDone, detail: queueDetail ? `runs: ${queueDetail}` : `runs ${done}/${total} done` });
+      // Ctrl-C: the runs stay queued in Redis (workers go on with them); a resumed bet finds them again
+      const interrupted = () => {
+        progress?.stop();
+        console.error(`bet ${out}: stopped; its runs stay in the queue and workers go on with them; pick the bet up with: neuralese bet --resume --out ${out} --queue URL`);
+        process.exit(130);
+      };
+      if (flags.queue) process.once("SIGINT", interrupted);
       const summary = await betErrors(() =>
         runBet(spec, {
           out,
@@ -93,6 +100,7 @@ export function betCommand(): Command {
           },
         }),
       );
+      process.off("SIGINT", interrupted);
       progress?.stop();
       printSummary(summary, out);
       const failed = summary.runs.filter((r) => r.status !== "finished");

@@ -9,7 +9,7 @@ import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { RUN_FILES } from "../../runs/index.js";
 import type { ChildMessage, ChildOptions, ParentMessage } from "../bet/run-child.js";
@@ -59,7 +59,8 @@ export async function startQueueWorker(opts: WorkerOptions): Promise<RunningWork
   redis.on("error", (e) => outage.error(e));
   redis.on("ready", () => outage.ok());
 
-  const worker = new Worker<unknown, JobResult>(QUEUE_NAME, (job) => processJob(job), {
+  let stopping = false;
+  const worker = new Worker<unknown, JobResult>(QUEUE_NAME, (job, token) => processJob(job, token), {
     connection: { ...connectionOptions(opts.url), maxRetriesPerRequest: null },
     concurrency: opts.concurrency,
     name,
@@ -76,7 +77,7 @@ export async function startQueueWorker(opts: WorkerOptions): Promise<RunningWork
   void worker.run();
   log(`worker ${name}: taking runs from ${QUEUE_NAME} (${opts.concurrency} at a time), scratch ${scratch}`);
 
-  async function processJob(job: Job<unknown, JobResult>): Promise<JobResult> {
+  async function processJob(job: Job<unknown, JobResult>, token?: string): Promise<JobResult> {
     let run: RunJob;
     try {
       run = parseRunJob(job.id, job.data);
@@ -107,7 +108,15 @@ export async function startQueueWorker(opts: WorkerOptions): Promise<RunningWork
         await writeFile(join(child.initDir, RUN_FILES.model), model);
       }
       log(`worker ${name}: training ${run.run} (job ${id}, attempt ${job.attemptsMade + 1})`);
-      await train(job, run, out, child);
+      try {
+        await train(job, run, out, child);
+      } catch (err) {
+        if (!stopping) throw err;
+        // stopped on purpose: hand the run back now (not after a stall); the next worker resumes it from its checkpoint
+        await job.moveToWait(token);
+        log(`worker ${name}: ${run.run} handed back to the queue`);
+        throw new WaitingError();
+      }
       const files = await readRunFiles(out);
       await store.put(id, "final", files, { dropCheckpoint: true });
       log(`worker ${name}: ${run.run} finished`);
@@ -119,6 +128,7 @@ export async function startQueueWorker(opts: WorkerOptions): Promise<RunningWork
 
   function train(job: Job, run: RunJob, out: string, options: ChildOptions): Promise<void> {
     return new Promise((resolveRun, reject) => {
+      if (stopping) return reject(new Error("the worker is stopping"));
       const child = fork(CHILD, [JSON.stringify(run.config), out, JSON.stringify(run.monitor), JSON.stringify(options)], {
         execArgv: ["--import", "tsx"],
         stdio: ["ignore", "ignore", "pipe", "ipc"],
@@ -149,9 +159,11 @@ export async function startQueueWorker(opts: WorkerOptions): Promise<RunningWork
   return {
     name,
     async close() {
-      // stop training: the jobs stall and another worker resumes them from their checkpoints
+      // stop training; the runs go back to the queue and other workers resume them from their checkpoints
+      stopping = true;
+      const closed = worker.close(); // takes no new job from here on, and waits for the ones handed back
       for (const child of children.values()) child.kill("SIGKILL");
-      await worker.close(true);
+      await closed;
       await (redis as Redis).quit().catch(() => {});
     },
   };
