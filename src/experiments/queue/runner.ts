@@ -71,6 +71,7 @@ export async function executeRunsOnQueue(
   const tracked = new Map<string, Tracked>(); // by run id, added to the queue and not ended
   const waitingFor = new Map<string, PlannedRun[]>(); // init run id → runs starting from it
   const retried = new Set<string>();
+  const toAdd: PlannedRun[] = []; // ready to be added (kept here until Redis has taken them)
   const initRuns = new Set(runs.flatMap((r) => (r.initFrom === undefined ? [] : [r.initFrom])));
 
   const payload = (run: PlannedRun, initJob: string | null): RunJob => ({ format: "neuralese-run", run: run.id, config: configOf(bet, run), monitor, init: initJob });
@@ -93,7 +94,7 @@ export async function executeRunsOnQueue(
     results.set(run.id, status);
     hooks.onEnd?.(run, status);
     for (const next of waitingFor.get(run.id) ?? []) {
-      if (status.status === "finished") await enqueue(next);
+      if (status.status === "finished") toAdd.push(next);
       else await end(next, { status: "failed", error: `the run it starts from, ${run.id}, failed: ${status.error}` });
     }
     waitingFor.delete(run.id);
@@ -102,10 +103,10 @@ export async function executeRunsOnQueue(
   try {
     for (const run of pending) {
       const from = run.initFrom === undefined ? undefined : results.get(run.initFrom);
-      if (run.initFrom === undefined || from?.status === "finished") await enqueue(run);
+      if (run.initFrom === undefined || from?.status === "finished") toAdd.push(run);
       else waitingFor.set(run.initFrom, [...(waitingFor.get(run.initFrom) ?? []), run]);
     }
-    while (tracked.size > 0) {
+    while (tracked.size > 0 || toAdd.length > 0) {
       try {
         await poll();
         outage.ok();
@@ -113,7 +114,7 @@ export async function executeRunsOnQueue(
         outage.error(err);
       }
       report();
-      if (tracked.size > 0) await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+      if (tracked.size > 0 || toAdd.length > 0) await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
     }
     // the finished runs' files are on this disk now; Redis keeps only what unfinished dependents need
     for (const id of initRuns) if (results.get(id)?.status === "finished") await store.delete(jobIdFor(byId.get(id)!)).catch(() => {});
@@ -124,12 +125,18 @@ export async function executeRunsOnQueue(
   return results;
 
   async function poll(): Promise<void> {
+    // adding is idempotent (deterministic job ids), so a run whose add failed mid-way is simply added again
+    while (toAdd.length > 0) {
+      await enqueue(toAdd[0]);
+      toAdd.shift();
+    }
     for (const t of [...tracked.values()]) {
       const job = await Job.fromId<RunJob, JobResult, string>(queue, t.jobId);
       if (!job) {
         // Redis lost it (restarted without persistence): add it again, it runs from scratch (or its checkpoint, if that survived)
         notice(`bet: run ${t.run.id}'s job ${t.jobId} is gone from Redis; adding it again`);
-        await enqueue(t.run);
+        tracked.delete(t.run.id);
+        toAdd.push(t.run);
         continue;
       }
       const state = await job.getState();
@@ -148,7 +155,8 @@ export async function executeRunsOnQueue(
         if (!files?.has(RUN_FILES.summary)) {
           notice(`bet: run ${t.run.id} finished but its files are not in Redis; running it again`);
           await job.remove();
-          await enqueue(t.run);
+          tracked.delete(t.run.id);
+          toAdd.push(t.run);
           continue;
         }
         await writeRunFiles(runDirOf(betDir, t.run), files);
@@ -173,7 +181,7 @@ export async function executeRunsOnQueue(
     for (const t of tracked.values()) if (t.worker) holders.set(t.run.id, t.worker);
     let failed = 0;
     for (const s of results.values()) if (s.status === "failed") failed++;
-    const queued = tracked.size - holders.size + [...waitingFor.values()].reduce((a, l) => a + l.length, 0);
+    const queued = tracked.size - holders.size + toAdd.length + [...waitingFor.values()].reduce((a, l) => a + l.length, 0);
     hooks.onQueue({ queued, running: holders.size, done: results.size - failed, failed, holders });
   }
 }
