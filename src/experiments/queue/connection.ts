@@ -67,6 +67,9 @@ export function explainRedisError(url: string, err: unknown): QueueError {
   if (/WRONGPASS|invalid password|invalid username/i.test(why)) {
     return new QueueError(`Redis at ${shown} refused the password (${why})`, "give the password Redis was started with (requirepass) in the URL: redis://:PASSWORD@host:port");
   }
+  if (/certificate|CERT_|SSL|TLS/i.test(why)) {
+    return new QueueError(`cannot reach Redis at ${shown}: TLS failed (${why})`, "a server certificate from a private CA: give that CA to Node with NODE_EXTRA_CA_CERTS=/path/to/ca.crt; check the host name matches the certificate");
+  }
   return new QueueError(`cannot reach Redis at ${shown} (${why})`, "start redis-server there (see README, \"Many machines\"), or check the host, port and firewall");
 }
 
