@@ -132,6 +132,8 @@ export async function startQueueWorker(opts: WorkerOptions): Promise<RunningWork
       const child = fork(CHILD, [JSON.stringify(run.config), out, JSON.stringify(run.monitor), JSON.stringify(options)], {
         execArgv: ["--import", "tsx"],
         stdio: ["ignore", "ignore", "pipe", "ipc"],
+        // caches (reward-model fits) stay inside the scratch directory too, shared by this worker's runs
+        env: { ...process.env, NEURALESE_CACHE_DIR: process.env.NEURALESE_CACHE_DIR ?? join(scratch, "cache") },
       });
       children.set(job.id!, child);
       let error: string | undefined;
