@@ -58,7 +58,8 @@ function start(...args: string[]): Proc {
 
 const workers: Proc[] = [];
 function startWorker(url: string, scratch?: string, more: string[] = []): Proc {
-  const w = start("worker", "--queue", url, "--stall-ms", STALL_MS, ...(scratch ? ["--scratch", scratch] : []), ...more);
+  // under the test's folder: a worker killed with SIGKILL cannot clean its scratch up
+  const w = start("worker", "--queue", url, "--stall-ms", STALL_MS, "--scratch", scratch ?? join(tmp, `worker-${workers.length}-${Date.now()}`), ...more);
   workers.push(w);
   return w;
 }
