@@ -9,6 +9,7 @@ import { dataCommand } from "./commands/data.js";
 import { betCommand, reportCommand } from "./commands/bet.js";
 import { inspectCommand } from "./commands/inspect.js";
 import { serveCommand } from "./commands/serve.js";
+import { workerCommand } from "./commands/worker.js";
 
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
 const debug = process.argv.includes("--debug");
@@ -29,6 +30,7 @@ program.addCommand(benchCommand());
 program.addCommand(dataCommand());
 program.addCommand(inspectCommand());
 program.addCommand(serveCommand());
+program.addCommand(workerCommand());
 
 // Subcommands added with addCommand do not inherit these settings.
 for (const command of program.commands) {

@@ -48,6 +48,13 @@ export interface TrainHooks {
   onEval?(step: number, split: "val" | "test", evaluation: Evaluation): void;
   /** After a rollback to the checkpoint at `event.step`. */
   onRollback?(event: RollbackEvent): void;
+  /** After each checkpoint is saved (its step); training waits for it (a queue worker ships the checkpoint). */
+  onCheckpoint?(step: number): void | Promise<void>;
+  /**
+   * Where the run named by `cfg.init` really is on this machine (a queue worker downloads it to a
+   * scratch directory); `cfg.init` stays the run's identity in config.json. Default: `cfg.init`.
+   */
+  initDir?: string;
   /** Fault injection for reliability tests (runs/faults.ts); never set in ordinary runs. */
   faults?: FaultInjector;
 }
@@ -115,7 +122,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   // the run's step-0 parameters: a fresh initialisation, or those of the run named by `init`
   const startParams = async () => {
     const fresh = initParams(recipe, reasoner, modelKey(cfg.seed));
-    return cfg.init ? initFrom(cfg.init, fresh, recipe.reasonerKey) : fresh;
+    return cfg.init ? initFrom(hooks.initDir ?? cfg.init, fresh, recipe.reasonerKey) : fresh;
   };
   const params = await startParams();
   const run = await openRun();
@@ -184,14 +191,16 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       }
     }
     const evalOn = (examples: readonly Example[]) => evaluate(predictor, recipe, task, trainer.trees().params, examples, limits, B);
-    const checkpoint = () =>
-      run.saveCheckpoint({
+    const checkpoint = async () => {
+      await run.saveCheckpoint({
         step: budget.counters.steps,
         trees: trainer.trees(),
         dataRng: dataRng.state(),
         budget: budget.snapshot(),
         extra: { ...trainer.extra(), ...loop, ...(fileData ? { trainData: fileData.sha256 } : {}) },
       });
+      await hooks.onCheckpoint?.(budget.counters.steps);
+    };
 
     while (!budget.exhausted()) {
       const s = budget.counters.steps;

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { availableArms } from "../../experiments/bet/arms.js";
 import { BET_FILES, renderBet, runBet } from "../../experiments/bet/bet.js";
 import { BetPlanError, type PlannedRun } from "../../experiments/bet/plan.js";
+import { QueueError, redactUrl } from "../../experiments/queue/connection.js";
 import { PRESETS, preset, type PresetName } from "../../experiments/bet/presets.js";
 import { betSpecSchema, DEFAULT_MONITOR, type BetSpec, type BudgetPoint } from "../../experiments/bet/spec.js";
 import { chooseTuned, TUNING_FILES, tuningMarkdown, tuningSpec } from "../../experiments/bet/tune.js";
@@ -33,6 +34,7 @@ interface BetFlags {
   jobs: number;
   monitor?: number;
   serve?: boolean;
+  queue?: string;
 }
 
 export function betCommand(): Command {
@@ -49,6 +51,7 @@ export function betCommand(): Command {
     .option("--out <dir>", "bet directory (default runs/bet-<preset>)")
     .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
     .option("--jobs <n>", "runs at a time, each in its own process (default: the number of cores)", positiveInt("--jobs"), availableParallelism())
+    .option("--queue <url>", "run through a queue on this Redis instead of local processes: workers anywhere (`neuralese worker --queue URL`) train the runs; redis://[:password@]host:port[/db] or rediss:// (TLS)")
     .option("--monitor <n>", `test questions on which each run's chain is inspected after training (probes, logit lens, cot faithfulness; default ${DEFAULT_MONITOR.n}; 0: off)`, monitorExamples)
     .option("--serve", "show a live dashboard of the bet on 127.0.0.1 while it runs (see `neuralese serve`)")
     .action(async (flags: BetFlags) => {
@@ -64,26 +67,46 @@ export function betCommand(): Command {
       }
       const stopServing = flags.serve ? await serveDuring(out) : undefined;
       let done = 0, total = 0, stepsDone = 0, stepsTotal = 0;
+      let holders = "", queueDetail = "";
       const stepOf = new Map<string, number>();
       let progress: ReturnType<typeof createProgress> | undefined;
-      const show = () => progress?.update({ step: stepsDone, detail: `runs ${done}/${total} done` });
+      const show = () => progress?.update({ step: stepsDone, detail: queueDetail ? `runs: ${queueDetail}` : `runs ${done}/${total} done` });
+      // Ctrl-C: the runs stay queued in Redis (workers go on with them); a resumed bet finds them again
+      const interrupted = () => {
+        progress?.stop();
+        console.error(`bet ${out}: stopped; its runs stay in the queue and workers go on with them; pick the bet up with: neuralese bet --resume --out ${out} --queue URL`);
+        process.exit(130);
+      };
+      if (flags.queue) process.once("SIGINT", interrupted);
       const tuned = flags.tune && spec ? { lrs: flags.tune, original: spec } : undefined;
       const summary = await betErrors(() =>
         runBet(spec, {
           out,
           jobs: flags.jobs,
           resume: Boolean(flags.resume),
+          ...(flags.queue ? { queue: { url: flags.queue } } : {}),
           hooks: {
             onPlan(runs: readonly PlannedRun[]) {
               total = runs.length;
               stepsTotal = runs.reduce((a, r) => a + (r.config.budget.maxSteps ?? 0), 0);
               progress = createProgress({ label: "bet", total: stepsTotal || undefined });
-              console.error(`bet ${out}: ${runs.length} runs, ${flags.jobs} at a time`);
+              console.error(flags.queue ? `bet ${out}: ${runs.length} runs through the queue on ${redactUrl(flags.queue)}` : `bet ${out}: ${runs.length} runs, ${flags.jobs} at a time`);
             },
             onStep(run, step) {
               stepsDone += step - (stepOf.get(run.id) ?? 0);
               stepOf.set(run.id, step);
               show();
+            },
+            onQueue(counts) {
+              // who holds what, logged when it changes; the counts ride on the bar
+              const held = [...counts.holders].map(([run, worker]) => `${run}@${worker}`).join(", ");
+              if (held !== holders) progress?.log({ running: held || "(none)" });
+              holders = held;
+              queueDetail = `${counts.queued} queued, ${counts.running} running, ${counts.done} done, ${counts.failed} failed`;
+              show();
+            },
+            onNotice(line) {
+              progress?.log({ notice: line });
             },
             onEnd(run, status) {
               done++;
@@ -95,7 +118,10 @@ export function betCommand(): Command {
             },
           },
         }),
-      ).finally(() => stopServing?.());
+      ).finally(() => {
+        stopServing?.();
+        process.off("SIGINT", interrupted);
+      });
       progress?.stop();
       printSummary(summary, out);
       if (tuned) await writeTuning(summary, tuned.original, tuned.lrs, flags.tuneSeeds, out);
@@ -167,7 +193,7 @@ async function betErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof BetPlanError) throw new UserError(err.message, err.hint);
+    if (err instanceof BetPlanError || err instanceof QueueError) throw new UserError(err.message, err.hint);
     throw err;
   }
 }

@@ -11,6 +11,8 @@ import { availableArms } from "./arms.js";
 import { chargeInitRuns, collectRun, summarizeBet } from "./collect.js";
 import { BetPlanError, planBet, type PlannedRun } from "./plan.js";
 import { executeRuns, type RunnerHooks, type RunStatus } from "./runner.js";
+import { checkRedis } from "../queue/connection.js";
+import { executeRunsOnQueue, type QueueHooks, type QueueRunOptions } from "../queue/runner.js";
 import { betSpecSchema, monitorOf, type BetSpec } from "./spec.js";
 import { eventLog } from "./events.js";
 
@@ -29,7 +31,9 @@ export interface BetOptions {
   jobs: number;
   /** Continue the bet already in `out` (its saved spec is used). */
   resume: boolean;
-  hooks?: RunnerHooks & { onPlan?(runs: readonly PlannedRun[]): void };
+  hooks?: RunnerHooks & QueueHooks & { onPlan?(runs: readonly PlannedRun[]): void };
+  /** Run through the queue on this Redis (workers anywhere) instead of local child processes. */
+  queue?: QueueRunOptions;
 }
 
 /** Run (or resume) a bet; returns its summary. Failed runs are reported in it, not thrown. */
@@ -41,11 +45,16 @@ export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promi
   const used = saved ?? spec;
   if (!used) throw new Error("runBet: a spec is needed for a new bet");
   const runs = planBet(used);
+  // an unreachable queue is said before anything is written
+  if (opts.queue) await checkRedis(opts.queue.url);
   await mkdir(opts.out, { recursive: true });
   if (!saved) await atomicWriteFile(planFile, Buffer.from(`${JSON.stringify({ format: FORMAT, spec: used, runs: runs.map((r) => r.id) }, null, 2)}\n`));
   opts.hooks?.onPlan?.(runs);
   const log = eventLog(opts.out, opts.hooks);
-  const statuses = await executeRuns(opts.out, runs, opts.jobs, log.hooks, monitorOf(used)).finally(log.flush);
+  const statuses = await (opts.queue
+    ? executeRunsOnQueue(opts.out, runs, opts.queue, log.hooks, monitorOf(used))
+    : executeRuns(opts.out, runs, opts.jobs, log.hooks, monitorOf(used))
+  ).finally(log.flush);
   return writeBetOutputs(opts.out, used, runs, statuses, opts.jobs);
 }
 

@@ -24,7 +24,7 @@ const CHILD = fileURLToPath(new URL("./run-child.ts", import.meta.url));
 export const runDirOf = (betDir: string, run: Pick<PlannedRun, "id">) => join(betDir, "runs", run.id);
 
 /** A run is done when it has finished training and, where the bet monitors it, been inspected. */
-async function done(betDir: string, run: PlannedRun, monitor: MonitorSpec | null): Promise<boolean> {
+export async function isRunDone(betDir: string, run: PlannedRun, monitor: MonitorSpec | null): Promise<boolean> {
   const dir = runDirOf(betDir, run);
   if (!(await pathExists(join(dir, RUN_FILES.summary)))) return false;
   return !monitor || !inspectable(run.config) || pathExists(join(dir, INSPECT_FILE));
@@ -41,7 +41,7 @@ export async function executeRuns(
   const results = new Map<string, RunStatus>();
   const queue: PlannedRun[] = [];
   for (const run of runs) {
-    if (await done(betDir, run, monitor)) {
+    if (await isRunDone(betDir, run, monitor)) {
       results.set(run.id, { status: "finished", reused: true });
       hooks.onEnd?.(run, results.get(run.id)!);
     } else queue.push(run);
