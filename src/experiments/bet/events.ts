@@ -29,9 +29,9 @@ export function eventLog(dir: string, inner: RunnerHooks = {}): { hooks: RunnerH
   };
   return {
     hooks: {
-      onStart(run: PlannedRun) {
-        append({ run: run.id, event: "start" });
-        inner.onStart?.(run);
+      onStart(run: PlannedRun, worker?: string) {
+        append({ run: run.id, event: "start", ...(worker ? { worker } : {}) });
+        inner.onStart?.(run, worker);
       },
       onStep: inner.onStep?.bind(inner),
       onEnd(run: PlannedRun, status: RunStatus) {

@@ -14,7 +14,8 @@ import type { MonitorSpec } from "./spec.js";
 export type RunStatus = { status: "finished"; reused: boolean } | { status: "failed"; error: string };
 
 export interface RunnerHooks {
-  onStart?(run: PlannedRun): void;
+  /** A run started (`worker`: the queue worker holding it). */
+  onStart?(run: PlannedRun, worker?: string): void;
   onStep?(run: PlannedRun, step: number, total: number | null): void;
   onEnd?(run: PlannedRun, status: RunStatus): void;
 }

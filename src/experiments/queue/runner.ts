@@ -142,7 +142,7 @@ export async function executeRunsOnQueue(
       const state = await job.getState();
       const progress = job.progress as Partial<JobProgress> | number;
       if (typeof progress === "object" && progress.worker) {
-        if (!t.started) hooks.onStart?.(t.run);
+        if (!t.started) hooks.onStart?.(t.run, progress.worker);
         t.started = true;
         t.worker = state === "active" ? progress.worker : undefined;
         if (typeof progress.step === "number" && progress.step !== t.step) {
