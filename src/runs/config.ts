@@ -100,6 +100,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     trainData: c.trainData,
     faults: c.faults,
     init: c.init,
+    backend: c.backend,
   };
 }
 

@@ -13,6 +13,7 @@ import { betSpecSchema, DEFAULT_MONITOR, type BetSpec, type BudgetPoint } from "
 import type { BetSummary } from "../../report/bet-summary.js";
 import { summaryTable } from "../../report/bet-markdown.js";
 import { TASK_NAMES } from "../../tasks/index.js";
+import { BACKENDS, type Backend } from "../../engine/backends.js";
 import { oneOf, positiveInt, UserError } from "../errors.js";
 import { createProgress } from "../progress.js";
 
@@ -27,6 +28,7 @@ interface BetFlags {
   resume?: boolean;
   jobs: number;
   monitor?: number;
+  backend?: Backend;
 }
 
 export function betCommand(): Command {
@@ -41,9 +43,11 @@ export function betCommand(): Command {
     .option("--out <dir>", "bet directory (default runs/bet-<preset>)")
     .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
     .option("--jobs <n>", "runs at a time, each in its own process (default: the number of cores)", positiveInt("--jobs"), availableParallelism())
+    .addOption(new Option("--backend <name>", "jax-js backend of every run: wasm, webgpu or cpu (default: the spec's base.backend, else wasm); --resume keeps the bet's").argParser(oneOf("--backend", BACKENDS)))
     .option("--monitor <n>", `test questions on which each run's chain is inspected after training (probes, logit lens, cot faithfulness; default ${DEFAULT_MONITOR.n}; 0: off)`, monitorExamples)
     .action(async (flags: BetFlags) => {
       const out = flags.out ?? `runs/bet-${flags.preset}`;
+      if (flags.resume && flags.backend) throw new UserError("--backend: --resume keeps the backend the bet's runs were planned with (bet.json)", "leave out --backend, or start a new bet with another --out");
       const spec = flags.resume ? undefined : await specFromFlags(flags);
       let done = 0, total = 0, stepsDone = 0, stepsTotal = 0;
       const stepOf = new Map<string, number>();
@@ -108,6 +112,7 @@ async function specFromFlags(flags: BetFlags): Promise<BetSpec> {
   if (flags.methods) spec.arms = flags.methods;
   if (flags.seeds) spec.seeds = Array.from({ length: flags.seeds }, (_, i) => i);
   if (flags.budget) spec.budgets = flags.budget;
+  if (flags.backend) spec.base = { ...spec.base, backend: flags.backend };
   if (flags.monitor !== undefined) spec.monitor = flags.monitor === 0 ? null : { n: flags.monitor, split: "test" };
   if (spec.arms.length === 0) throw new UserError(`preset ${flags.preset} has no arm this build can run`, "name arms with --methods");
   return spec;

@@ -10,6 +10,7 @@ import { isLooped, makeReasoner } from "../../models/index.js";
 import { RunDir, reasonerConfigOf } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
+import { BACKENDS, type Backend } from "../../engine/backends.js";
 import { startBackend } from "../engine.js";
 import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveIntList, probability, UserError } from "../errors.js";
 import { EXIT_RULES, type ExitRuleName } from "../../reasoning/index.js";
@@ -29,11 +30,12 @@ export function evalCommand(): Command {
     .option("--exit-threshold <x>", "(neuralese) the exit rule's threshold (default: the run's)", nonNegativeNumber("--exit-threshold"))
     .addOption(new Option("--halt <rule>", "(halting) how inference picks the halting step: threshold (cumulative halting mass) or sample (a Bernoulli draw per block) (default: the run's)").argParser(oneOf("--halt", HALT_INFERENCE)))
     .option("--halt-threshold <x>", "(halting) the cumulative halting mass that stops inference, in (0, 1) (default: the run's; 0.5 PonderNet, 1 − ε ACT)", probability("--halt-threshold"))
+    .addOption(new Option("--backend <name>", "jax-js backend: wasm, webgpu or cpu (default: the run's)").argParser(oneOf("--backend", BACKENDS)))
     .option("--recurrence <r,...>", "(looped model) evaluate at each of these depths r, e.g. 1,2,4,8,16,32 (default: the run's model.looped.recurrence)", positiveIntList("--recurrence"))
-    .action(async (opts: { run: string; split: Split; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; halt?: HaltInference; haltThreshold?: number; recurrence?: number[] }) => {
-      await startBackend("wasm");
+    .action(async (opts: { run: string; split: Split; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; halt?: HaltInference; haltThreshold?: number; recurrence?: number[]; backend?: Backend }) => {
       const run = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
       const cfg = run.config;
+      await startBackend(opts.backend ?? cfg.backend);
       const task = getTask(cfg.task.name);
       const limits = task.limits(cfg.task.options);
       const reasoner = makeReasoner(reasonerConfigOf(cfg, task.vocab(cfg.task.options).size));

@@ -3,6 +3,9 @@
 import { Command, Option } from "commander";
 import { inspectRun, renderInspect, INSPECT_FILE } from "../../experiments/monitor/inspect.js";
 import { SPLITS, type Split } from "../../tasks/index.js";
+import { BACKENDS, type Backend } from "../../engine/backends.js";
+import { RunDir } from "../../runs/index.js";
+import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { startBackend } from "../engine.js";
 import { nonNegativeInt, oneOf, positiveInt, UserError } from "../errors.js";
 import { translateRunErrors } from "../run-config.js";
@@ -14,10 +17,12 @@ export function inspectCommand(): Command {
     .option("--n <n>", "examples to inspect (half fit the probes, half score them)", positiveInt("--n"), 1000)
     .option("--show <n>", "examples printed one by one", nonNegativeInt("--show"), 3)
     .addOption(new Option("--split <split>", "which split").argParser(oneOf("--split", SPLITS)).default("test"))
+    .addOption(new Option("--backend <name>", "jax-js backend: wasm, webgpu or cpu (default: the run's)").argParser(oneOf("--backend", BACKENDS)))
     .option("--seed <s>", "seed of the examples and probe split (default: the run's seed)", nonNegativeInt("--seed"))
-    .action(async (opts: { run: string; n: number; show: number; split: Split; seed?: number }) => {
+    .action(async (opts: { run: string; n: number; show: number; split: Split; seed?: number; backend?: Backend }) => {
       if (opts.n < 40) throw new UserError(`--n ${opts.n} is too few for probes with a held-out split; use --n 40 or more (default 1000)`);
-      await startBackend("wasm");
+      const { config } = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
+      await startBackend(opts.backend ?? config.backend);
       const report = await translateRunErrors(() => inspectRun(opts.run, { n: opts.n, split: opts.split, seed: opts.seed, show: opts.show }));
       console.log(renderInspect(report));
     });

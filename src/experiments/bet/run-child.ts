@@ -21,8 +21,8 @@ process.on("disconnect", () => process.exit(1));
 
 const [configJson, out, monitorJson] = process.argv.slice(2);
 try {
-  await startEngine("wasm");
   const config = resolveRunConfig(JSON.parse(configJson), { methods: RUN_METHOD_SPECS });
+  await startEngine(config.backend);
   let lastSent = 0;
   const summary = await trainRun(config, () => RunDir.create(out, config), {
     onStep(log, total) {
