@@ -1,0 +1,244 @@
+// The WebGPU backend (Dawn through the optional `webgpu` package) against wasm, in one process:
+// every nn layer's forward and gradient, and one jitted training step of each model kind, with
+// neuralese BPTT through K = 2 latent steps. In CI this runs over Mesa's lavapipe (a software
+// Vulkan driver), which compiles each jitted function slowly (tens of seconds): so few, tiny jits.
+//
+// Tolerance: for every compared array, max |webgpu − wasm| ≤ 1e-4 · max |wasm| (ℓ∞ error relative
+// to the array's ℓ∞ norm; elementwise relative error is meaningless at entries near zero). Both
+// backends compute in float32 but sum in different orders (GPU tree reductions), so agreement to a
+// few float32 ulps of the largest entry is what can be defended; measured errors are printed.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { activeAdapter, startEngine, WebGpuUnavailableError } from "../../src/engine/backend.js";
+import { grad, jit, np, type Array } from "../../src/engine/jax.js";
+import { DataRng, modelKey, splitKey } from "../../src/engine/rng.js";
+import { dispose, flattenNamed, unflattenNamed, type Tree } from "../../src/engine/tree.js";
+import {
+  causalSelfAttention,
+  embed,
+  gruCell,
+  initAttention,
+  initEmbedding,
+  initGru,
+  initLayerNorm,
+  initLinear,
+  initLstm,
+  initMlp,
+  layerNorm,
+  linear,
+  lstmCell,
+  mlp,
+} from "../../src/nn/index.js";
+import { sgd } from "../../src/optim/index.js";
+import { initParams, recipeFor } from "../../src/methods/index.js";
+import { makeSupervisedStep } from "../../src/methods/supervised-step.js";
+import { makeReasoner, type ModelKind } from "../../src/models/index.js";
+import { getTask } from "../../src/tasks/index.js";
+
+const TOLERANCE = 1e-4;
+
+// Skip only where WebGPU is really absent (no package, no adapter); CI has lavapipe and must not skip.
+const unavailable = await startEngine("webgpu").then(
+  () => undefined,
+  (err: unknown) => {
+    if (err instanceof WebGpuUnavailableError) return `${err.message} (${err.hint})`;
+    throw err;
+  },
+);
+const skip = unavailable === undefined ? false : `WebGPU unavailable here: ${unavailable}`;
+if (unavailable !== undefined && process.env.CI === "true") {
+  test("CI has a WebGPU adapter (Mesa lavapipe from bookworm-backports, see .ci/run)", () => {
+    assert.fail(`CI must run the WebGPU tests, but ${unavailable}`);
+  });
+}
+
+/** A host copy of an array: what crosses between the two backends. */
+interface HostArray {
+  shape: number[];
+  dtype: "float32" | "int32";
+  data: Float32Array | Int32Array;
+}
+type HostTree = Record<string, HostArray>;
+
+async function toHost(tree: Tree): Promise<HostTree> {
+  const out: HostTree = {};
+  for (const [path, x] of Object.entries(flattenNamed(tree))) {
+    const dtype = x.dtype === np.int32 ? "int32" : "float32";
+    const shape = x.shape.slice();
+    const data = await x.data(); // consumes x
+    out[path] = { shape, dtype, data: dtype === "int32" ? Int32Array.from(data as ArrayLike<number>) : Float32Array.from(data as ArrayLike<number>) };
+  }
+  return out;
+}
+
+/** The host tree as arrays on the current default device. */
+function toDevice<T extends Tree>(host: HostTree): T {
+  const flat: Record<string, Array> = {};
+  for (const [path, h] of Object.entries(host)) {
+    flat[path] = np.array(h.data, { dtype: h.dtype === "int32" ? np.int32 : np.float32 }).reshape(h.shape);
+  }
+  return unflattenNamed(flat) as T;
+}
+
+/** Run `compute` on wasm, then on webgpu, from the same host inputs; both results on the host. */
+async function onBoth(compute: () => Promise<HostTree>): Promise<{ wasm: HostTree; webgpu: HostTree }> {
+  await startEngine("wasm");
+  const wasm = await compute();
+  await startEngine("webgpu");
+  const webgpu = await compute();
+  return { wasm, webgpu };
+}
+
+/** Assert every array agrees within TOLERANCE (ℓ∞ relative); returns the worst relative error. */
+function assertClose(r: { wasm: HostTree; webgpu: HostTree }, what: string): number {
+  assert.deepEqual(Object.keys(r.webgpu).sort(), Object.keys(r.wasm).sort(), `${what}: same outputs`);
+  let worst = 0;
+  for (const [path, a] of Object.entries(r.wasm)) {
+    const b = r.webgpu[path];
+    assert.deepEqual(b.shape, a.shape, `${what} ${path}: shape`);
+    let [err, scale] = [0, 0];
+    for (let i = 0; i < a.data.length; i++) {
+      assert.ok(Number.isFinite(b.data[i]), `${what} ${path}[${i}]: webgpu gave ${b.data[i]}`);
+      err = Math.max(err, Math.abs(a.data[i] - b.data[i]));
+      scale = Math.max(scale, Math.abs(a.data[i]));
+    }
+    assert.ok(scale > 0, `${what} ${path}: all zeros on wasm, the comparison would prove nothing`);
+    const rel = err / scale;
+    assert.ok(rel <= TOLERANCE, `${what} ${path}: max |webgpu − wasm| = ${err.toExponential(2)}, ${rel.toExponential(2)} of max |wasm| ${scale.toExponential(2)} (> ${TOLERANCE})`);
+    worst = Math.max(worst, rel);
+  }
+  return worst;
+}
+
+/** Host data drawn from a seeded generator (no device rng: both backends get identical inputs). */
+function hostNormal(data: DataRng, shape: number[]): HostArray {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return { shape, dtype: "float32", data: Float32Array.from({ length: n }, () => (data.int(0, 2000) - 1000) / 500) };
+}
+
+test("the adapter is named", { skip }, () => {
+  const a = activeAdapter() ?? (assert.fail("no adapter after startEngine(webgpu)") as never);
+  assert.ok(a.vendor.length + a.description.length > 0, JSON.stringify(a));
+  console.log(`webgpu adapter: ${JSON.stringify(a)}`);
+});
+
+test("nn layers: forward outputs and gradients (parameters and inputs) match wasm", { skip }, async (t) => {
+  const [B, T, D, V, H] = [2, 4, 8, 6, 2];
+  await startEngine("wasm");
+  const [k1, k2, k3, k4, k5, k6] = splitKey(modelKey(5), 6);
+  const params = await toHost({
+    linear: initLinear(k1, D, D),
+    embedding: initEmbedding(k2, V, D),
+    norm: initLayerNorm(D),
+    mlp: initMlp(k3, D, 2 * D),
+    attention: initAttention(k4, D, H),
+    gru: initGru(k5, D, D),
+    lstm: initLstm(k6, D, D),
+  } as unknown as Tree);
+  const data = new DataRng(11);
+  const inputs = { x: hostNormal(data, [B, T, D]), h: hostNormal(data, [B, D]), c: hostNormal(data, [B, D]) };
+  const ids: HostArray = { shape: [B, T], dtype: "int32", data: Int32Array.from({ length: B * T }, () => data.int(0, V - 1)) };
+  // every layer's output, from one parameter tree and one set of inputs
+  const layers = (p: any, x: Array, ids: Array, h: Array, c: Array): Record<string, Array> => {
+    const step = lstmCell(p.lstm, { h: h.ref, c }, x.ref.slice([], 0));
+    return {
+      linear: linear(p.linear, x.ref),
+      embedding: embed(p.embedding, ids),
+      norm: layerNorm(p.norm, x.ref),
+      mlp: mlp(p.mlp, x.ref),
+      attention: causalSelfAttention(p.attention, x.ref, H),
+      gru: gruCell(p.gru, h, x.slice([], 0)),
+      lstmH: step.h,
+      lstmC: step.c,
+    };
+  };
+  const weights = Object.fromEntries(["linear", "embedding", "norm", "mlp", "attention", "gru", "lstmH", "lstmC"].map((k, i) => [k, i]));
+  const outShapes: Record<string, number[]> = { linear: [B, T, D], embedding: [B, T, D], norm: [B, T, D], mlp: [B, T, D], attention: [B, T, D], gru: [B, D], lstmH: [B, D], lstmC: [B, D] };
+  const projections = Object.fromEntries(Object.entries(outShapes).map(([k, s]) => [k, hostNormal(new DataRng(100 + weights[k]), s)]));
+  // a scalar that reads every output through a fixed projection: its gradient checks each layer's backward pass
+  const loss = (args: any) => {
+    const outs = layers(args.params, args.x, args.ids, args.h, args.c);
+    let total = np.zeros([]);
+    for (const [k, y] of Object.entries(outs)) total = total.add(y.mul(args.w[k]).sum());
+    return total;
+  };
+  const r = await onBoth(async () => {
+    const args = () => ({
+      params: toDevice(params),
+      x: toDevice<any>({ x: inputs.x }).x,
+      ids: toDevice<any>({ ids }).ids,
+      h: toDevice<any>({ h: inputs.h }).h,
+      c: toDevice<any>({ c: inputs.c }).c,
+      w: toDevice(projections),
+    });
+    const forward = jit((a: any) => {
+      dispose(a.w);
+      return layers(a.params, a.x, a.ids, a.h, a.c);
+    });
+    const backward = jit(grad(loss));
+    const outs = forward(args() as never) as unknown as Tree;
+    const grads = backward(args() as never) as unknown as { params: Tree; x: Array; h: Array; c: Array; ids: Array; w: Tree };
+    forward.dispose();
+    backward.dispose();
+    dispose([grads.ids, grads.w] as never);
+    return { ...prefixed("out", await toHost(outs)), ...prefixed("grad", await toHost({ params: grads.params, x: grads.x, h: grads.h, c: grads.c } as Tree)) };
+  });
+  const worst = assertClose(r, "nn layers");
+  t.diagnostic(`worst ℓ∞-relative error ${worst.toExponential(2)} over ${Object.keys(r.wasm).length} arrays`);
+});
+
+function prefixed(prefix: string, t: HostTree): HostTree {
+  return Object.fromEntries(Object.entries(t).map(([k, v]) => [`${prefix}.${k}`, v]));
+}
+
+/**
+ * One jitted training step (the recipe's loss and gradients, then a guarded SGD update) on
+ * pointer-chase, tiny: width 16, 1 layer, batch 4. SGD with momentum keeps the gradient itself in
+ * its state (trace = g after the first step), so the step's gradients are compared directly.
+ */
+async function trainingStep(kind: ModelKind, method: "neuralese" | "direct", latentSteps: number): Promise<{ wasm: HostTree; webgpu: HostTree }> {
+  const task = getTask("pointer-chase");
+  const limits = task.limits({});
+  const recipe = recipeFor(method, latentSteps, method === "neuralese" ? { truncate: null, gradNorm: false } : {});
+  const reasoner = makeReasoner({
+    model: kind,
+    vocab: task.vocab({}).size,
+    dim: 16,
+    layers: 1,
+    heads: kind === "gru" || kind === "lstm" ? 1 : 2,
+    maxLen: recipe.sequenceLength(limits),
+    ...(kind === "looped" ? { looped: { prelude: 1, coda: 1, recurrence: 2, backpropDepth: 1 } } : {}),
+  });
+  await startEngine("wasm");
+  const params = await toHost(initParams(recipe, reasoner, modelKey(3)) as Tree);
+  const examples = task.generate(4, "train", 4, {});
+  return onBoth(async () => {
+    const optimizer = sgd({ lr: 0.5, momentum: 0.5 });
+    const step = makeSupervisedStep(recipe, reasoner as never, optimizer as never);
+    const p = toDevice(params);
+    const [loss, p2, s2, metrics, health] = step(p as never, optimizer.init(toDevice(params)) as never, recipe.frame(examples, limits));
+    step.dispose();
+    const { trace, count } = s2 as unknown as { trace: Tree; count: Array };
+    count.dispose();
+    dispose([health.applied, ...Object.values(metrics.diagnostics)] as never);
+    return { loss: await scalar(loss), accuracy: await scalar(metrics.accuracy), gradNorm: await scalar(health.gradNorm), ...prefixed("params", await toHost(p2 as Tree)), ...prefixed("grad", await toHost(trace)) };
+  });
+}
+
+async function scalar(x: Array): Promise<HostArray> {
+  return { shape: [], dtype: "float32", data: Float32Array.from(await x.data()) };
+}
+
+for (const [kind, method, K] of [
+  ["transformer", "neuralese", 2],
+  ["gru", "neuralese", 2],
+  ["lstm", "neuralese", 2],
+  ["looped", "direct", 0],
+] as const) {
+  const what = method === "neuralese" ? `${kind}, neuralese BPTT through K = ${K} latent steps` : `${kind} (r = 2, backprop through the last 1), direct`;
+  test(`one jitted training step matches wasm: ${what}`, { skip }, async (t) => {
+    const r = await trainingStep(kind, method, K);
+    const worst = assertClose(r, what);
+    t.diagnostic(`loss ${r.wasm.loss.data[0]} (wasm) vs ${r.webgpu.loss.data[0]} (webgpu); worst ℓ∞-relative error ${worst.toExponential(2)} over ${Object.keys(r.wasm).length} arrays`);
+  });
+}
