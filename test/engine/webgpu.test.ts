@@ -3,10 +3,13 @@
 // neuralese BPTT through K = 2 latent steps. In CI this runs over Mesa's lavapipe (a software
 // Vulkan driver), which compiles each jitted function slowly (tens of seconds): so few, tiny jits.
 //
-// Tolerance: for every compared array, max |webgpu − wasm| ≤ 1e-4 · max |wasm| (ℓ∞ error relative
-// to the array's ℓ∞ norm; elementwise relative error is meaningless at entries near zero). Both
-// backends compute in float32 but sum in different orders (GPU tree reductions), so agreement to a
-// few float32 ulps of the largest entry is what can be defended; measured errors are printed.
+// Tolerance: max |webgpu − wasm| ≤ 1e-4 · max |wasm| over a group of arrays: each forward output on
+// its own, each layer's parameter gradients together, a model's whole gradient (and its updated
+// parameters) together. Elementwise relative error means nothing at entries that are zero in exact
+// arithmetic: attention's key-bias gradient is such a one (softmax ignores a shift shared by all
+// keys), float32 noise of 5e-7 on wasm, and differently rounded noise on the GPU. Both backends
+// compute in float32 but sum in different orders (GPU tree reductions), so agreement to a few
+// float32 ulps of a group's largest entry is what can be defended; measured errors are printed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { activeAdapter, startEngine, WebGpuUnavailableError } from "../../src/engine/backend.js";
@@ -36,6 +39,11 @@ import { makeReasoner, type ModelKind } from "../../src/models/index.js";
 import { getTask } from "../../src/tasks/index.js";
 
 const TOLERANCE = 1e-4;
+
+// lavapipe compiles every shader through LLVM: without LLVM's optimisation passes a cold compile
+// took 2.3× less CPU here (12 s against 28 s for one small jit(grad)); shaders stay exact, only
+// slower to run, and these tests are compile-bound. Read by Mesa when Dawn loads the driver.
+process.env.GALLIVM_PERF ??= "nopt";
 
 // Skip only where WebGPU is really absent (no package, no adapter); CI has lavapipe and must not skip.
 const unavailable = await startEngine("webgpu").then(
@@ -89,26 +97,39 @@ async function onBoth(compute: () => Promise<HostTree>): Promise<{ wasm: HostTre
   return { wasm, webgpu };
 }
 
-/** Assert every array agrees within TOLERANCE (ℓ∞ relative); returns the worst relative error. */
-function assertClose(r: { wasm: HostTree; webgpu: HostTree }, what: string): number {
+/**
+ * Assert that webgpu agrees with wasm: for each group of arrays (`groupOf` a path), the largest
+ * |webgpu − wasm| is at most TOLERANCE times the group's largest |wasm|. Returns the worst ratio.
+ */
+function assertClose(r: { wasm: HostTree; webgpu: HostTree }, what: string, groupOf: (path: string) => string): number {
   assert.deepEqual(Object.keys(r.webgpu).sort(), Object.keys(r.wasm).sort(), `${what}: same outputs`);
+  const scale = new Map<string, number>();
+  for (const [path, a] of Object.entries(r.wasm)) {
+    const group = groupOf(path);
+    let m = scale.get(group) ?? 0;
+    for (const x of a.data) m = Math.max(m, Math.abs(x));
+    scale.set(group, m);
+  }
   let worst = 0;
   for (const [path, a] of Object.entries(r.wasm)) {
     const b = r.webgpu[path];
     assert.deepEqual(b.shape, a.shape, `${what} ${path}: shape`);
-    let [err, scale] = [0, 0];
+    const s = scale.get(groupOf(path))!;
+    assert.ok(s > 0, `${what} ${groupOf(path)}: all zeros on wasm, the comparison would prove nothing`);
+    let err = 0;
     for (let i = 0; i < a.data.length; i++) {
       assert.ok(Number.isFinite(b.data[i]), `${what} ${path}[${i}]: webgpu gave ${b.data[i]}`);
       err = Math.max(err, Math.abs(a.data[i] - b.data[i]));
-      scale = Math.max(scale, Math.abs(a.data[i]));
     }
-    assert.ok(scale > 0, `${what} ${path}: all zeros on wasm, the comparison would prove nothing`);
-    const rel = err / scale;
-    assert.ok(rel <= TOLERANCE, `${what} ${path}: max |webgpu − wasm| = ${err.toExponential(2)}, ${rel.toExponential(2)} of max |wasm| ${scale.toExponential(2)} (> ${TOLERANCE})`);
+    const rel = err / s;
+    assert.ok(rel <= TOLERANCE, `${what} ${path}: max |webgpu − wasm| = ${err.toExponential(2)}, ${rel.toExponential(2)} of ${groupOf(path)}'s max |wasm| ${s.toExponential(2)} (> ${TOLERANCE})`);
     worst = Math.max(worst, rel);
   }
   return worst;
 }
+
+/** The first `depth` components of a dotted path: the comparison group. */
+const prefix = (depth: number) => (path: string) => path.split(".").slice(0, depth).join(".");
 
 /** Host data drawn from a seeded generator (no device rng: both backends get identical inputs). */
 function hostNormal(data: DataRng, shape: number[]): HostArray {
@@ -155,12 +176,13 @@ test("nn layers: forward outputs and gradients (parameters and inputs) match was
   const weights = Object.fromEntries(["linear", "embedding", "norm", "mlp", "attention", "gru", "lstmH", "lstmC"].map((k, i) => [k, i]));
   const outShapes: Record<string, number[]> = { linear: [B, T, D], embedding: [B, T, D], norm: [B, T, D], mlp: [B, T, D], attention: [B, T, D], gru: [B, D], lstmH: [B, D], lstmC: [B, D] };
   const projections = Object.fromEntries(Object.entries(outShapes).map(([k, s]) => [k, hostNormal(new DataRng(100 + weights[k]), s)]));
-  // a scalar that reads every output through a fixed projection: its gradient checks each layer's backward pass
-  const loss = (args: any) => {
+  // a scalar that reads every output through a fixed projection: its gradient checks each layer's
+  // backward pass; the outputs come back as aux, so one jit (one slow lavapipe compile) does both
+  const loss = (args: any): [Array, Record<string, Array>] => {
     const outs = layers(args.params, args.x, args.ids, args.h, args.c);
     let total = np.zeros([]);
-    for (const [k, y] of Object.entries(outs)) total = total.add(y.mul(args.w[k]).sum());
-    return total;
+    for (const [k, y] of Object.entries(outs)) total = total.add(y.ref.mul(args.w[k]).sum());
+    return [total, outs];
   };
   const r = await onBoth(async () => {
     const args = () => ({
@@ -171,19 +193,14 @@ test("nn layers: forward outputs and gradients (parameters and inputs) match was
       c: toDevice<any>({ c: inputs.c }).c,
       w: toDevice(projections),
     });
-    const forward = jit((a: any) => {
-      dispose(a.w);
-      return layers(a.params, a.x, a.ids, a.h, a.c);
-    });
-    const backward = jit(grad(loss));
-    const outs = forward(args() as never) as unknown as Tree;
-    const grads = backward(args() as never) as unknown as { params: Tree; x: Array; h: Array; c: Array; ids: Array; w: Tree };
-    forward.dispose();
-    backward.dispose();
+    const both = jit(grad(loss, { hasAux: true }));
+    const [grads, outs] = both(args() as never) as unknown as [{ params: Tree; x: Array; h: Array; c: Array; ids: Array; w: Tree }, Tree];
+    both.dispose();
     dispose([grads.ids, grads.w] as never);
     return { ...prefixed("out", await toHost(outs)), ...prefixed("grad", await toHost({ params: grads.params, x: grads.x, h: grads.h, c: grads.c } as Tree)) };
   });
-  const worst = assertClose(r, "nn layers");
+  // groups: out.<layer>, grad.params.<layer>, grad.x, grad.h, grad.c
+  const worst = assertClose(r, "nn layers", (path) => (path.startsWith("grad.params.") ? prefix(3)(path) : prefix(2)(path)));
   t.diagnostic(`worst ℓ∞-relative error ${worst.toExponential(2)} over ${Object.keys(r.wasm).length} arrays`);
 });
 
@@ -238,7 +255,8 @@ for (const [kind, method, K] of [
   const what = method === "neuralese" ? `${kind}, neuralese BPTT through K = ${K} latent steps` : `${kind} (r = 2, backprop through the last 1), direct`;
   test(`one jitted training step matches wasm: ${what}`, { skip }, async (t) => {
     const r = await trainingStep(kind, method, K);
-    const worst = assertClose(r, what);
+    // groups: loss, accuracy, gradNorm, the whole gradient, all updated parameters
+    const worst = assertClose(r, what, prefix(1));
     t.diagnostic(`loss ${r.wasm.loss.data[0]} (wasm) vs ${r.webgpu.loss.data[0]} (webgpu); worst ℓ∞-relative error ${worst.toExponential(2)} over ${Object.keys(r.wasm).length} arrays`);
   });
 }
