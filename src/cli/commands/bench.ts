@@ -11,7 +11,7 @@ export function benchCommand(): Command {
   return new Command("bench")
     .description("time jitted training steps (forward + backward + AdamW); prints one JSON line per configuration (compile_ms: the first step, ms_per_step: the median)")
     .option("--only <names>", `comma-separated configurations (default: all of ${names.join(", ")}; GPU sizes: ${gpuNames.join(", ")})`)
-    .option("--gpu-sizes", "also run the GPU-sized configurations (width 256-512, 128-token sequences, batch 256; seconds a step on a CPU)")
+    .option("--gpu-sizes", "also run the GPU-sized configurations (width 256-512, 128-token sequences, batch 256; tens of seconds a step on wasm)")
     .option("--steps <n>", "timed steps per configuration (median reported; at least 20, or 5 when only GPU-size configurations run)", positiveInt("--steps"), 20)
     .option("--warmup <n>", "untimed steps first (the first compiles)", positiveInt("--warmup"), 3)
     .addOption(new Option("--backend <name>", "jax-js backend").argParser(oneOf("--backend", BACKENDS)).default("wasm"))
