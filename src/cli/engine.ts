@@ -1,10 +1,12 @@
-// Engine start-up for commands: turns an impossible backend choice into a UserError.
-import { startEngine, webgpuPossible, type Backend } from "../engine/backend.js";
+// Engine start-up for commands: a backend that cannot start here becomes a UserError saying what to install.
+import { startEngine, WebGpuUnavailableError, type Backend } from "../engine/backend.js";
 import { UserError } from "./errors.js";
 
 export async function startBackend(backend: Backend): Promise<Backend> {
-  if (backend === "webgpu" && !webgpuPossible()) {
-    throw new UserError(`--backend webgpu needs navigator.gpu (a browser with WebGPU)`, `on Node use --backend wasm (the default) or cpu`);
+  try {
+    return await startEngine(backend);
+  } catch (err) {
+    if (err instanceof WebGpuUnavailableError) throw new UserError(err.message, err.hint);
+    throw err;
   }
-  return startEngine(backend);
 }

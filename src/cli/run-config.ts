@@ -52,6 +52,7 @@ const RUN_FLAGS: readonly ConfigFlag[] = [
   { flag: "--data <file>", path: "trainData", description: "train on this file's examples (JSON lines from `neuralese data <task> --jsonl`, or Coconut ProsQA JSON); the run is sized to the file and records its sha256" },
   { flag: "--max-bad-steps <n>", path: "faults.maxBadSteps", description: "non-finite steps in a row that count as a numeric fault (default 20)" },
   { flag: "--on-bad-steps <action>", path: "faults.onBadSteps", description: "rollback (to the last checkpoint, lower lr) or stop (default rollback)" },
+  { flag: "--backend <name>", path: "backend", description: "jax-js backend: wasm (CPU), webgpu (GPU through the optional webgpu package) or cpu (default wasm; --resume keeps the run's)" },
 ];
 
 /** Every task's option flags (e.g. --symbols → task.options.symbols); a flag shared by tasks has one key. */

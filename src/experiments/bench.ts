@@ -1,7 +1,7 @@
 // `neuralese bench`: times jitted training steps (forward + backward + AdamW) of fixed
 // configurations. Speed is measured here and reported as figures, never asserted in tests.
 import { jit, np, random, type Array } from "../engine/jax.js";
-import { activeBackend } from "../engine/backend.js";
+import { activeAdapter, activeBackend, type GpuAdapterInfo } from "../engine/backend.js";
 import { modelKey, splitKey, DataRng } from "../engine/rng.js";
 import { type Flops, transformerFlops, gruFlops, matmulFlops, addFlops, withBackward } from "../engine/flops.js";
 import { count, dispose, ref, type Tree } from "../engine/tree.js";
@@ -23,6 +23,8 @@ import type { LoopedReasoner } from "../models/index.js";
 export interface BenchResult {
   name: string;
   backend: string;
+  /** The WebGPU adapter (vendor, architecture, description, fallback), on the webgpu backend. */
+  adapter?: GpuAdapterInfo;
   ms_per_step: number;
   gflops_per_s: number;
   steps: number;
@@ -49,11 +51,14 @@ interface Workload {
 
 const VOCAB = 32;
 
-function transformerWorkload(): Workload {
-  const cfg = { vocab: VOCAB, dim: 128, layers: 2, heads: 4, maxLen: 32, mlpRatio: 4 };
-  const [batch, seq] = [32, 32];
+function transformerWorkload(dim: number, layers: number, batch: number, seq: number): () => Workload {
+  return () => transformerWorkloadOf(dim, layers, batch, seq);
+}
+
+function transformerWorkloadOf(dim: number, layers: number, batch: number, seq: number): Workload {
+  const cfg = { vocab: VOCAB, dim, layers, heads: 4, maxLen: seq, mlpRatio: 4 };
   return {
-    name: "transformer-d128-l2-b32-t32",
+    name: `transformer-d${dim}-l${layers}-b${batch}-t${seq}`,
     flops: transformerFlops({ ...cfg, oneHotEmbedding: true }, batch, seq), // nn's embedding is a one-hot matmul
     params: initTransformer(modelKey(0), cfg) as unknown as Tree,
     // next-token cross-entropy on every position: predict tokens[t+1] from tokens[..t]
@@ -67,8 +72,11 @@ function transformerWorkload(): Workload {
   };
 }
 
-function gruWorkload(): Workload {
-  const [hidden, batch, seq] = [128, 64, 32];
+function gruWorkload(hidden: number, batch: number, seq: number): () => Workload {
+  return () => gruWorkloadOf(hidden, batch, seq);
+}
+
+function gruWorkloadOf(hidden: number, batch: number, seq: number): Workload {
   const [k1, k2, k3] = splitKey(modelKey(0), 3);
   const params = { embed: initEmbedding(k1, VOCAB, hidden), cell: initGru(k2, hidden, hidden), head: initLinear(k3, hidden, VOCAB) };
   const flops = addFlops(
@@ -76,7 +84,7 @@ function gruWorkload(): Workload {
     withBackward(seq * (matmulFlops(batch, VOCAB, hidden) + matmulFlops(batch, hidden, VOCAB))), // one-hot embedding, head
   );
   return {
-    name: "gru-h128-b64-t32",
+    name: `gru-h${hidden}-b${batch}-t${seq}`,
     flops,
     params: params as unknown as Tree,
     loss: (p0, tokens) => {
@@ -104,18 +112,20 @@ function gruWorkload(): Workload {
  * The continuous-thought transformer reasoner (src/models/transformer.ts): read a question of 24
  * tokens in one chunk, K = 6 latent steps, then decode `<ans>` and take the cross-entropy of its
  * logits against a 1-token answer; gradient by full BPTT or gradient-normalised BPTT (chained
- * vjps). Tokens [64, 25]: the question, then the answer.
+ * vjps). Tokens [64, 25]: the question, then the answer. The GPU sizes change width, batch and
+ * question length.
  */
-function neuraleseWorkload(gradNorm: boolean): () => Workload {
+function neuraleseWorkload(gradNorm: boolean, size = { dim: 128, batch: 64, question: 24 }): () => Workload {
   return () => {
-    const [batch, question, latentSteps] = [64, 24, 6];
-    const reasoner = transformerReasoner({ model: "transformer", vocab: VOCAB, dim: 128, layers: 2, heads: 4, maxLen: question + latentSteps + 1 });
+    const { dim, batch, question } = size;
+    const latentSteps = 6;
+    const reasoner = transformerReasoner({ model: "transformer", vocab: VOCAB, dim, layers: 2, heads: 4, maxLen: question + latentSteps + 1 });
     // What is computed: the question chunk, K single positions, the answer position (with the
     // head), each attending over all maxLen cache slots (reasoner.positionFlops).
     const f = reasoner.positionFlops;
     const flops = withBackward(batch * (question * f.read + latentSteps * f.think + f.decode));
     return {
-      name: `neuralese-transformer-d128-l2-b64-k6${gradNorm ? "-gradnorm" : ""}`,
+      name: `neuralese-transformer-d${dim}-l2-b${batch}-k6${question === 24 ? "" : `-q${question}`}${gradNorm ? "-gradnorm" : ""}`,
       flops,
       params: reasoner.init(modelKey(0)),
       lossAndGrads: (p, tokens) => {
@@ -163,15 +173,28 @@ function grpoSampleWorkload(): Workload {
 
 export const BENCH_WORKLOADS: Record<string, () => Workload> = {
   "grpo-sample-b64-t16": grpoSampleWorkload,
-  "transformer-d128-l2-b32-t32": transformerWorkload,
-  "gru-h128-b64-t32": gruWorkload,
+  "transformer-d128-l2-b32-t32": transformerWorkload(128, 2, 32, 32),
+  "gru-h128-b64-t32": gruWorkload(128, 64, 32),
   "neuralese-transformer-d128-l2-b64-k6": neuraleseWorkload(false),
   "neuralese-transformer-d128-l2-b64-k6-gradnorm": neuraleseWorkload(true),
+};
+
+/**
+ * The sizes a GPU is for: width 256–512, ProsQA-length sequences (~128 tokens), batch 256. Run only
+ * when asked (--gpu-sizes, or by name with --only): on wasm each step is 0.3–1.5 TFLOP, tens of seconds.
+ */
+export const GPU_BENCH_WORKLOADS: Record<string, () => Workload> = {
+  "transformer-d256-l4-b256-t128": transformerWorkload(256, 4, 256, 128),
+  "transformer-d512-l2-b256-t128": transformerWorkload(512, 2, 256, 128),
+  "gru-h256-b256-t128": gruWorkload(256, 256, 128),
+  "neuralese-transformer-d256-l2-b256-k6-q120": neuraleseWorkload(false, { dim: 256, batch: 256, question: 120 }),
 };
 
 export interface EsBenchResult {
   name: string;
   backend: string;
+  /** The WebGPU adapter (vendor, architecture, description, fallback), on the webgpu backend. */
+  adapter?: GpuAdapterInfo;
   /** Median ms per generation (population members evaluated + estimate + update) with 1 and 2 workers. */
   ms_per_generation_1_worker: number;
   ms_per_generation_2_workers: number;
@@ -227,7 +250,7 @@ async function esBench(name: string, opts: { steps: number; warmup: number }): P
   }
   return {
     name,
-    backend: activeBackend(),
+    ...onDevice(),
     ms_per_generation_1_worker: round(ms[0], 1),
     ms_per_generation_2_workers: round(ms[1], 1),
     throughput_ratio: round(ms[0] / ms[1], 2),
@@ -253,7 +276,9 @@ const median = (xs: number[]) => {
 /** Time `steps` jitted AdamW steps after `warmup` untimed ones; fresh random tokens each step. */
 export async function runBench(name: string, opts: { steps: number; warmup: number }): Promise<BenchResult | EsBenchResult | LoopedBenchResult> {
   if (GENERATION_BENCHES[name]) return GENERATION_BENCHES[name](name, opts);
-  const w = BENCH_WORKLOADS[name]();
+  const make = BENCH_WORKLOADS[name] ?? GPU_BENCH_WORKLOADS[name];
+  if (!make) throw new Error(`no bench configuration "${name}"`);
+  const w = make();
   const optimizer = adamw({ lr: 1e-3 });
   type Step = ((params: Tree, state: Tree, tokens: Array) => [Array, Tree, Tree]) & { dispose(): void };
   const forward = w.forward ? (jit(w.forward) as unknown as ((p: Tree, tokens: Array) => Array) & { dispose(): void }) : null;
@@ -292,7 +317,7 @@ export async function runBench(name: string, opts: { steps: number; warmup: numb
   const flops = w.flops.forward + w.flops.backward;
   return {
     name,
-    backend: activeBackend(),
+    ...onDevice(),
     ms_per_step: round(median, 2),
     gflops_per_s: round(flops / (median * 1e6), 2),
     steps: times.length,
@@ -305,9 +330,17 @@ export async function runBench(name: string, opts: { steps: number; warmup: numb
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits));
 
+/** Where a bench ran: the backend and, on webgpu, the adapter. */
+const onDevice = (): { backend: string; adapter?: GpuAdapterInfo } => {
+  const adapter = activeAdapter();
+  return { backend: activeBackend(), ...(adapter ? { adapter } : {}) };
+};
+
 export interface LoopedBenchResult {
   name: string;
   backend: string;
+  /** The WebGPU adapter (vendor, architecture, description, fallback), on the webgpu backend. */
+  adapter?: GpuAdapterInfo;
   /** Median ms of one training step (direct recipe, AdamW) at each timed depth r, k = backpropDepth. */
   ms_per_step_at_r: Record<string, number>;
   /** Median CPU ms (user + system, this process) of one step at each timed r: steadier than wall time on a shared machine. */
@@ -389,7 +422,7 @@ async function loopedStepBench(name: string, opts: { steps: number; warmup: numb
   const totalCompile = globalThis.Array.from({ length: max }, (_, i) => at(compile, i + 1)).reduce((a, b) => a + b, 0);
   return {
     name,
-    backend: activeBackend(),
+    ...onDevice(),
     ms_per_step_at_r: ms,
     cpu_ms_per_step_at_r: cpuMs,
     compile_ms_at_r: compile,

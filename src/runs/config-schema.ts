@@ -2,6 +2,7 @@
 // Fields whose default depends on other fields (layers, heads, maxLen, warm-up, decay length)
 // are optional here and filled in by resolveRunConfig (config.ts).
 import { z } from "zod";
+import { BACKENDS, type Backend } from "../engine/backends.js";
 import { DEFAULT_TASK, type Limits } from "../tasks/index.js";
 import { RUN_FORMAT_VERSION } from "./format.js";
 
@@ -147,6 +148,11 @@ export const runConfigSchema = z.strictObject({
   faults: faultsSchema.prefault({}),
   /** A finished run directory whose model.safetensors initialises the parameters; null: random init. */
   init: z.string().min(1).nullable().default(null),
+  /**
+   * The jax-js backend the run trains on: wasm (CPU, the default), webgpu (a GPU through Dawn; the
+   * adapter is named in summary.json) or cpu (the slow exact interpreter). --resume keeps it.
+   */
+  backend: z.enum(BACKENDS as [Backend, ...Backend[]]).default("wasm"),
 });
 
 export type RunConfigInput = z.input<typeof runConfigSchema>;

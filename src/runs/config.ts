@@ -105,6 +105,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
     trainDataSha256: c.trainDataSha256,
     faults: c.faults,
     init: c.init,
+    backend: c.backend,
   };
 }
 

@@ -1,7 +1,7 @@
 // Training a supervised recipe in a run directory: the loop behind `neuralese train`.
 // Data order is a pure function of the config (step s trains on train examples [sB, (s+1)B) of
 // the seed's stream), so a resumed run sees exactly the batches an uninterrupted one would.
-import { activeBackend } from "../engine/backend.js";
+import { activeAdapter, activeBackend } from "../engine/backend.js";
 import { DataRng, modelKey } from "../engine/rng.js";
 import { SeededRng } from "../common/seeded-rng.js";
 import { dispose, restoreLike, type Tree } from "../engine/tree.js";
@@ -281,6 +281,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
       seed: cfg.seed,
       init: cfg.init,
       backend: activeBackend(),
+      ...(activeAdapter() ? { adapter: activeAdapter() } : {}),
       steps: c.steps,
       distinctTrainExamples: Math.min(train.length, c.examples),
       ...(fileData ? { trainData: { file: cfg.trainData, examples: train.length, sha256: fileData.sha256 } } : {}),

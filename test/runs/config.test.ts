@@ -42,6 +42,7 @@ test("defaults: an empty config resolves to a complete one, and resolving is ide
     trainDataSha256: null,
     init: null,
     faults: { maxBadSteps: 20, onBadSteps: "rollback", lrFactor: 0.5, maxRollbacks: 3 },
+    backend: "wasm",
   });
   assert.ok(c.model.maxLen > 4 + 8, `maxLen ${c.model.maxLen} covers question + thoughts + answer`);
   assert.deepEqual(resolveRunConfig(JSON.parse(JSON.stringify(c))), c);
@@ -75,6 +76,7 @@ test("a wrong type or value names the field, the value given and what is allowed
   assert.match(errorOf({ optimizer: { lr: -1 } }), /optimizer\.lr: got -1; allowed: > 0/);
   assert.match(errorOf({ optimizer: { b2: 1 } }), /optimizer\.b2: got 1; allowed: < 1/);
   assert.match(errorOf({ formatVersion: 2 }), /formatVersion: got 2; allowed: 1/);
+  assert.match(errorOf({ backend: "tpu" }), /backend: got "tpu"; allowed: "wasm", "cpu", "webgpu"/);
   assert.match(errorOf({ task: { name: "chess" } }), /task\.name: got "chess"; allowed: pointer-chase, parity/);
   assert.match(errorOf({ task: { options: { symbols: 100 } } }), /task\.options\.symbols: got 100; must be an integer in 2\.\.\d+/);
   assert.match(errorOf({ task: { options: { trainHops: "1-12" } } }), /task\.options\.trainHops: got "1-12"; 1-12 is outside the allowed 1\.\.8/);
@@ -125,7 +127,7 @@ test("a config file and flags merge, flags winning; file errors name the file an
 
 test("fuzz: any JSON input either resolves or is a ConfigError (never another exception)", () => {
   const valid = resolveRunConfig({});
-  const paths = ["task.name", "task.options.symbols", "task.options.trainHops", "task.options.layout", "task.options", "method", "model.kind", "model.dim", "model.heads", "model.maxLen", "optimizer.warmupSteps", "optimizer.decaySteps", "budget.maxSteps", "budget", "seed", "eval", "formatVersion", "faults", "faults.maxBadSteps", "faults.onBadSteps", "faults.lrFactor", "faults.maxRollbacks", "trainData", "trainExamples"];
+  const paths = ["task.name", "task.options.symbols", "task.options.trainHops", "task.options.layout", "task.options", "method", "model.kind", "model.dim", "model.heads", "model.maxLen", "optimizer.warmupSteps", "optimizer.decaySteps", "budget.maxSteps", "budget", "seed", "eval", "formatVersion", "faults", "faults.maxBadSteps", "faults.onBadSteps", "faults.lrFactor", "faults.maxRollbacks", "trainData", "trainExamples", "backend"];
   fc.assert(
     fc.property(fc.constantFrom(...paths), fc.jsonValue(), fc.constantFrom(...TASK_NAMES), (path, value, task) => {
       const input = JSON.parse(JSON.stringify({ ...valid, task: { name: task, options: {} } })) as Record<string, unknown>;

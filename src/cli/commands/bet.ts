@@ -16,6 +16,7 @@ import type { BetSummary } from "../../report/bet-summary.js";
 import { summaryTable } from "../../report/bet-markdown.js";
 import { verdictText } from "../../report/bet-verdict.js";
 import { TASK_NAMES } from "../../tasks/index.js";
+import { BACKENDS, type Backend } from "../../engine/backends.js";
 import { oneOf, positiveInt, UserError } from "../errors.js";
 import { createProgress } from "../progress.js";
 import { serveDuring } from "./serve.js";
@@ -35,6 +36,7 @@ interface BetFlags {
   monitor?: number;
   serve?: boolean;
   queue?: string;
+  backend?: Backend;
 }
 
 export function betCommand(): Command {
@@ -52,10 +54,12 @@ export function betCommand(): Command {
     .option("--resume", "continue the bet in --out: finished runs are kept, stopped ones continue from their checkpoints")
     .option("--jobs <n>", "runs at a time, each in its own process (default: the number of cores)", positiveInt("--jobs"), availableParallelism())
     .option("--queue <url>", "run through a queue on this Redis instead of local processes: workers anywhere (`neuralese worker --queue URL`) train the runs; redis://[:password@]host:port[/db] or rediss:// (TLS)")
+    .addOption(new Option("--backend <name>", "jax-js backend of every run: wasm, webgpu or cpu (default: the spec's base.backend, else wasm); --resume keeps the bet's").argParser(oneOf("--backend", BACKENDS)))
     .option("--monitor <n>", `test questions on which each run's chain is inspected after training (probes, logit lens, cot faithfulness; default ${DEFAULT_MONITOR.n}; 0: off)`, monitorExamples)
     .option("--serve", "show a live dashboard of the bet on 127.0.0.1 while it runs (see `neuralese serve`)")
     .action(async (flags: BetFlags) => {
       const out = flags.out ?? `runs/bet-${flags.preset}`;
+      if (flags.resume && flags.backend) throw new UserError("--backend: --resume keeps the backend the bet's runs were planned with (bet.json)", "leave out --backend, or start a new bet with another --out");
       const asked = flags.resume ? undefined : await specFromFlags(flags);
       let spec = asked;
       if (asked && flags.tune) {
@@ -163,6 +167,7 @@ async function specFromFlags(flags: BetFlags): Promise<BetSpec> {
   if (flags.methods) spec.arms = flags.methods;
   if (flags.seeds) spec.seeds = flags.seeds;
   if (flags.budget) spec.budgets = flags.budget;
+  if (flags.backend) spec.base = { ...spec.base, backend: flags.backend };
   if (flags.monitor !== undefined) spec.monitor = flags.monitor === 0 ? null : { n: flags.monitor, split: "test" };
   if (spec.arms.length === 0) throw new UserError(`preset ${flags.preset} has no arm this build can run`, "name arms with --methods");
   return spec;

@@ -10,6 +10,7 @@ import { isLooped, makeReasoner } from "../../models/index.js";
 import { optionNaming, readEvalData, RunDir, reasonerConfigOf, runLimits, type EvalData } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
+import { BACKENDS, type Backend } from "../../engine/backends.js";
 import { startBackend } from "../engine.js";
 import { nonNegativeInt, nonNegativeNumber, oneOf, positiveInt, positiveIntList, probability, UserError } from "../errors.js";
 import { EXIT_RULES, type ExitRuleName } from "../../reasoning/index.js";
@@ -31,14 +32,15 @@ export function evalCommand(): Command {
     .option("--exit-threshold <x>", "(neuralese) the exit rule's threshold (default: the run's)", nonNegativeNumber("--exit-threshold"))
     .addOption(new Option("--halt <rule>", "(halting) how inference picks the halting step: threshold (cumulative halting mass) or sample (a Bernoulli draw per block) (default: the run's)").argParser(oneOf("--halt", HALT_INFERENCE)))
     .option("--halt-threshold <x>", "(halting) the cumulative halting mass that stops inference, in (0, 1) (default: the run's; 0.5 PonderNet, 1 − ε ACT)", probability("--halt-threshold"))
+    .addOption(new Option("--backend <name>", "jax-js backend: wasm, webgpu or cpu (default: the run's)").argParser(oneOf("--backend", BACKENDS)))
     .option("--recurrence <r,...>", "(looped model) evaluate at each of these depths r, e.g. 1,2,4,8,16,32 (default: the run's model.looped.recurrence)", positiveIntList("--recurrence"))
-    .action(async (opts: { run: string; split: Split; data?: string; splitName?: string; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; halt?: HaltInference; haltThreshold?: number; recurrence?: number[] }, cmd: Command) => {
+    .action(async (opts: { run: string; split: Split; data?: string; splitName?: string; n?: number; seed?: number; exit?: ExitRuleName; exitThreshold?: number; halt?: HaltInference; haltThreshold?: number; recurrence?: number[]; backend?: Backend }, cmd: Command) => {
       if (opts.data !== undefined && cmd.getOptionValueSource("split") === "cli") throw new UserError("give --split (a generated split) or --data (a file), not both");
       if (opts.data !== undefined && opts.seed !== undefined) throw new UserError("--seed draws a generated split; a --data file's examples are fixed (leave out --seed)");
       if (opts.data === undefined && opts.splitName !== undefined) throw new UserError("--split-name names a --data file's examples; give --data FILE too");
-      await startBackend("wasm");
       const run = await translateRunErrors(() => RunDir.open(opts.run, { methods: RUN_METHOD_SPECS }));
       const cfg = run.config;
+      await startBackend(opts.backend ?? cfg.backend);
       const data: EvalData | undefined = opts.data === undefined ? undefined : await translateRunErrors(() => readEvalData(cfg, opts.data!, { n: opts.n, splitName: opts.splitName }));
       const task = data?.task ?? getTask(cfg.task.name);
       const limits = runLimits(cfg);

@@ -1,10 +1,9 @@
 // `neuralese train`: one run of a recipe on a task, written to a run directory.
-import { Command, Option } from "commander";
-import { BACKENDS, type Backend } from "../../engine/backend.js";
+import { Command } from "commander";
 import { FAULT_INJECTION_ENV, RunDir, faultInjector, parseFaultInjection } from "../../runs/index.js";
 import { RUN_METHOD_SPECS, trainRun } from "../../runs/train-run.js";
 import { startBackend } from "../engine.js";
-import { oneOf } from "../errors.js";
+import { UserError } from "../errors.js";
 import { createProgress } from "../progress.js";
 import { addRunConfigOptions, runConfigFromCli, translateRunErrors } from "../run-config.js";
 import { serveDuring } from "./serve.js";
@@ -14,14 +13,16 @@ export function trainCommand(): Command {
     .description("train one recipe on one task; writes config.json, metrics.jsonl, summary.json and model.safetensors to --out")
     .option("--out <dir>", "run directory (default runs/<task>-<method>-<model>-k<K>-s<seed>)")
     .option("--force", "replace a different run already in --out")
-    .option("--resume <dir>", "continue a stopped run from its last checkpoint (its config is used as saved)")
-    .option("--serve", "show a live dashboard of the run on 127.0.0.1 while it trains (see `neuralese serve`)")
-    .addOption(new Option("--backend <name>", "jax-js backend").argParser(oneOf("--backend", BACKENDS)).default("wasm"));
+    .option("--resume <dir>", "continue a stopped run from its last checkpoint (its config, backend included, is used as saved)")
+    .option("--serve", "show a live dashboard of the run on 127.0.0.1 while it trains (see `neuralese serve`)");
   addRunConfigOptions(cmd);
   return cmd.action(async (opts: Record<string, unknown>) => {
     const config = await translateRunErrors(async () =>
       typeof opts.resume === "string" ? (await RunDir.open(opts.resume, { methods: RUN_METHOD_SPECS })).config : runConfigFromCli(opts, RUN_METHOD_SPECS),
     );
+    if (typeof opts.resume === "string" && opts.backend !== undefined && opts.backend !== config.backend) {
+      throw new UserError(`--backend ${String(opts.backend)}: run ${opts.resume} trains on ${config.backend} (its config.json), and --resume keeps it`, `leave out --backend, or train a new run with --out`);
+    }
     const out =
       (opts.resume as string | undefined) ??
       (opts.out as string | undefined) ??
@@ -30,7 +31,7 @@ export function trainCommand(): Command {
     const injection = process.env[FAULT_INJECTION_ENV];
     const faults = injection === undefined ? undefined : faultInjector(await translateRunErrors(async () => parseFaultInjection(injection)));
     if (faults) console.error(`warning: ${FAULT_INJECTION_ENV} is set: injecting non-finite gradients (${injection})`);
-    await startBackend(opts.backend as Backend); // after the config checks: a typo is reported at once
+    await startBackend(config.backend); // after the config checks: a typo is reported at once
     let progress: ReturnType<typeof createProgress> | undefined;
     const stopServing = opts.serve ? await serveDuring(out) : undefined;
     const summary = await translateRunErrors(() =>

@@ -44,8 +44,8 @@ const shipped = (step: number) =>
     void send({ type: "checkpoint", step });
   });
 try {
-  await startEngine("wasm");
   const config = resolveRunConfig(JSON.parse(configJson), { methods: RUN_METHOD_SPECS });
+  await startEngine(config.backend);
   let lastSent = 0;
   const summary = await trainRun(config, () => RunDir.create(out, config), {
     ...(options.initDir ? { initDir: options.initDir } : {}),
