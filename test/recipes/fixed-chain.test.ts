@@ -14,7 +14,9 @@ import { modelKey } from "../../src/engine/rng.js";
 import { dispose, ref, type Tree } from "../../src/engine/tree.js";
 import { makeReasoner } from "../../src/models/index.js";
 import { fixedChain, fixedChainWidth } from "../../src/recipes/fixed-chain.js";
+import { cot } from "../../src/recipes/cot.js";
 import { answerFromChain, promptGrid } from "../../src/recipes/framing.js";
+import { evaluate, makePredictor } from "../../src/runs/evaluate.js";
 import { tokens } from "../../src/recipes/supervised-parts.js";
 import { RunDir, resolveRunConfig } from "../../src/runs/index.js";
 import { RUN_METHOD_SPECS, trainRun } from "../../src/runs/train-run.js";
@@ -70,6 +72,27 @@ test("greedy and sampled fixed chains: K task tokens, <eot> <ans> forced, a non-
     chainOnly.dispose();
     dispose(params);
   }
+});
+
+test("evaluation counts well-formed answers: an untrained free chain is often malformed, the fixed chain never", async () => {
+  const examples = task.generate(5, "val", 32, options);
+  const vocab = task.vocab(options).size;
+  const K = 2;
+  const fixed = fixedChain(K);
+  const free = cot();
+  const reasoner = makeReasoner({ model: "transformer", vocab, dim: 16, layers: 1, heads: 2, maxLen: Math.max(fixed.sequenceLength(limits), free.sequenceLength(limits)) });
+  const params = reasoner.init(modelKey(4)) as Tree;
+  const score = async (recipe: typeof fixed) => {
+    const predictor = makePredictor(recipe, reasoner, limits);
+    const e = await evaluate(predictor, recipe, task, params, examples, limits, 16);
+    predictor.dispose();
+    return e;
+  };
+  assert.equal((await score(fixed)).wellFormed, 1);
+  const f = await score(free);
+  assert.ok(f.wellFormed < 1, `an untrained free chain closed with <eot> <ans> and an answer ${f.wellFormed * 100}% of the time`);
+  assert.ok(f.accuracy <= f.wellFormed, "a malformed answer is never right");
+  dispose(params);
 });
 
 test("fixed chain rows: the forced <eot> <ans> are never actions; the gold answer is teacher-forced", () => {
