@@ -65,6 +65,12 @@ export function makeSampler<P extends Tree>(reasoner: Reasoner<P>, width: number
   }) as unknown as Sampler<P>;
 }
 
+/** Each prompt's `width` tokens drawn by one sampling pass (borrows params). */
+export async function sampleRows<P extends Tree>(sampler: Sampler<P>, params: P, prompts: readonly Example[], limits: Limits, key: Array, width: number) {
+  const drawn = await sampler(ref(params), tokens(promptGrid(prompts, limits)), key).data();
+  return prompts.map((_, i) => drawn.subarray(i * width, (i + 1) * width));
+}
+
 /**
  * One jit for a fixed chain of `chainTokens` (src/recipes/fixed-chain.ts): read the prompts [N, P],
  * write the chain (and, `withAnswer`, the forced `<eot> <ans>` and a sampled answer). Consumes its arguments.

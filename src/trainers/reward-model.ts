@@ -14,6 +14,7 @@
 //   thought too).
 // Special tokens (ids < 8: framing) are ignored. The output is squashed by a sigmoid into the
 // labels' range [0, 1], so a policy cannot push the proxy past what any label said.
+import { mean } from "../common/mean.js";
 import { createHash } from "node:crypto";
 import { mkdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -320,7 +321,6 @@ async function saveParams(file: string, p: Params): Promise<void> {
   }
 }
 
-const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const meanSq = (a: readonly number[], b: readonly number[]) => mean(a.map((x, i) => (x - b[i]) ** 2));
 const variance = (xs: readonly number[]) => meanSq(xs, xs.map(() => mean(xs)));
 function correlation(a: readonly number[], b: readonly number[]): number {
