@@ -17,7 +17,6 @@ import { initParams, METHOD_CONFIG_SPECS, recipeFor, trainerFor } from "../train
 import { forwardFlopsPerExample } from "../trainers/supervised-trainer.js";
 import type { Curriculum } from "../recipes/curriculum.js";
 import { isLooped, makeReasoner } from "../models/index.js";
-import { depthSamplingTrainer } from "../trainers/depth-trainer.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
 import { ConfigError } from "./config-errors.js";
@@ -126,8 +125,7 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
   }
   // the learning-rate scale (lowered by rollbacks) is the optimizer's peak lr factor; a new trainer is built for each
   const makeTrainer = (lrScale: number, params: Tree = initParams(recipe, reasoner, modelKey(cfg.seed))) =>
-    // a looped model samples its depth per step (trainers/depth-trainer.ts) in place of the recipe's trainer
-    (isLooped(reasoner) ? depthSamplingTrainer : trainerFor(cfg.method.name))({
+    trainerFor(cfg.method.name, isLooped(reasoner))({
       task,
       taskOptions,
       limits,
