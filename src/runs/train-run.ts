@@ -1,20 +1,35 @@
 // Training a supervised recipe in a run directory: the loop behind `neuralese train`, over its
 // named parts: data (run-data.ts), init/resume (run-start.ts), the step with fault handling
-// (run-step.ts), evaluation and summary (run-finish.ts).
+// (trainStep, and run-rollback.ts), evaluation and summary (run-finish.ts).
 import { DataRng } from "../engine/rng.js";
 import { dispose } from "../engine/tree.js";
 import { METHOD_CONFIG_SPECS } from "../trainers/index.js";
 import type { FaultInjector } from "../trainers/trainer.js";
 import { Budget } from "./budget.js";
 import type { RunConfig } from "./config-schema.js";
+import type { Example } from "../tasks/index.js";
+import type { TrainerStepReport } from "../trainers/index.js";
 import { makePredictor } from "./evaluate.js";
 import { runData, runModel } from "./run-data.js";
 import type { RunDir } from "./run-dir.js";
 import { evaluateDuring, finishRun, type EvalHooks } from "./run-finish.js";
 import { checkCurriculum, resume, trainerMaker, type Training } from "./run-start.js";
-import { rollBack, trainStep, type RollbackEvent, type StepLog } from "./run-step.js";
+import { rollBack, type RollbackEvent } from "./run-rollback.js";
 
-export type { RollbackEvent, StepLog } from "./run-step.js";
+export type { RollbackEvent } from "./run-rollback.js";
+
+/** A step's numbers, as written to metrics.jsonl. */
+export interface StepLog {
+  step: number;
+  loss: number;
+  accuracy: number;
+  gradNorm: number;
+  applied: boolean;
+  examples: number;
+  flops: number;
+  wallMs: number;
+  [diagnostic: string]: unknown;
+}
 
 export interface TrainHooks extends EvalHooks {
   onStep?(log: StepLog, totalSteps: number | null): void;
@@ -79,4 +94,27 @@ export async function trainRun(cfg: RunConfig, openRun: () => Promise<RunDir>, h
     predictor.dispose();
     await run.close();
   }
+}
+
+/** One update on the step's batch, charged (with its wall time) and appended to metrics.jsonl. */
+export async function trainStep(t: Training, batch: readonly Example[], run: RunDir): Promise<{ report: TrainerStepReport; log: StepLog }> {
+  const s = t.budget.counters.steps;
+  const t0 = performance.now();
+  const report = await t.trainer.step(batch, s);
+  t.budget.charge({ ...report.charge, steps: 1, wallMs: performance.now() - t0 });
+  if (!report.applied) t.loop.skippedSteps++;
+  const c = t.budget.counters;
+  const log: StepLog = {
+    step: c.steps,
+    loss: report.loss,
+    accuracy: report.accuracy,
+    gradNorm: report.gradNorm,
+    applied: report.applied,
+    examples: c.examples,
+    flops: c.forwardFlops + c.backwardFlops,
+    wallMs: c.wallMs,
+    ...report.diagnostics,
+  };
+  await run.appendMetrics(log);
+  return { report, log };
 }

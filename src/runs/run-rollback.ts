@@ -1,26 +1,10 @@
-// The step part of a training run: one trainer update charged to the budget and logged, and the
-// fault handling after too many skipped updates in a row (stop, or roll back to the last
-// checkpoint at a lower learning rate).
-import type { Example } from "../tasks/index.js";
-import type { TrainerStepReport } from "../trainers/index.js";
+// The fault handling of a training run: after too many skipped updates in a row, stop, or roll
+// back to the last checkpoint at a lower learning rate.
 import { Budget } from "./budget.js";
 import type { RunConfig } from "./config-schema.js";
 import { TrainingFaultError } from "./faults.js";
 import type { RunDir } from "./run-dir.js";
 import type { TrainerMaker, Training } from "./run-start.js";
-
-/** A step's numbers, as written to metrics.jsonl. */
-export interface StepLog {
-  step: number;
-  loss: number;
-  accuracy: number;
-  gradNorm: number;
-  applied: boolean;
-  examples: number;
-  flops: number;
-  wallMs: number;
-  [diagnostic: string]: unknown;
-}
 
 /** The metrics record a rollback writes (at the step it rolled back to). */
 export interface RollbackEvent {
@@ -34,29 +18,6 @@ export interface RollbackEvent {
   /** The learning-rate factor from here on. */
   lrScale: number;
   [key: string]: unknown;
-}
-
-/** One update on the step's batch, charged (with its wall time) and appended to metrics.jsonl. */
-export async function trainStep(t: Training, batch: readonly Example[], run: RunDir): Promise<{ report: TrainerStepReport; log: StepLog }> {
-  const s = t.budget.counters.steps;
-  const t0 = performance.now();
-  const report = await t.trainer.step(batch, s);
-  t.budget.charge({ ...report.charge, steps: 1, wallMs: performance.now() - t0 });
-  if (!report.applied) t.loop.skippedSteps++;
-  const c = t.budget.counters;
-  const log: StepLog = {
-    step: c.steps,
-    loss: report.loss,
-    accuracy: report.accuracy,
-    gradNorm: report.gradNorm,
-    applied: report.applied,
-    examples: c.examples,
-    flops: c.forwardFlops + c.backwardFlops,
-    wallMs: c.wallMs,
-    ...report.diagnostics,
-  };
-  await run.appendMetrics(log);
-  return { report, log };
 }
 
 /**
