@@ -3,13 +3,13 @@
 import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { StepHealth } from "../optim/index.js";
-import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep, type StepMetrics, type SupervisedStep } from "./supervised-step.js";
+import { GRAD_SCALE, makeSupervisedStep, type StepMetrics, type SupervisedStep } from "./supervised-step.js";
 import type { MethodTrainer, TrainerSetup, TrainerStepReport } from "./trainer.js";
 import { scalar, stateTrainer, trainerState, vector } from "./trainer-state.js";
 
 export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
   const { recipe, reasoner, optimizer, faults } = setup;
-  const step = faults ? makePoisonableSupervisedStep(recipe, reasoner, optimizer) : makeSupervisedStep(recipe, reasoner, optimizer);
+  const step = makeSupervisedStep(recipe, reasoner, optimizer, !!faults);
   return steppedTrainer(setup, () => ({ step, reasoner }), { disposeSteps: () => step.dispose() });
 }
 
