@@ -6,28 +6,19 @@ import { SeededRng } from "../common/seeded-rng.js";
 import type { Tree } from "../engine/tree.js";
 import { makeReasoner } from "../models/index.js";
 import type { Reasoner } from "../models/reasoner.js";
-import { getTask, TaskOptionError, type Example, type Limits, type Task, type Vocab } from "../tasks/index.js";
-import { recipeFor, type SupervisedRecipe } from "../trainers/index.js";
+import { getTask, TaskOptionError, type Example } from "../tasks/index.js";
+import { recipeFor } from "../trainers/index.js";
 import { forwardFlopsPerExample } from "../trainers/supervised-trainer.js";
 import { ConfigError } from "./config-errors.js";
 import type { RunConfig } from "./config-schema.js";
 import { reasonerConfigOf, runLimits } from "./config.js";
 import { RunDirError } from "./format.js";
-import { readTrainData, type TrainData } from "./train-data.js";
+import { readTrainData } from "./train-data.js";
 
-/** What a run trains, built from its config. */
-export interface RunModel {
-  task: Task;
-  taskOptions: Record<string, unknown>;
-  limits: Limits;
-  vocab: Vocab;
-  reasoner: Reasoner<Tree>;
-  recipe: SupervisedRecipe;
-  /** Steps the budget allows (null when only a FLOP budget bounds it and none is given). */
-  totalSteps: number | null;
-}
+/** What a run trains (task, limits, model, recipe) and the steps its budget allows, built from its config. */
+export type RunModel = ReturnType<typeof runModel>;
 
-export function runModel(cfg: RunConfig): RunModel {
+export function runModel(cfg: RunConfig) {
   const task = getTask(cfg.task.name);
   const limits = runLimits(cfg);
   const vocab = task.vocab(cfg.task.options);
@@ -37,17 +28,10 @@ export function runModel(cfg: RunConfig): RunModel {
   return { task, taskOptions: cfg.task.options, limits, vocab, reasoner, recipe, totalSteps };
 }
 
-export interface RunData {
-  /** The data file's examples and hash; absent when the examples are generated. */
-  fileData?: TrainData;
-  train: Example[];
-  /** The batch of training step s. */
-  batchAt(s: number): Example[];
-  val: Example[];
-  test: Example[];
-}
+/** The training examples (from the data file, `fileData`, or generated), the batch of each step, val and test. */
+export type RunData = Awaited<ReturnType<typeof runData>>;
 
-export async function runData(cfg: RunConfig, m: RunModel): Promise<RunData> {
+export async function runData(cfg: RunConfig, m: RunModel) {
   const { task, taskOptions } = m;
   const fileData = cfg.trainData === null ? undefined : await readTrainData(cfg.trainData, cfg.task.name, m.vocab, m.limits);
   if (fileData && cfg.trainDataSha256 !== null && fileData.sha256 !== cfg.trainDataSha256) {

@@ -34,17 +34,14 @@ export interface Training {
   loop: LoopState;
 }
 
-/** How a run (re)builds its trainer and restores checkpoints into it. */
-export interface TrainerMaker {
-  /** A trainer at learning-rate scale `lrScale` (rollbacks lower it) starting from `params` (default: a fresh init). */
-  make(lrScale: number, params?: Tree): MethodTrainer;
-  /** The run's step-0 parameters. */
-  startParams(): Promise<Tree>;
-  /** A trainer at `lrScale` (default: the checkpoint's own) holding a loaded checkpoint's trees, with its budget and counters. */
-  adopt(ckpt: Checkpoint, lrScale?: number): Training & { step: number };
-}
+/**
+ * How a run (re)builds its trainer: `make` at a learning-rate scale (rollbacks lower it) from
+ * given or fresh parameters, `startParams` (the step-0 parameters), and `adopt`, a trainer at
+ * `lrScale` (default: the checkpoint's own) holding a loaded checkpoint's trees, with its budget and counters.
+ */
+export type TrainerMaker = ReturnType<typeof trainerMaker>;
 
-export function trainerMaker(cfg: RunConfig, m: RunModel, data: RunData, faults?: FaultInjector): TrainerMaker {
+export function trainerMaker(cfg: RunConfig, m: RunModel, data: RunData, faults?: FaultInjector) {
   const { task, taskOptions, limits, reasoner, recipe } = m;
   const looped = cfg.model.looped;
   const make = (lrScale: number, params: Tree = initParams(recipe, reasoner, modelKey(cfg.seed))) =>
@@ -66,11 +63,11 @@ export function trainerMaker(cfg: RunConfig, m: RunModel, data: RunData, faults?
     });
   return {
     make,
-    async startParams() {
+    async startParams(): Promise<Tree> {
       const fresh = initParams(recipe, reasoner, modelKey(cfg.seed));
       return cfg.init ? initFrom(cfg.init, fresh, recipe.reasonerKey) : fresh;
     },
-    adopt(ckpt, lrScale) {
+    adopt(ckpt: Checkpoint, lrScale?: number): Training & { step: number } {
       let parts: ReturnType<typeof splitExtra>;
       try {
         parts = splitExtra(ckpt.extra);
