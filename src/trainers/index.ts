@@ -1,5 +1,6 @@
-// The supervised recipes by name, with each one's options schema (checked when a run config is
-// resolved) and the positions one of its sequences uses.
+// The method registry: each method by name, with its options schema (checked when a run config
+// is resolved), its recipe and its trainer. It alone chooses a run's trainer (`trainerFor`),
+// depth sampling for a looped model included.
 import { z } from "zod";
 import { EXIT_RULES, FEEDBACKS } from "../reasoning/index.js";
 import type { Limits } from "../tasks/index.js";

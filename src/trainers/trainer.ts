@@ -1,7 +1,8 @@
 // The contract between the training loop (src/runs/train-run.ts) and a method: the loop owns the
 // data order, the budget, evaluation, checkpoints and the run directory; a MethodTrainer owns the
 // tensors it updates and how one update is made (backpropagation, evolution strategies, policy
-// gradient...). Supervised recipes get theirs from supervised-trainer.ts.
+// gradient...). Every trainer keeps its trees in a TrainerState (trainer-state.ts); the method
+// registry (index.ts) picks it; supervised recipes get theirs from supervised-trainer.ts.
 import type { Json } from "../common/json.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
