@@ -16,7 +16,7 @@ import { groupRows, scheduledStage, stageAt, stagesAt, stepsPerStage } from "../
 import { frameGroup, makeMixedUpdate, makeStageAccumulator, zeroSums, type MixedUpdate, type StageAccumulator } from "./curriculum-mixed-step.js";
 import { makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
 import { forwardFlopsPerExample, readSupervisedStep, supervisedTrainer } from "./supervised-trainer.js";
-import type { MethodTrainer, TrainerSetup, TrainerStepReport } from "./trainer.js";
+import { passCharge, type MethodTrainer, type TrainerSetup, type TrainerStepReport } from "./trainer.js";
 import { scalar, stateTrainer, trainerState, vector } from "./trainer-state.js";
 
 /** The supervised trainer, or the curriculum trainer when the recipe has a curriculum. */
@@ -83,7 +83,7 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
       accuracy: mean(correct.flat()),
       gradNorm,
       applied: applied === 1,
-      charge: { examples: examples.length, forwardTokens, backwardTokens: forwardTokens, flops: { forward: forwardFlops, backward: 2 * forwardFlops } },
+      charge: { examples: examples.length, ...passCharge(forwardTokens, forwardFlops) },
       diagnostics: { stageCounts },
     };
   }

@@ -28,7 +28,7 @@ import {
 } from "./es-members.js";
 import type { EsWorkerRequest } from "./es-worker.js";
 import { forwardFlopsPerExample } from "./supervised-trainer.js";
-import type { MethodTrainer, TrainerSetup } from "./trainer.js";
+import { passCharge, type MethodTrainer, type TrainerSetup } from "./trainer.js";
 import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
 import { mean } from "../common/mean.js";
 
@@ -135,12 +135,7 @@ export function esTrainer(setup: TrainerSetup): MethodTrainer {
         accuracy: mean([...accs]),
         gradNorm,
         applied: applied === 1,
-        charge: {
-          examples: B,
-          forwardTokens: o.population * B * tokensPerExample,
-          backwardTokens: 0,
-          flops: { forward: o.population * B * forwardPerExample, backward: 0 },
-        },
+        charge: { examples: B, ...passCharge(o.population * B * tokensPerExample, o.population * B * forwardPerExample, false) },
         diagnostics: {
           /** mean loss and accuracy are over the members; the spread says how much σ moves the loss */
           memberLossMin: Math.min(...losses),

@@ -11,6 +11,7 @@ import { oneHot } from "../nn/index.js";
 import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
 import type { BudgetCharge } from "../engine/flops.js";
+import { passCharge } from "./trainer.js";
 import { promptGrid, promptWidth } from "../recipes/framing.js";
 import { decodeFixedChain, fixedChainWidth } from "../recipes/fixed-chain.js";
 import { disposeState } from "../recipes/greedy.js";
@@ -259,11 +260,7 @@ export function valueAndGradAux<P extends Tree, M>(f: (p: P) => [Array, M], para
 export function passCharges(reasoner: Reasoner<Tree>, limits: Limits, L = fullWidth(limits)) {
   const pf = reasoner.positionFlops;
   const P = promptWidth(limits);
-  const pass = (rows: number, decoded: number, backward: boolean): Omit<BudgetCharge, "steps" | "wallMs"> => {
-    const forward = rows * (P * pf.read + decoded * pf.decode);
-    const tokens = rows * (P + decoded);
-    return { forwardTokens: tokens, backwardTokens: backward ? tokens : 0, flops: { forward, backward: backward ? 2 * forward : 0 } };
-  };
+  const pass = (rows: number, decoded: number, backward: boolean) => passCharge(rows * (P + decoded), rows * (P * pf.read + decoded * pf.decode), backward);
   return {
     /** Sampling `width` tokens for `rows` rollouts (forward only). */
     sample: (rows: number, width: number) => pass(rows, width, false),

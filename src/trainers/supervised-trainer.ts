@@ -4,7 +4,7 @@ import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { StepHealth } from "../optim/index.js";
 import { GRAD_SCALE, makeSupervisedStep, type StepMetrics, type SupervisedStep } from "./supervised-step.js";
-import type { MethodTrainer, TrainerSetup, TrainerStepReport } from "./trainer.js";
+import { passCharge, type MethodTrainer, type TrainerSetup, type TrainerStepReport } from "./trainer.js";
 import { scalar, stateTrainer, trainerState, vector } from "./trainer-state.js";
 
 export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
@@ -66,7 +66,7 @@ export async function readSupervisedStep(
     accuracy,
     gradNorm,
     applied: applied === 1,
-    charge: { examples: n, forwardTokens: n * tokens, backwardTokens: n * tokens, flops: { forward: n * forward, backward: 2 * n * forward } },
+    charge: { examples: n, ...passCharge(n * tokens, n * forward) },
     diagnostics,
   };
 }

@@ -69,6 +69,13 @@ export interface TrainerStepReport {
   diagnostics?: Record<string, Json>;
 }
 
+/** What `tokens` positions run forward cost (`forward` FLOPs), and backward too (2 × the FLOPs) when `backward`. */
+export const passCharge = (tokens: number, forward: number, backward = true): TrainerStepReport["charge"] => ({
+  forwardTokens: tokens,
+  backwardTokens: backward ? tokens : 0,
+  flops: { forward, backward: backward ? 2 * forward : 0 },
+});
+
 /** The trees a checkpoint holds: the parameters, the optimizer state, and any a method keeps. */
 export interface TrainerTrees {
   params: Tree;
