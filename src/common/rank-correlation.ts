@@ -1,11 +1,11 @@
 // Spearman's rank correlation: used by evaluation (steps used against difficulty) and by the
 // experiment statistics.
+import { mean } from "./mean.js";
 
 /** Spearman's rank correlation (average ranks for ties); NaN when either side is constant. */
 export function spearman(xs: readonly number[], ys: readonly number[]): number {
   if (xs.length !== ys.length) throw new Error("spearman: the two samples differ in length");
   const rx = ranks(xs), ry = ranks(ys);
-  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
   const mx = mean(rx), my = mean(ry);
   let sxy = 0, sxx = 0, syy = 0;
   for (let i = 0; i < rx.length; i++) {

@@ -1,5 +1,5 @@
 // The contract between latent-chain.ts (which chooses how to differentiate the chain) and the
-// unrollers bptt.ts and grad-norm.ts: what is read out after the chain, where it is cut, what comes back.
+// unrollers (latent-chain.ts: BPTT; grad-norm.ts): what is read out after the chain, where it is cut, what comes back.
 import type { Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { ReasonerState } from "../models/reasoner.js";

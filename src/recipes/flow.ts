@@ -26,24 +26,13 @@
 // speed: mean ‖v‖ before the clip; crossEntropy. `neuralese eval` adds the held-out profile.
 // At inference y* is unknown: only v_θ moves z. Training charges what it runs (`trainingCharge`):
 // the velocity net's FLOPs and, for "regress"/"improve", a decoder pass with an input-only backward
-// at every flow step (flowTrainer below).
+// at every flow step (src/trainers/flow-trainer.ts).
 import { jit, lax, np, type Array, type OwnedFunction } from "../engine/jax.js";
 import { valueAndGradNestedAux } from "../engine/vjp.js";
 import { splitKey } from "../engine/rng.js";
 import { dispose, ref as refTree, type Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
-import {
-  ascentDirection,
-  flowStep,
-  floatDtype,
-  initVelocity,
-  rowCosine,
-  sequenceLogProb,
-  stopGradientTree,
-  velocity,
-  velocityFlops,
-  type Velocity,
-} from "../reasoning/index.js";
+import { ascentDirection, flowStep, floatDtype, initVelocity, rowCosine, sequenceLogProb, stopGradientTree, velocity, velocityFlops, type Velocity } from "../reasoning/index.js";
 import { SPECIAL, type Example, type Limits, type Task } from "../tasks/index.js";
 import { answerLoss } from "./answer-loss.js";
 import type { BudgetCharge } from "../engine/flops.js";

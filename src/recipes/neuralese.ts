@@ -11,27 +11,16 @@ import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { splitKey } from "../engine/rng.js";
-import { ref as refTree } from "../engine/tree.js";
-import {
-  exitSteps,
-  initFeedback,
-  klDivergence,
-  latentChainValueAndGrad,
-  relativeChange,
-  selectByStep,
-  thinkSteps,
-  traceThoughts,
-  withFeedback,
-  type ExitRule,
-  type FeedbackKind,
-} from "../reasoning/index.js";
+import { initFeedback, latentChainValueAndGrad, thinkSteps, traceThoughts, withFeedback, type ExitRule, type FeedbackKind } from "../reasoning/index.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerLoss } from "./answer-loss.js";
-import { allStages, restWidth, stageFrame, stageLayout, type Curriculum, type StageLayout } from "./curriculum.js";
+import { restWidth, type Curriculum, type StageLayout } from "./curriculum.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
 import { disposeState } from "./greedy.js";
 import type { Batch, StepOutput, SupervisedRecipe } from "./recipe.js";
 import { answerAfter, greedyAnswer, promptAnswerBatch, tokenRows } from "./supervised-parts.js";
+import { withCurriculum, type StageParts } from "./with-curriculum.js";
+import { withExitRule } from "./with-exit-rule.js";
 
 export interface NeuraleseOptions {
   latentSteps: number;
@@ -54,8 +43,7 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
   const feedback = opts.feedback ?? "identity";
   // the reasoner as the chain sees it: its thoughts pass through the feedback operator
   const fed = <P extends Tree>(reasoner: Reasoner<P>) => withFeedback(reasoner, feedback) as unknown as Reasoner<P>;
-  const plainLength = (l: Limits) => promptWidth(l) + 1 + latentSteps + 1 + answerWidth(l);
-  const curriculum = opts.curriculum ?? null;
+  const open = <P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) => reasoner.read(p, reasoner.start(prompt.shape[0]), withBot(prompt));
   const chain = (latent: number) => ({ latentSteps: latent, truncate: opts.truncate ?? undefined, gradNorm: opts.gradNorm });
   const chainOutput = (r: ReturnType<typeof latentChainValueAndGrad>): StepOutput => ({
     loss: r.loss,
@@ -65,7 +53,7 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
   });
   const recipe: SupervisedRecipe = {
     name: "neuralese",
-    sequenceLength: curriculum ? (l) => Math.max(plainLength(l), ...allStages(curriculum, latentSteps).map((s) => stageLength(l, s))) : plainLength,
+    sequenceLength: (l) => promptWidth(l) + 1 + latentSteps + 1 + answerWidth(l),
     frame: promptAnswerBatch,
     lossAndGrad<P extends Tree>(base: Reasoner<P>, params: P, batch: Batch) {
       const reasoner = fed(base);
@@ -80,73 +68,33 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
       // the chain's forward pass alone: the same positions latentChainValueAndGrad runs
       const reasoner = fed(base);
       const B = batch.prompt.shape[0];
-      const thought = thinkSteps(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(batch.prompt)), latentSteps);
+      const thought = thinkSteps(reasoner, p, open(reasoner, p, batch.prompt), latentSteps);
       return answerAfter(reasoner, p, reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought])), batch);
     },
     predict<P extends Tree>(base: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
       const reasoner = fed(base);
       const B = prompt.shape[0];
-      const thought = thinkSteps(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(prompt)), latentSteps);
+      const thought = thinkSteps(reasoner, p, open(reasoner, p, prompt), latentSteps);
       return greedyAnswer(reasoner, p, reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought])), limits);
     },
     trace<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) {
-      const B = prompt.shape[0];
-      const [trace, end] = traceThoughts(reasoner, p, reasoner.read(p, reasoner.start(B), withBot(prompt)), latentSteps);
+      const [trace, end] = traceThoughts(reasoner, p, open(reasoner, p, prompt), latentSteps);
       disposeState(end);
       return trace;
     },
     answerOf: answerFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l) + 2, think: latentSteps, decode: answerWidth(l) }),
+    // a feedback operator adds FLOPs per thought (and, mlp, parameters of its own)
+    ...(feedback !== "identity" && { thinkFlops: (reasoner: Reasoner<Tree>) => withFeedback(reasoner, feedback).positionFlops.think }),
+    ...(feedback === "mlp" && {
+      init(reasoner: Reasoner<Tree>, key: Array) {
+        const [kModel, kFeedback] = splitKey(key);
+        return { ...(reasoner.init(kModel) as object), feedback: initFeedback("mlp", kFeedback, reasoner.config.dim) } as Tree;
+      },
+    }),
   };
-  const exit = opts.exit ?? { rule: "fixed", threshold: 0 };
-  if (exit.rule !== "fixed") {
-    // every example thinks K times; the answer after each thought is decoded and the rule picks
-    // one per example. The decoded row ends with the steps used (stepsOf).
-    recipe.predict = <P extends Tree>(base: Reasoner<P>, p: P, prompt: Array, limits: Limits) => {
-      const reasoner = fed(base);
-      const B = prompt.shape[0];
-      const copy = (s: ReasonerState): ReasonerState => ({ latent: s.latent.ref, carry: refTree(s.carry), position: s.position });
-      const afterEot = (s: ReasonerState) => reasoner.read(p, copy(s), tokenRows(B, [SPECIAL.endThought]));
-      /** Logits [B, V] of the first answer token after `s`'s thoughts. */
-      const answerLogits = (s: ReasonerState) => {
-        const [logits, end] = reasoner.decode(p, afterEot(s), tokenRows(B, [SPECIAL.answer]));
-        disposeState(end);
-        return logits.reshape([B, reasoner.config.vocab]);
-      };
-      let state = reasoner.read(p, reasoner.start(B), withBot(prompt));
-      let previous = exit.rule === "latent-change" ? state.latent.ref : answerLogits(state);
-      const answers: Array[] = [];
-      const changes: Array[] = [];
-      for (let k = 1; k <= latentSteps; k++) {
-        state = reasoner.think(p, state);
-        const now = exit.rule === "latent-change" ? state.latent.ref : answerLogits(state);
-        changes.push(exit.rule === "latent-change" ? relativeChange(previous, now.ref) : klDivergence(now.ref, previous));
-        previous = now;
-        answers.push(greedyAnswer(reasoner, p, afterEot(state), limits));
-      }
-      previous.dispose();
-      disposeState(state);
-      const steps = exitSteps(np.stack(changes, 1), exit.threshold);
-      return np.concatenate([selectByStep(answers, steps.ref), steps.reshape([B, 1])], 1);
-    };
-    recipe.answerOf = (row) => answerFromDecoded(globalThis.Array.from(row).slice(0, -1));
-    recipe.stepsOf = (row) => row[row.length - 1];
-  }
-  if (feedback !== "identity") recipe.thinkFlops = (reasoner) => withFeedback(reasoner, feedback).positionFlops.think;
-  if (feedback === "mlp") {
-    recipe.init = (reasoner, key) => {
-      const [kModel, kFeedback] = splitKey(key);
-      return { ...(reasoner.init(kModel) as object), feedback: initFeedback("mlp", kFeedback, reasoner.config.dim) } as Tree;
-    };
-  }
-  if (!curriculum) return recipe;
-
   /** Stage k: k·c thoughts, then the kept steps and the answer teacher-forced after `<eot>`. */
-  const stage = (layout: StageLayout): SupervisedRecipe => ({
-    ...recipe,
-    name: `neuralese (curriculum stage ${layout.stage})`,
-    sequenceLength: (l) => stageLength(l, layout),
-    frame: (examples, l) => stageFrame(examples, l, layout),
+  const stage = (layout: StageLayout): StageParts => ({
     lossAndGrad<P extends Tree>(base: Reasoner<P>, params: P, batch: Batch) {
       const reasoner = fed(base);
       const readout = (p: P, state: ReasonerState): [Array, Tree] => {
@@ -158,10 +106,6 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
       return chainOutput(latentChainValueAndGrad(reasoner, params, withBot(batch.prompt), readout, chain(layout.latent)));
     },
     positions: (l: Limits) => ({ read: promptWidth(l) + 1, think: layout.latent, decode: restWidth(l, layout.removed) }),
-    curriculum: undefined,
   });
-  return { ...recipe, curriculum: { schedule: curriculum, stage: (k) => stage(stageLayout(curriculum, latentSteps, k)) } };
+  return withCurriculum(withExitRule(recipe, opts.exit, { latentSteps, reasoner: fed, open }), opts.curriculum ?? null, latentSteps, stage);
 }
-
-/** Positions of a curriculum stage's sequence: `<bos> q <bot>`, its thoughts, the rest. */
-export const stageLength = (l: Limits, s: StageLayout) => promptWidth(l) + 1 + s.latent + restWidth(l, s.removed);

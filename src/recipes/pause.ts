@@ -8,11 +8,12 @@ import type { Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerLoss } from "./answer-loss.js";
-import { allStages, restWidth, stageFrame, stageLayout, type Curriculum, type StageLayout } from "./curriculum.js";
+import { restWidth, type Curriculum, type StageLayout } from "./curriculum.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
 import { disposeState } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
 import { answerAfter, greedyAnswer, plainLossAndGrad, promptAnswerBatch, tokenRows } from "./supervised-parts.js";
+import { withCurriculum, type StageParts } from "./with-curriculum.js";
 
 export interface PauseOptions {
   latentSteps: number;
@@ -23,16 +24,14 @@ export interface PauseOptions {
 const fillers = (n: number) => globalThis.Array.from({ length: n }, () => SPECIAL.latent);
 
 export function pause({ latentSteps, curriculum = null }: PauseOptions): SupervisedRecipe {
-  const plainLength = (l: Limits) => promptWidth(l) + latentSteps + 2 + answerWidth(l);
   const middle = [SPECIAL.beginThought, ...fillers(latentSteps), SPECIAL.endThought];
   const think = <P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) => {
     const B = prompt.shape[0];
     return reasoner.read(p, reasoner.read(p, reasoner.start(B), prompt), tokenRows(B, middle));
   };
-  const stageLength = (l: Limits, s: StageLayout) => promptWidth(l) + 1 + s.latent + restWidth(l, s.removed);
   const recipe: SupervisedRecipe = {
     name: "pause",
-    sequenceLength: curriculum ? (l) => Math.max(plainLength(l), ...allStages(curriculum, latentSteps).map((s) => stageLength(l, s))) : plainLength,
+    sequenceLength: (l) => promptWidth(l) + latentSteps + 2 + answerWidth(l),
     frame: promptAnswerBatch,
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
       return plainLossAndGrad((p: P) => answerAfter(reasoner, p, think(reasoner, p, batch.prompt), batch), params);
@@ -46,14 +45,8 @@ export function pause({ latentSteps, curriculum = null }: PauseOptions): Supervi
     answerOf: answerFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l) + latentSteps + 2, think: 0, decode: answerWidth(l) }),
   };
-  if (!curriculum) return recipe;
-
   /** Stage k: `<bot>` and k·c fillers read, then the kept steps and the answer teacher-forced after `<eot>`. */
-  const stage = (layout: StageLayout): SupervisedRecipe => ({
-    ...recipe,
-    name: `pause (curriculum stage ${layout.stage})`,
-    sequenceLength: (l) => stageLength(l, layout),
-    frame: (examples, l) => stageFrame(examples, l, layout),
+  const stage = (layout: StageLayout): StageParts => ({
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
       const B = batch.prompt.shape[0];
       return plainLossAndGrad((p: P) => {
@@ -64,7 +57,6 @@ export function pause({ latentSteps, curriculum = null }: PauseOptions): Supervi
       }, params);
     },
     positions: (l: Limits) => ({ read: promptWidth(l) + 1 + layout.latent, think: 0, decode: restWidth(l, layout.removed) }),
-    curriculum: undefined,
   });
-  return { ...recipe, curriculum: { schedule: curriculum, stage: (k) => stage(stageLayout(curriculum, latentSteps, k)) } };
+  return withCurriculum(recipe, curriculum, latentSteps, stage);
 }

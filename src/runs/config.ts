@@ -15,6 +15,8 @@ export interface MethodConfigSpec<Options extends object = Record<string, unknow
   options: z.ZodType<Options>;
   /** Positions one sequence needs when the default (framing + question + K + answer) is too few, e.g. token CoT. */
   maxLen?(limits: Limits, latentSteps: number, options: Options): number;
+  /** Whether a looped model trains this method (by depth sampling in place of its trainer). */
+  looped?: boolean;
 }
 
 export type MethodConfigSpecs = Readonly<Record<string, MethodConfigSpec<any>>>;
@@ -48,7 +50,7 @@ export function resolveRunConfig(input: unknown, opts: ResolveOptions = {}): Run
   if ("issues" in taskResult) issues.push(...taskResult.issues);
   const methodResult = resolveMethodOptions(c.method.name, c.method.options, opts.methods);
   if ("issues" in methodResult) issues.push(...methodResult.issues);
-  issues.push(...checkModel(c.model), ...checkLoopedMethod(c));
+  issues.push(...checkModel(c.model), ...checkLoopedMethod(c, opts.methods));
   if (issues.length > 0) throw new ConfigError(issues, opts.source);
 
   const task = "task" in taskResult ? taskResult : undefined!;
@@ -141,18 +143,13 @@ function resolveMethodOptions(name: string, given: Record<string, unknown>, meth
   return { spec, options: parsed.data as Record<string, unknown> };
 }
 
-/**
- * Methods a looped model trains with: those whose update is backpropagation of their recipe's
- * loss, so that the depth-sampling trainer (trainers/depth-trainer.ts) can take their place.
- */
-export const LOOPED_METHODS = ["direct", "cot", "pause", "neuralese"] as const;
-
-function checkLoopedMethod(c: ParsedRunConfig): ConfigIssue[] {
+function checkLoopedMethod(c: ParsedRunConfig, methods?: MethodConfigSpecs): ConfigIssue[] {
   if (c.model.kind !== "looped") {
     return c.model.looped === undefined ? [] : [{ path: "model.looped", message: `applies to model.kind looped only; this model is ${c.model.kind} (leave it out)` }];
   }
-  if (!(LOOPED_METHODS as readonly string[]).includes(c.method.name)) {
-    return [{ path: "model.kind", message: `a looped model trains by sampling its depth per step with the methods ${LOOPED_METHODS.join(", ")}; method ${c.method.name} has its own trainer (use another model.kind, or one of those methods)` }];
+  const looped = Object.keys(methods ?? {}).filter((name) => methods![name].looped);
+  if (methods?.[c.method.name] && !methods[c.method.name].looped) {
+    return [{ path: "model.kind", message: `a looped model trains by sampling its depth per step with the methods ${looped.join(", ")}; method ${c.method.name} has its own trainer (use another model.kind, or one of those methods)` }];
   }
   if (c.method.options.curriculum !== undefined && c.method.options.curriculum !== null) {
     return [{ path: "method.options.curriculum", message: "a looped model does not train with Coconut's curriculum (leave it out, or use model.kind transformer)" }];

@@ -4,6 +4,7 @@
 // recipes that decode after every block of thoughts: the accuracy of each block's answer, and
 // the oracle halting rule on the same chain (the fewest steps that lose nothing against the last
 // block): a hindsight lower bound on the steps, since it reads the grade, which no head can.
+import { mean } from "../common/mean.js";
 import { spearman } from "../common/rank-correlation.js";
 import { jit, type Array, type OwnedFunction } from "../engine/jax.js";
 import { ref as refTree, type Tree } from "../engine/tree.js";
@@ -94,7 +95,6 @@ export function oracleSteps(blockScores: readonly number[], stepsPerBlock: numbe
 function summarize(examples: readonly Example[], scores: number[], steps?: number[], blockScores?: number[][], stepsPerBlock = 1, needed?: number[]): Omit<Evaluation, "wellFormed"> {
   const groups = new Map<number, number[]>();
   examples.forEach((e, i) => groups.set(e.difficulty, [...(groups.get(e.difficulty) ?? []), i]));
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const perBlock = (ids: number[]) => blockScores![0].map((_, n) => mean(ids.map((i) => blockScores![i][n])));
   const all = examples.map((_, i) => i);
   const oracle = blockScores?.length ? blockScores.map((b) => oracleSteps(b, stepsPerBlock)) : undefined;

@@ -4,6 +4,7 @@
 // default reward-model options, i.e. exactly the proxy grpo's `model` reward trains against by
 // default; the clean-label models are left out: each fit costs CPU seconds), plus the injection rates. Methods without a readable token chain
 // (neuralese, direct) show the chain grader an empty chain.
+import { mean } from "../common/mean.js";
 import type { Example, Limits, Task } from "../tasks/index.js";
 import { hackingDiagnostics } from "../trainers/hacking-metrics.js";
 import { GRADER_VIEWS, rewardModelOptions, trainRewardModel, type GraderView } from "../trainers/reward-model.js";
@@ -51,4 +52,3 @@ export async function hackingEvaluation(
   };
 }
 
-const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);

@@ -9,13 +9,15 @@
 // Coconut's constant rate.
 // `mixing: "example"` draws the stage of each example instead (curriculum-mixed-step.ts): the
 // batch is split into one group per drawn stage and one update follows from their summed gradients.
-import { dispose, ref, type Tree } from "../engine/tree.js";
+import { mean } from "../common/mean.js";
+import { ref, type Tree } from "../engine/tree.js";
 import type { Example } from "../tasks/index.js";
 import { groupRows, scheduledStage, stageAt, stagesAt, stepsPerStage } from "../recipes/curriculum.js";
 import { frameGroup, makeMixedUpdate, makeStageAccumulator, zeroSums, type MixedUpdate, type StageAccumulator } from "./curriculum-mixed-step.js";
 import { makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
-import { forwardFlopsPerExample, readSupervisedStep, scalar, supervisedTrainer, vector } from "./supervised-trainer.js";
-import type { MethodTrainer, TrainerSetup, TrainerStepReport, TrainerTrees } from "./trainer.js";
+import { forwardFlopsPerExample, readSupervisedStep, supervisedTrainer } from "./supervised-trainer.js";
+import { passCharge, type MethodTrainer, type TrainerSetup, type TrainerStepReport } from "./trainer.js";
+import { scalar, stateTrainer, trainerState, vector } from "./trainer-state.js";
 
 /** The supervised trainer, or the curriculum trainer when the recipe has a curriculum. */
 export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
@@ -35,8 +37,8 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
     ((schedule.optimizerReset === "stage" && scheduledStage(schedule, perStage, step) !== scheduledStage(schedule, perStage, step - 1)) ||
       (schedule.optimizerReset === "epoch" && epochOf(step) !== epochOf(step - 1)));
 
-  let params: Tree = setup.params;
-  let optState: Tree = optimizer.init(params) as Tree;
+  const state = trainerState(setup.params, optimizer);
+  const trees = state.trees;
   const steps = new Map<number, { step: SupervisedStep<Tree, Tree>; recipe: ReturnType<typeof plan.stage> }>();
   const stageStep = (k: number) => {
     if (!steps.has(k)) {
@@ -58,12 +60,12 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
   async function mixedStep(examples: readonly Example[], stages: number[]): Promise<TrainerStepReport> {
     const groups = new Map<number, Example[]>();
     examples.forEach((e, i) => groups.set(stages[i], [...(groups.get(stages[i]) ?? []), e]));
-    let sums = zeroSums(params);
+    let sums = zeroSums(trees.params);
     const corrects: Promise<number[]>[] = [];
     let [forwardTokens, forwardFlops] = [0, 0];
     for (const [k, group] of [...groups.entries()].sort((a, b) => a[0] - b[0])) {
       const recipe = stageStep(k).recipe;
-      const [next, correct] = accumulator(k)(ref(params), frameGroup(recipe, group, limits, B), sums);
+      const [next, correct] = accumulator(k)(ref(trees.params), frameGroup(recipe, group, limits, B), sums);
       sums = next;
       corrects.push(vector(correct).then((c) => c.slice(0, group.length)));
       // charged as run: padded rows cost as much as real ones
@@ -73,42 +75,29 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
       forwardFlops += rows * forwardFlopsPerExample({ recipe, reasoner, limits });
     }
     update ??= makeMixedUpdate(optimizer);
-    const [lossArray, nextParams, nextState, , health] = update(params, optState, sums);
-    [params, optState] = [nextParams, nextState];
+    const [lossArray, , health] = state.advance(update(trees.params, trees.optimizer, sums));
     const [loss, gradNorm, applied, correct] = await Promise.all([scalar(lossArray), scalar(health.gradNorm), scalar(health.applied), Promise.all(corrects)]);
-    const right = correct.flat();
     const stageCounts = globalThis.Array.from({ length: schedule.stages + 1 }, (_, k) => groups.get(k)?.length ?? 0);
     return {
       loss,
-      accuracy: right.reduce((a, b) => a + b, 0) / right.length,
+      accuracy: mean(correct.flat()),
       gradNorm,
       applied: applied === 1,
-      charge: { examples: examples.length, forwardTokens, backwardTokens: forwardTokens, flops: { forward: forwardFlops, backward: 2 * forwardFlops } },
+      charge: { examples: examples.length, ...passCharge(forwardTokens, forwardFlops) },
       diagnostics: { stageCounts },
     };
   }
 
-  return {
-    trees: () => ({ params, optimizer: optState }),
-    restore(trees: TrainerTrees) {
-      dispose(params);
-      dispose(optState);
-      [params, optState] = [trees.params, trees.optimizer];
-    },
-    extra: () => ({}),
+  return stateTrainer(state, {
     async step(examples, s) {
-      if (resetBefore(s)) {
-        dispose(optState);
-        optState = optimizer.init(params) as Tree;
-      }
+      if (resetBefore(s)) state.resetOptimizer();
       if (schedule.mixing === "example") {
         const report = await mixedStep(examples, stagesAt(schedule, perStage, seed, s, examples.length));
         return { ...report, diagnostics: { ...report.diagnostics, stage: scheduledStage(schedule, perStage, s) } };
       }
       const k = stageAt(schedule, perStage, seed, s);
       const { step, recipe } = stageStep(k);
-      const [lossArray, nextParams, nextState, metrics, health] = step(params, optState, recipe.frame(examples, limits));
-      [params, optState] = [nextParams, nextState];
+      const [lossArray, metrics, health] = state.advance(step(trees.params, trees.optimizer, recipe.frame(examples, limits)));
       const report = await readSupervisedStep(lossArray, metrics, health, examples.length, { recipe, reasoner, limits });
       return { ...report, diagnostics: { ...report.diagnostics, stage: k } };
     },
@@ -116,8 +105,6 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
       for (const { step } of steps.values()) step.dispose();
       for (const a of accumulators.values()) a.dispose();
       update?.dispose();
-      dispose(params);
-      dispose(optState);
     },
-  };
+  });
 }

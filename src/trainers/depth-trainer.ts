@@ -12,7 +12,7 @@ import { SeededRng } from "../common/seeded-rng.js";
 import type { Tree } from "../engine/tree.js";
 import { isLooped, type LoopedReasoner } from "../models/looped.js";
 import { forwardFlopsPerExample, steppedTrainer } from "./supervised-trainer.js";
-import { makePoisonableSupervisedStep, makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
+import { makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
 import type { MethodTrainer, RecurrenceSampling, TrainerSetup } from "./trainer.js";
 
 /** How a training step's depth is drawn. */
@@ -56,7 +56,7 @@ export function depthSamplingTrainer(setup: TrainerSetup): MethodTrainer {
     let step = steps.get(r);
     if (!step) {
       const view = base.atDepth(r, k) as never;
-      step = faults ? makePoisonableSupervisedStep(recipe, view, optimizer) : makeSupervisedStep(recipe, view, optimizer);
+      step = makeSupervisedStep(recipe, view, optimizer, !!faults);
       steps.set(r, step);
     }
     return step;

@@ -7,28 +7,13 @@ import { jit, np, random, type Array, type OwnedFunction } from "../engine/jax.j
 import { dispose, flatten, leaves, type Tree } from "../engine/tree.js";
 import { modelKey } from "../engine/rng.js";
 import { makeReasoner, type Reasoner, type ReasonerConfig } from "../models/index.js";
-import { cot } from "../recipes/cot.js";
-import { direct } from "../recipes/direct.js";
-import { neuralese } from "../recipes/neuralese.js";
-import { pause } from "../recipes/pause.js";
+import { PLAIN_RECIPE_NAMES, PLAIN_RECIPES, type PlainRecipeName } from "../recipes/plain.js";
 import { initParams, type Batch, type SupervisedRecipe } from "../recipes/recipe.js";
 
-export const ES_RECIPES = ["neuralese", "direct", "pause", "cot"] as const;
-export type EsRecipeName = (typeof ES_RECIPES)[number];
-
-/** The supervised recipe whose forward loss ES evaluates (neuralese: full chain, no options matter forward). */
-export function esRecipe(name: EsRecipeName, latentSteps: number): SupervisedRecipe {
-  switch (name) {
-    case "neuralese":
-      return neuralese({ latentSteps, truncate: null, gradNorm: false });
-    case "direct":
-      return direct();
-    case "pause":
-      return pause({ latentSteps });
-    case "cot":
-      return cot();
-  }
-}
+/** The recipes whose forward loss ES evaluates. */
+export const ES_RECIPES = PLAIN_RECIPE_NAMES;
+export type EsRecipeName = PlainRecipeName;
+export const esRecipe = (name: EsRecipeName, latentSteps: number): SupervisedRecipe => PLAIN_RECIPES[name](latentSteps);
 
 /** What a worker needs to rebuild the evaluator (plain JSON). */
 export interface EsSpec {

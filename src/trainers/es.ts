@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 import { activeBackend } from "../engine/backend.js";
 import { jit, np, type Array, type OwnedFunction } from "../engine/jax.js";
-import { dispose, flatten, ref, zip, type Tree } from "../engine/tree.js";
+import { flatten, ref, zip, type Tree } from "../engine/tree.js";
 import { createWorkerPool, type WorkerPool } from "../engine/worker-pool.js";
 import { makeGuardedTrainStep, type StepHealth } from "../optim/index.js";
 import {
@@ -27,8 +27,10 @@ import {
   type PairEvaluator,
 } from "./es-members.js";
 import type { EsWorkerRequest } from "./es-worker.js";
-import { forwardFlopsPerExample, scalar } from "./supervised-trainer.js";
-import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import { forwardFlopsPerExample } from "./supervised-trainer.js";
+import { passCharge, type MethodTrainer, type TrainerSetup } from "./trainer.js";
+import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
+import { mean } from "../common/mean.js";
 
 export const esOptions = z.strictObject({
   /** Noise scale of the perturbations θ ± σε. */
@@ -62,11 +64,11 @@ export function esTrainer(setup: TrainerSetup): MethodTrainer {
   const spec: EsSpec = { reasoner: reasoner.config, recipe: o.recipe, latentSteps: setup.latentSteps };
   const workers = o.workers === 0 ? availableParallelism() : o.workers;
   const pairs = o.population / 2;
-  let params: Tree = setup.params;
-  let optState: Tree = optimizer.init(params) as Tree;
+  const state = trainerState(setup.params, optimizer);
+  const trees = state.trees;
   let forwardPasses = 0;
-  const [, rebuild] = flatten(params);
-  const layout = layoutOf(params);
+  const [, rebuild] = flatten(trees.params);
+  const layout = layoutOf(trees.params);
   const estimator = makeEstimator(layout.size);
   const flat = jit((p: Tree) => concatLeaves(p)) as OwnedFunction<(p: Tree) => Array>;
   // the run optimizer's guarded step on ĝ (+ L2): a non-finite estimate or fitness skips the update
@@ -108,19 +110,13 @@ export function esTrainer(setup: TrainerSetup): MethodTrainer {
     return out;
   };
 
-  return {
-    trees: () => ({ params, optimizer: optState }),
-    restore(trees: TrainerTrees, extra) {
-      dispose(params);
-      dispose(optState);
-      [params, optState] = [trees.params, trees.optimizer];
-      forwardPasses = Number(extra.memberForwardPasses ?? 0);
-    },
+  return stateTrainer(state, {
+    restoreExtra: (extra) => void (forwardPasses = Number(extra.memberForwardPasses ?? 0)),
     extra: () => ({ memberForwardPasses: forwardPasses }),
     async step(examples, step) {
       const B = examples.length;
       const batch = await toHost(recipe.frame(examples, limits));
-      const theta = (await flat(ref(params)).data()) as Float32Array;
+      const theta = (await flat(ref(trees.params)).data()) as Float32Array;
       const keys = globalThis.Array.from({ length: pairs }, (_, j) => pairKey(seed, step, j));
       const r = await evaluate(theta, batch, keys);
       // members in order [+0, −0, +1, −1, ...]
@@ -128,24 +124,18 @@ export function esTrainer(setup: TrainerSetup): MethodTrainer {
       const accs = Float64Array.from({ length: o.population }, (_, m) => r[4 * (m >> 1) + 2 + (m & 1)]);
       const fitness = o.fitness === "loss" ? losses.map((l) => -l) : accs;
       const finite = losses.every(Number.isFinite);
-      const meanLoss = finite ? losses.reduce((a, b) => a + b, 0) / losses.length : NaN;
+      const meanLoss = finite ? mean([...losses]) : NaN;
       const estimate = finite ? estimator.estimate(keys, pairCoefficients(fitness, o.sigma)) : np.zeros([layout.size]);
-      const [lossArray, nextParams, nextState, , health] = update(params, optState, { estimate, loss: np.array(meanLoss, { dtype: np.float32 }) });
-      [params, optState] = [nextParams, nextState];
+      const [lossArray, , health] = state.advance(update(trees.params, trees.optimizer, { estimate, loss: np.array(meanLoss, { dtype: np.float32 }) }));
       lossArray.dispose();
       const [gradNorm, applied] = await Promise.all([scalar(health.gradNorm), scalar(health.applied)]);
       forwardPasses += o.population * B;
       return {
         loss: meanLoss,
-        accuracy: accs.reduce((a, b) => a + b, 0) / accs.length,
+        accuracy: mean([...accs]),
         gradNorm,
         applied: applied === 1,
-        charge: {
-          examples: B,
-          forwardTokens: o.population * B * tokensPerExample,
-          backwardTokens: 0,
-          flops: { forward: o.population * B * forwardPerExample, backward: 0 },
-        },
+        charge: { examples: B, ...passCharge(o.population * B * tokensPerExample, o.population * B * forwardPerExample, false) },
         diagnostics: {
           /** mean loss and accuracy are over the members; the spread says how much σ moves the loss */
           memberLossMin: Math.min(...losses),
@@ -159,9 +149,7 @@ export function esTrainer(setup: TrainerSetup): MethodTrainer {
       flat.dispose();
       estimator.dispose();
       local?.dispose();
-      dispose(params);
-      dispose(optState);
       void pool?.then((p) => p.close());
     },
-  };
+  });
 }

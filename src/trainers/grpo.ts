@@ -13,14 +13,13 @@
 // (∇ E_z[r_θ(z)] = E[r ∇log π(z)] + E[∇r_θ(z)]), i.e. the answer's cross-entropy after the sampled
 // chain, weighted 1 (loglik) or p(y* | x, z) (lik).
 import { z } from "zod";
-import { dispose, ref, type Tree } from "../engine/tree.js";
-import { SPECIAL, type Example } from "../tasks/index.js";
-import { chainOnlyWidth, addCharges, chainOption, chainRow, fixedChainLayout, fullRow, fullWidth, groupAdvantages, makePolicyUpdate, makeSampler, makeScorer, passCharges, perRowAnswer, repeatEach, rolloutArrays, rowAnswer, scoreRollouts, rolloutGrids, stepKey, type RolloutRow, type Rollouts } from "./policy-gradient.js";
-import { scalar } from "./supervised-trainer.js";
-import { promptGrid } from "../recipes/framing.js";
-import { tokens } from "../recipes/supervised-parts.js";
+import { ref, type Tree } from "../engine/tree.js";
+import { SPECIAL } from "../tasks/index.js";
+import { chainOnlyWidth, addCharges, chainOption, chainRow, fixedChainLayout, fullRow, fullWidth, groupAdvantages, makePolicyUpdate, makeSampler, makeScorer, passCharges, perRowAnswer, repeatEach, rolloutArrays, rowAnswer, sampleRows, scoreRollouts, rolloutGrids, stepKey, type RolloutRow } from "./policy-gradient.js";
+import { mean } from "../common/mean.js";
 import { np, type Array } from "../engine/jax.js";
-import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import type { MethodTrainer, TrainerSetup } from "./trainer.js";
+import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
 import { rewardModelOptions, trainRewardModel, type RewardModel, type TrainedRewardModel } from "./reward-model.js";
 
 export type { RewardModel } from "./reward-model.js";
@@ -75,30 +74,22 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
   const fixed = o.chain === "fixed" ? fixedChainLayout(setup, exact) : null;
   const layoutWidth = exact ? fullWidth(limits) : chainOnlyWidth(limits);
   const width = fixed?.width ?? Math.min(layoutWidth, o.maxNewTokens ?? layoutWidth);
-  let params: Tree = setup.params;
-  let reference: Tree = ref(params);
-  let optState: Tree = optimizer.init(params) as Tree;
+  const state = trainerState(setup.params, optimizer, { reference: ref(setup.params) });
+  const trees = state.trees;
   const sampler = fixed?.sampler(o.temperature) ?? makeSampler(reasoner, width, o.temperature);
   const scorer = makeScorer(reasoner, o.temperature);
   const withOld = o.updatesPerRound > 1;
   const update = makePolicyUpdate(reasoner, optimizer, { clipEps: o.clipEps, klCoef: o.klCoef, temperature: o.temperature, withOld });
   const charges = passCharges(reasoner, limits, fixed?.cols);
 
-  return {
-    trees: () => ({ params, optimizer: optState, reference }),
-    restore(trees: TrainerTrees) {
-      dispose([params, optState, reference]);
-      [params, optState, reference] = [trees.params, trees.optimizer, trees.reference];
-    },
-    extra: () => ({}),
+  return stateTrainer(state, {
     async step(examples, step) {
       const group = repeatEach(examples, G);
       const N = group.length;
-      const drawn = await sampler(ref(params), tokens(promptGrid(group, limits)), stepKey(seed, 0, step)).data();
-      const rows: RolloutRow[] = group.map((e, i) => {
-        const s = drawn.subarray(i * width, (i + 1) * width);
-        if (fixed) return fixed.row(s, exact ? null : e.answer);
-        return exact ? fullRow(s) : chainRow(s, e.answer, limits);
+      const drawn = await sampleRows(sampler, trees.params, group, limits, stepKey(seed, 0, step), width);
+      const rows: RolloutRow[] = drawn.map((s, i) => {
+        if (fixed) return fixed.row(s, exact ? null : group[i].answer);
+        return exact ? fullRow(s) : chainRow(s, group[i].answer, limits);
       });
       const r = rolloutGrids(group, rows, limits, fixed?.cols);
       const spent = [{ examples: examples.length }, charges.sample(N, width)];
@@ -107,8 +98,8 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
         spent.push(charges.score(N));
         return scoreRollouts(scorer, tree, r);
       };
-      const old = exact && !withOld ? null : await score(params);
-      const refLogp = o.klCoef > 0 ? await score(reference) : null;
+      const old = exact && !withOld ? null : await score(trees.params);
+      const refLogp = o.klCoef > 0 ? await score(trees.reference) : null;
 
       let rewards: number[];
       let correct: number[];
@@ -135,8 +126,7 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
         };
         if (withOld) batch.old = old!.ref;
         if (refLogp) batch.refLogp = refLogp.ref;
-        const [l, nextParams, nextState, metrics, health] = update(params, optState, batch);
-        [params, optState] = [nextParams, nextState];
+        const [l, metrics, health] = state.advance(update(trees.params, trees.optimizer, batch));
         [loss, gradNorm, clipFraction, kl] = await Promise.all([l, health.gradNorm, metrics.clipFraction, metrics.kl].map(scalar));
         applied = applied && (await scalar(health.applied)) === 1;
         spent.push(charges.update(N));
@@ -163,13 +153,10 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
       sampler.dispose();
       scorer.dispose();
       update.dispose();
-      dispose([params, optState, reference]);
       (learned as TrainedRewardModel | null)?.dispose();
     },
-  };
+  });
 }
-
-const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 
 /** The chain of a full sampled row: up to and including `<eot>`. */
 const chainOf = (row: RolloutRow) => {

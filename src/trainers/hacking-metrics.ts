@@ -2,6 +2,7 @@
 // what the policy really achieves (true quality H, the task's hidden grade), what the proxy says,
 // how often it writes the injection sequence (in the answer, in the chain), how varied its
 // answers are, and the proxy − true gap that grows when the proxy is gamed.
+import { mean } from "../common/mean.js";
 import { containsSequence } from "../tasks/index.js";
 
 export interface HackingDiagnostics {
@@ -24,7 +25,6 @@ export function hackingDiagnostics(
   truth: readonly number[],
   proxy: readonly number[],
 ): HackingDiagnostics {
-  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const rate = (xs: readonly number[][]) => mean(xs.map((x) => (containsSequence(x, injection) ? 1 : 0)));
   const trueQuality = mean(truth);
   const proxyReward = mean(proxy);

@@ -9,8 +9,7 @@
 // recipe); φ only shapes the reward.
 import { z } from "zod";
 import { np, type Array } from "../engine/jax.js";
-import { dispose, ref, type Tree } from "../engine/tree.js";
-import { promptGrid } from "../recipes/framing.js";
+import { ref, type Tree } from "../engine/tree.js";
 import {
   addCharges,
   chainOnlyWidth,
@@ -22,6 +21,7 @@ import {
   makeScorer,
   passCharges,
   perRowAnswer,
+  sampleRows,
   scoreRollouts,
   repeatEach,
   rolloutArrays,
@@ -29,9 +29,9 @@ import {
   splitAdvantages,
   stepKey,
 } from "./policy-gradient.js";
-import { tokens } from "../recipes/supervised-parts.js";
-import { scalar } from "./supervised-trainer.js";
-import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import { mean } from "../common/mean.js";
+import type { MethodTrainer, TrainerSetup } from "./trainer.js";
+import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
 
 export const helperPosteriorOptions = z.strictObject({
   /** G, chains sampled per question. */
@@ -62,11 +62,9 @@ export function helperPosteriorTrainer(setup: TrainerSetup): MethodTrainer {
   const G = o.groupSize;
   const fixed = o.chain === "fixed" ? fixedChainLayout(setup, false) : null;
   const width = fixed?.width ?? chainOnlyWidth(limits);
-  let params: Tree = setup.params;
-  let helper: Tree = ref(params);
-  let reference: Tree = ref(params);
-  let optState: Tree = optimizer.init(params) as Tree;
-  let helperState: Tree = optimizer.init(helper) as Tree;
+  const helper = ref(setup.params);
+  const state = trainerState(setup.params, optimizer, { helper, helperOptimizer: optimizer.init(helper) as Tree, reference: ref(setup.params) });
+  const trees = state.trees;
   const sampler = fixed?.sampler(o.temperature) ?? makeSampler(reasoner, width, o.temperature);
   const scorer = makeScorer(reasoner, 1);
   const policyUpdate = makePolicyUpdate(reasoner, optimizer, { clipEps: 0.2, klCoef: o.klCoef, temperature: o.temperature, withOld: false });
@@ -74,51 +72,39 @@ export function helperPosteriorTrainer(setup: TrainerSetup): MethodTrainer {
   const helperUpdate = makePolicyUpdate(reasoner, optimizer, { clipEps: 0.2, klCoef: 0, temperature: 1, withOld: false });
   const charges = passCharges(reasoner, limits, fixed?.cols);
 
-  return {
-    trees: () => ({ params, optimizer: optState, helper, helperOptimizer: helperState, reference }),
-    restore(trees: TrainerTrees) {
-      dispose([params, optState, helper, helperState, reference]);
-      [params, optState, helper, helperState, reference] = [trees.params, trees.optimizer, trees.helper, trees.helperOptimizer, trees.reference];
-    },
-    extra: () => ({}),
+  return stateTrainer(state, {
     async step(examples, step) {
       const stage = stageOf(step, o);
       const group = repeatEach(examples, G);
       const N = group.length;
-      const drawn = await sampler(ref(params), tokens(promptGrid(group, limits)), stepKey(seed, 1, step)).data();
-      const rows = group.map((e, i) => {
-        const s = drawn.subarray(i * width, (i + 1) * width);
-        return fixed ? fixed.row(s, e.answer) : chainRow(s, e.answer, limits);
-      });
+      const drawn = await sampleRows(sampler, trees.params, group, limits, stepKey(seed, 1, step), width);
+      const rows = drawn.map((s, i) => (fixed ? fixed.row(s, group[i].answer) : chainRow(s, group[i].answer, limits)));
       const r = rolloutGrids(group, rows, limits, fixed?.cols);
       const spent = [{ examples: examples.length }, charges.sample(N, width)];
       const zeros = () => np.zeros([N]);
       const ones = () => np.ones([N]);
 
       // φ's per-answer-token log-probabilities: the reward (stage 2) and the accuracy report
-      const helperLogp = await scoreRollouts(scorer, helper, r).data();
+      const helperLogp = await scoreRollouts(scorer, trees.helper, r).data();
       spent.push(charges.score(N));
       const perToken = perRowAnswer(helperLogp, r);
       const correct = perToken.map((t) => (t.every((x) => x > Math.log(0.5)) ? 1 : 0));
       const reward = perToken.map((t) => t.reduce((x, y) => x + y, 0));
 
-      let out: [Array, Tree, Tree, { clipFraction: Array; kl: Array }, { gradNorm: Array; applied: Array }];
+      let out: [Array, { clipFraction: Array; kl: Array }, { gradNorm: Array; applied: Array }];
       if (stage === "helper") {
-        out = helperUpdate(helper, helperState, { ...rolloutArrays(r), adv: zeros(), answerWeight: ones() });
-        [helper, helperState] = [out[1], out[2]];
+        out = state.advance(helperUpdate(trees.helper, trees.helperOptimizer, { ...rolloutArrays(r), adv: zeros(), answerWeight: ones() }), "helper", "helperOptimizer");
       } else {
         const batch: Record<string, Array> = { ...rolloutArrays(r), adv: np.array(splitAdvantages(perToken, G)), answerWeight: zeros() };
         if (o.klCoef > 0) {
-          batch.refLogp = scoreRollouts(scorer, reference, r);
+          batch.refLogp = scoreRollouts(scorer, trees.reference, r);
           spent.push(charges.score(N));
         }
-        out = policyUpdate(params, optState, batch);
-        [params, optState] = [out[1], out[2]];
+        out = state.advance(policyUpdate(trees.params, trees.optimizer, batch));
       }
       spent.push(charges.update(N));
-      const [loss, gradNorm, applied, kl] = await Promise.all([out[0], out[4].gradNorm, out[4].applied, out[3].kl].map(scalar));
-      out[3].clipFraction.dispose();
-      const mean = (xs: number[]) => xs.reduce((x, y) => x + y, 0) / Math.max(xs.length, 1);
+      const [loss, gradNorm, applied, kl] = await Promise.all([out[0], out[2].gradNorm, out[2].applied, out[1].kl].map(scalar));
+      out[1].clipFraction.dispose();
       return {
         loss,
         accuracy: mean(correct),
@@ -133,7 +119,6 @@ export function helperPosteriorTrainer(setup: TrainerSetup): MethodTrainer {
       scorer.dispose();
       policyUpdate.dispose();
       helperUpdate.dispose();
-      dispose([params, optState, helper, helperState, reference]);
     },
-  };
+  });
 }

@@ -1,11 +1,14 @@
-// The supervised recipes by name, with each one's options schema (checked when a run config is
-// resolved) and the positions one of its sequences uses.
+// The method registry: each method by name, with its options schema (checked when a run config
+// is resolved), its recipe and its trainer. It alone chooses a run's trainer (`trainerFor`),
+// depth sampling for a looped model included.
 import { z } from "zod";
 import { EXIT_RULES, FEEDBACKS } from "../reasoning/index.js";
 import type { Limits } from "../tasks/index.js";
 import { cot } from "../recipes/cot.js";
 import { curriculumOption } from "../recipes/curriculum.js";
 import { curriculumTrainer } from "./curriculum-trainer.js";
+import { depthSamplingTrainer } from "./depth-trainer.js";
+import { isPlainRecipe } from "../recipes/plain.js";
 import { direct } from "../recipes/direct.js";
 import { fixedChain } from "../recipes/fixed-chain.js";
 import { esOptions, esTrainer } from "./es.js";
@@ -141,18 +144,26 @@ export function recipeFor(name: string, latentSteps: number, options: Record<str
   return e.recipe(latentSteps, options);
 }
 
-/** The trainer a method name uses. */
-export function trainerFor(name: string): TrainerFactory {
+/**
+ * The trainer a method uses: its own, or backpropagation of its recipe's loss; on a looped model
+ * (`looped`), depth sampling, for the plain recipes only (recipes/plain.ts).
+ */
+export function trainerFor(name: string, looped = false): TrainerFactory {
   const e = (METHODS as Record<string, MethodEntry<any>>)[name];
   if (!e) throw new Error(`unknown method "${name}"; the methods are ${METHOD_NAMES.join(", ")}`);
-  return e.trainer ?? supervisedTrainer;
+  if (looped && !isPlainRecipe(name)) throw new Error(`a looped model trains the methods ${METHOD_NAMES.filter(isPlainRecipe).join(", ")} only, not ${name}`);
+  return looped ? depthSamplingTrainer : (e.trainer ?? supervisedTrainer);
 }
 
 /** The config specs the run-config resolver checks methods with. */
 export const METHOD_CONFIG_SPECS = Object.fromEntries(
   Object.entries(METHODS).map(([name, e]) => [
     name,
-    { options: e.options, maxLen: (limits: Limits, latentSteps: number, o: any) => (e as MethodEntry<any>).recipe(latentSteps, o).sequenceLength(limits) },
+    {
+      options: e.options,
+      maxLen: (limits: Limits, latentSteps: number, o: any) => (e as MethodEntry<any>).recipe(latentSteps, o).sequenceLength(limits),
+      looped: isPlainRecipe(name),
+    },
   ]),
 );
 

@@ -1,11 +1,8 @@
 // Pieces the policy-gradient methods on token chains of thought share (grpo, helper-posterior,
 // trice): sampling chains with the reasoner's fixed-shape state in one jit, per-token
 // log-probabilities (logSoftmax · oneHot: the gather's gradient throws under jit), the rollout
-// grids built on the host from sampled tokens, group-normalised advantages, the clipped
-// surrogate, the k3 KL estimator, one guarded policy update, and the budget charges.
-// Rollout rows use the cot recipe's layout (src/recipes/cot.ts), so its greedy predict evaluates them:
-//   prompt  <pad>… <bos> q
-//   inputs  <bot> z₁ … z_m [<ans> a₁ … a_n]      targets  z₁ … z_m [<ans> a₁ … a_n <eos>]
+// grids (rollouts.ts, re-exported here), group-normalised advantages, the clipped surrogate, the
+// k3 KL estimator, one guarded policy update, and the budget charges.
 import { z } from "zod";
 import { jit, jnn, lax, np, random, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
 import { ref, type Tree } from "../engine/tree.js";
@@ -14,10 +11,14 @@ import { oneHot } from "../nn/index.js";
 import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
 import type { BudgetCharge } from "../engine/flops.js";
-import { answerFromChain, answerWidth, chainWidth, promptGrid, promptWidth, type TokenGrid } from "../recipes/framing.js";
+import { passCharge } from "./trainer.js";
+import { promptGrid, promptWidth } from "../recipes/framing.js";
 import { decodeFixedChain, fixedChainWidth } from "../recipes/fixed-chain.js";
 import { disposeState } from "../recipes/greedy.js";
 import { tokenRows, tokens } from "../recipes/supervised-parts.js";
+import { fixedChainRow, fullWidth, type Rollouts } from "./rollouts.js";
+
+export * from "./rollouts.js";
 
 // ---------------------------------------------------------------------------------------------
 // Sampling
@@ -65,6 +66,12 @@ export function makeSampler<P extends Tree>(reasoner: Reasoner<P>, width: number
   }) as unknown as Sampler<P>;
 }
 
+/** Each prompt's `width` tokens drawn by one sampling pass (borrows params). */
+export async function sampleRows<P extends Tree>(sampler: Sampler<P>, params: P, prompts: readonly Example[], limits: Limits, key: Array, width: number) {
+  const drawn = await sampler(ref(params), tokens(promptGrid(prompts, limits)), key).data();
+  return prompts.map((_, i) => drawn.subarray(i * width, (i + 1) * width));
+}
+
 /**
  * One jit for a fixed chain of `chainTokens` (src/recipes/fixed-chain.ts): read the prompts [N, P],
  * write the chain (and, `withAnswer`, the forced `<eot> <ans>` and a sampled answer). Consumes its arguments.
@@ -101,11 +108,6 @@ export function fixedChainLayout(setup: { reasoner: Reasoner<Tree>; limits: Limi
   };
 }
 
-/** Tokens a full chain-and-answer rollout may sample after `<bot>` (the cot recipe's decode width). */
-export const fullWidth = (limits: Limits) => chainWidth(limits) + answerWidth(limits);
-/** Tokens a chain may sample after `<bot>`, up to and including its `<eot>`. */
-export const chainOnlyWidth = (limits: Limits) => chainWidth(limits) - 1;
-
 // ---------------------------------------------------------------------------------------------
 // Log-probabilities
 
@@ -132,128 +134,6 @@ export function makeScorer<P extends Tree>(reasoner: Reasoner<P>, temperature: n
 export function scoreRollouts<P extends Tree>(scorer: Scorer<P>, tree: P, r: Rollouts): Array {
   return scorer(ref(tree), tokens(r.prompt), tokens(r.inputs), tokens(r.targets));
 }
-
-/** Each row's log-probabilities of its gold-answer targets (in order), from per-token log-probs [N, L]. */
-export function perRowAnswer(logp: ArrayLike<number>, r: Rollouts): number[][] {
-  const { rows, cols } = r.inputs;
-  return globalThis.Array.from({ length: rows }, (_, i) => {
-    const out: number[] = [];
-    for (let t = 0; t < cols; t++) if (r.answer[i * cols + t] === 1) out.push(logp[i * cols + t]);
-    return out;
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Rollouts (host side)
-
-/** Rollout grids: row-major [rows, cols] (cols = fullWidth) plus the prompt grid. */
-export interface Rollouts {
-  prompt: TokenGrid;
-  inputs: TokenGrid;
-  targets: TokenGrid;
-  /** 1 on targets the policy sampled (its actions: the chain, and the answer when sampled). */
-  action: Float32Array;
-  /** 1 on the gold answer's targets a₁ … a_n <eos> teacher-forced after a sampled chain. */
-  answer: Float32Array;
-  /** Per row: the sampled tokens kept (the chain, or chain and answer), for grading and memories. */
-  sampled: number[][];
-}
-
-/** A row of target tokens, how many of its first targets are actions, and where the gold answer starts (−1: none). */
-export interface RolloutRow {
-  targets: number[];
-  actions: number;
-  answerFrom: number;
-  /** Targets among the first `actions` that were forced, not sampled (a fixed chain's `<eot> <ans>`): not actions. */
-  forced?: readonly number[];
-}
-
-/** Rows → grids of `cols` columns (default: the free chain's full width): inputs are `<bot>` followed by the targets but the last (right-padded). */
-export function rolloutGrids(examples: readonly Example[], rows: readonly RolloutRow[], limits: Limits, cols = fullWidth(limits)): Rollouts {
-  const N = rows.length;
-  const inputs = new Int32Array(N * cols).fill(SPECIAL.pad);
-  const targets = new Int32Array(N * cols).fill(SPECIAL.pad);
-  const action = new Float32Array(N * cols);
-  const answer = new Float32Array(N * cols);
-  rows.forEach((row, r) => {
-    if (row.targets.length > cols) throw new Error(`rollout of ${row.targets.length} tokens exceeds its width ${cols}`);
-    inputs.set([SPECIAL.beginThought, ...row.targets.slice(0, -1)], r * cols);
-    targets.set(row.targets, r * cols);
-    action.fill(1, r * cols, r * cols + row.actions);
-    for (const t of row.forced ?? []) action[r * cols + t] = 0;
-    // the gold answer a₁…a_n <eos> follows the `<ans>` target at answerFrom
-    if (row.answerFrom >= 0) answer.fill(1, r * cols + row.answerFrom + 1, r * cols + row.targets.length);
-  });
-  return {
-    prompt: promptGrid(examples, limits),
-    inputs: { ids: inputs, rows: N, cols },
-    targets: { ids: targets, rows: N, cols },
-    action,
-    answer,
-    sampled: rows.map((row) => row.targets.slice(0, row.actions).filter((_, t) => !row.forced?.includes(t))),
-  };
-}
-
-/** A sampled chain-and-answer row: every token up to and including the first `<eos>` is an action. */
-export function fullRow(sampled: ArrayLike<number>): RolloutRow {
-  const s = globalThis.Array.from(sampled);
-  const end = s.indexOf(SPECIAL.end);
-  const targets = end < 0 ? s : s.slice(0, end + 1);
-  return { targets, actions: targets.length, answerFrom: -1 };
-}
-
-/**
- * A sampled chain (up to and including its first `<eot>`), then the gold answer teacher-forced:
- * `z… <eot> <ans> a… <eos>`. A chain that reaches the cap without `<eot>` is cut one short and
- * closed with a forced `<eot>` (not an action).
- */
-export function chainRow(sampled: ArrayLike<number>, goldAnswer: readonly number[], limits: Limits): RolloutRow {
-  const s = globalThis.Array.from(sampled).slice(0, chainOnlyWidth(limits));
-  const end = s.indexOf(SPECIAL.endThought);
-  const chain = end >= 0 ? s.slice(0, end + 1) : [...s.slice(0, chainOnlyWidth(limits) - 1), SPECIAL.endThought];
-  const actions = end >= 0 ? chain.length : chain.length - 1;
-  return { targets: [...chain, SPECIAL.answer, ...goldAnswer, SPECIAL.end], actions, answerFrom: chain.length };
-}
-
-/** The gold chain and answer of an example as a row `s₁ <sep> … <eot> <ans> a… <eos>` (every token an action). */
-export function goldRow(e: Example): RolloutRow {
-  const body = e.steps.flatMap((s, i) => (i === 0 ? s : [SPECIAL.separator, ...s]));
-  const targets = [...body, SPECIAL.endThought, SPECIAL.answer, ...e.answer, SPECIAL.end];
-  return { targets, actions: targets.length, answerFrom: -1 };
-}
-
-/**
- * A fixed chain's row (src/recipes/fixed-chain.ts): K sampled chain tokens, the forced `<eot> <ans>`,
- * then the gold answer teacher-forced (`goldAnswer` given: the chain is the only action) or the
- * sampled answer up to its `<eos>` (actions: the chain and the answer, not the forced pair).
- */
-export function fixedChainRow(sampled: ArrayLike<number>, chainTokens: number, goldAnswer: readonly number[] | null): RolloutRow {
-  const chain = globalThis.Array.from(sampled).slice(0, chainTokens);
-  const head = [...chain, SPECIAL.endThought, SPECIAL.answer];
-  if (goldAnswer) return { targets: [...head, ...goldAnswer, SPECIAL.end], actions: chainTokens, answerFrom: chainTokens + 1 };
-  const answer = globalThis.Array.from(sampled).slice(chainTokens + 2);
-  const end = answer.indexOf(SPECIAL.end);
-  const targets = [...head, ...(end < 0 ? answer : answer.slice(0, end + 1))];
-  return { targets, actions: targets.length, answerFrom: -1, forced: [chainTokens, chainTokens + 1] };
-}
-
-/** The answer a full row gives (as greedy evaluation would read it). */
-export const rowAnswer = (row: RolloutRow) => answerFromChain(row.targets);
-
-/** The rollout grids as device arrays. */
-export function rolloutArrays(r: Rollouts): Record<string, Array> {
-  const { rows, cols } = r.inputs;
-  return {
-    prompt: tokens(r.prompt),
-    inputs: tokens(r.inputs),
-    targets: tokens(r.targets),
-    action: np.array(r.action).reshape([rows, cols]),
-    answer: np.array(r.answer).reshape([rows, cols]),
-  };
-}
-
-/** Each example repeated `g` times in a row (a question's group of rollouts is contiguous). */
-export const repeatEach = <T>(xs: readonly T[], g: number): T[] => xs.flatMap((x) => globalThis.Array.from({ length: g }, () => x));
 
 // ---------------------------------------------------------------------------------------------
 // Advantages and the objective's terms
@@ -380,11 +260,7 @@ export function valueAndGradAux<P extends Tree, M>(f: (p: P) => [Array, M], para
 export function passCharges(reasoner: Reasoner<Tree>, limits: Limits, L = fullWidth(limits)) {
   const pf = reasoner.positionFlops;
   const P = promptWidth(limits);
-  const pass = (rows: number, decoded: number, backward: boolean): Omit<BudgetCharge, "steps" | "wallMs"> => {
-    const forward = rows * (P * pf.read + decoded * pf.decode);
-    const tokens = rows * (P + decoded);
-    return { forwardTokens: tokens, backwardTokens: backward ? tokens : 0, flops: { forward, backward: backward ? 2 * forward : 0 } };
-  };
+  const pass = (rows: number, decoded: number, backward: boolean) => passCharge(rows * (P + decoded), rows * (P * pf.read + decoded * pf.decode), backward);
   return {
     /** Sampling `width` tokens for `rows` rollouts (forward only). */
     sample: (rows: number, width: number) => pass(rows, width, false),

@@ -14,18 +14,15 @@
 //   thought too).
 // Special tokens (ids < 8: framing) are ignored. The output is squashed by a sigmoid into the
 // labels' range [0, 1], so a policy cannot push the proxy past what any label said.
-import { createHash } from "node:crypto";
-import { mkdir, readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { mean } from "../common/mean.js";
 import { z } from "zod";
-import { atomicWriteFile } from "../engine/atomic-file.js";
 import { jit, jnn, np, type Array, type OwnedFunction } from "../engine/jax.js";
 import { modelKey, splitKey } from "../engine/rng.js";
 import { dispose, ref, type Tree } from "../engine/tree.js";
-import { initLinear, linear, type Linear } from "../nn/index.js";
+import { initLinear, linear } from "../nn/index.js";
 import { adamw, makeTrainStep } from "../optim/index.js";
 import { SeededRng } from "../common/seeded-rng.js";
+import { cachedFit, type RewardModelParams } from "./reward-model-cache.js";
 import { SPECIAL_TOKENS, containsSequence, type Example, type Labelled, type Limits, type Task } from "../tasks/index.js";
 
 /**
@@ -147,7 +144,7 @@ function dense(items: readonly Map<number, number>[], columns: ReadonlyMap<numbe
   return out;
 }
 
-type Params = { hidden: Linear; out: Linear };
+type Params = RewardModelParams;
 
 const forward = (p: Params, x: Array): Array => {
   const [B] = x.shape;
@@ -222,10 +219,7 @@ async function fitRewardModel(task: Task, taskOptions: Record<string, unknown>, 
   const trainY = Float32Array.from(train, (l) => l.label);
 
   // a fit is deterministic: its parameters are cached on disk under a digest of its data and options
-  const cacheFile = join(cacheDir(), `${createHash("sha256").update(JSON.stringify([FIT_VERSION, task.name, taskOptions, limits, o, D, items.map((l) => [l.example.question, l.chain, l.answer, l.label])])).digest("hex").slice(0, 32)}.json`);
-  const cached = await loadParams(cacheFile, D, o.hidden);
-  const params: Params = cached ?? trainParams();
-  if (!cached) await saveParams(cacheFile, params);
+  const params = await cachedFit([task.name, taskOptions, limits, o, D, items.map((l) => [l.example.question, l.chain, l.answer, l.label])], D, o.hidden, trainParams);
 
   function trainParams(): Params {
     const [k1, k2] = splitKey(modelKey(o.seed));
@@ -290,37 +284,6 @@ async function fitRewardModel(task: Task, taskOptions: Record<string, unknown>, 
   };
 }
 
-/** Bump when the fit itself (model, optimizer, minibatches) changes: cached fits are then refitted. */
-const FIT_VERSION = 1;
-
-const cacheDir = () => process.env.NEURALESE_CACHE_DIR ?? join(tmpdir(), "neuralese-cache", "reward-models");
-
-async function loadParams(file: string, D: number, H: number): Promise<Params | null> {
-  let saved: { hidden: { w: number[]; b: number[] }; out: { w: number[]; b: number[] } };
-  try {
-    saved = JSON.parse(await readFile(file, "utf8"));
-  } catch {
-    return null;
-  }
-  if (saved.hidden?.w?.length !== D * H || saved.out?.w?.length !== H) return null;
-  return {
-    hidden: { w: np.array(Float32Array.from(saved.hidden.w)).reshape([D, H]), b: np.array(Float32Array.from(saved.hidden.b)) },
-    out: { w: np.array(Float32Array.from(saved.out.w)).reshape([H, 1]), b: np.array(Float32Array.from(saved.out.b)) },
-  };
-}
-
-async function saveParams(file: string, p: Params): Promise<void> {
-  const list = async (a: Array) => [...(await a.ref.data())];
-  const body = { hidden: { w: await list(p.hidden.w), b: await list(p.hidden.b) }, out: { w: await list(p.out.w), b: await list(p.out.b) } };
-  try {
-    await mkdir(dirname(file), { recursive: true });
-    await atomicWriteFile(file, Buffer.from(JSON.stringify(body)));
-  } catch {
-    // a cache that cannot be written only costs the next process a refit
-  }
-}
-
-const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
 const meanSq = (a: readonly number[], b: readonly number[]) => mean(a.map((x, i) => (x - b[i]) ** 2));
 const variance = (xs: readonly number[]) => meanSq(xs, xs.map(() => mean(xs)));
 function correlation(a: readonly number[], b: readonly number[]): number {

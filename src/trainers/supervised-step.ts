@@ -21,30 +21,19 @@ export function makeSupervisedStep<P extends Tree, S extends Tree>(
   recipe: SupervisedRecipe,
   reasoner: Reasoner<P>,
   optimizer: GradientTransformation<S>,
-): SupervisedStep<P, S> {
-  return makeGuardedTrainStep<P, Batch, S, StepMetrics>((params, batch) => {
-    const out = recipe.lossAndGrad(reasoner, params, batch);
-    return { loss: out.loss, grads: out.grads as P, metrics: { accuracy: out.correct.mean(), diagnostics: out.diagnostics } };
-  }, optimizer) as unknown as SupervisedStep<P, S>;
-}
-
-/** The key of the gradient multiplier in a poisonable step's batch (fault-injection tests only). */
-export const GRAD_SCALE = "__gradScale";
-
-/**
- * `makeSupervisedStep` whose batch carries a scalar `GRAD_SCALE` that multiplies every gradient
- * leaf (1 normally, NaN to inject a numeric fault), so the guard sees a real non-finite gradient.
- * Built only when fault injection is on: ordinary runs never pay for the multiply.
- */
-export function makePoisonableSupervisedStep<P extends Tree, S extends Tree>(
-  recipe: SupervisedRecipe,
-  reasoner: Reasoner<P>,
-  optimizer: GradientTransformation<S>,
+  poisonable = false,
 ): SupervisedStep<P, S> {
   return makeGuardedTrainStep<P, Batch, S, StepMetrics>((params, { [GRAD_SCALE]: scale, ...batch }) => {
     const out = recipe.lossAndGrad(reasoner, params, batch);
-    const grads = map((g) => g.mul(scale.ref), out.grads as P);
-    scale.dispose();
+    const grads = poisonable ? map((g) => g.mul(scale.ref), out.grads as P) : (out.grads as P);
+    scale?.dispose();
     return { loss: out.loss, grads, metrics: { accuracy: out.correct.mean(), diagnostics: out.diagnostics } };
   }, optimizer) as unknown as SupervisedStep<P, S>;
 }
+
+/**
+ * The key of the gradient multiplier in a poisonable step's batch (fault-injection tests only): a
+ * step built `poisonable` multiplies every gradient leaf by it (1 normally, NaN to inject a numeric
+ * fault), so the guard sees a real non-finite gradient. Ordinary runs never pay for the multiply.
+ */
+export const GRAD_SCALE = "__gradScale";

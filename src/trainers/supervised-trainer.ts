@@ -1,14 +1,15 @@
 // The trainer of every supervised recipe: one jitted step (the recipe's loss and gradient, then
 // the optimizer's guarded update) on the framed batch, charged as forward + backward passes.
 import { np, type Array } from "../engine/jax.js";
-import { dispose, type Tree } from "../engine/tree.js";
+import type { Tree } from "../engine/tree.js";
 import type { StepHealth } from "../optim/index.js";
-import { GRAD_SCALE, makePoisonableSupervisedStep, makeSupervisedStep, type StepMetrics, type SupervisedStep } from "./supervised-step.js";
-import type { MethodTrainer, TrainerSetup, TrainerStepReport, TrainerTrees } from "./trainer.js";
+import { GRAD_SCALE, makeSupervisedStep, type StepMetrics, type SupervisedStep } from "./supervised-step.js";
+import { passCharge, type MethodTrainer, type TrainerSetup, type TrainerStepReport } from "./trainer.js";
+import { scalar, stateTrainer, trainerState, vector } from "./trainer-state.js";
 
 export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
   const { recipe, reasoner, optimizer, faults } = setup;
-  const step = faults ? makePoisonableSupervisedStep(recipe, reasoner, optimizer) : makeSupervisedStep(recipe, reasoner, optimizer);
+  const step = makeSupervisedStep(recipe, reasoner, optimizer, !!faults);
   return steppedTrainer(setup, () => ({ step, reasoner }), { disposeSteps: () => step.dispose() });
 }
 
@@ -29,32 +30,19 @@ export function steppedTrainer(
   opts: { adjust?(report: TrainerStepReport, s: number, choice: StepChoice, batchSize: number): TrainerStepReport; disposeSteps(): void },
 ): MethodTrainer {
   const { recipe, optimizer, limits, faults } = setup;
-  let params: Tree = setup.params;
-  let optState: Tree = optimizer.init(params) as Tree;
-  return {
-    trees: () => ({ params, optimizer: optState }),
-    restore(trees: TrainerTrees) {
-      dispose(params);
-      dispose(optState);
-      [params, optState] = [trees.params, trees.optimizer];
-    },
-    extra: () => ({}),
+  const state = trainerState(setup.params, optimizer);
+  return stateTrainer(state, {
     async step(examples, s) {
       const choice = choose(s);
       const B = examples.length;
       const batch = recipe.frame(examples, limits);
       if (faults) batch[GRAD_SCALE] = np.array(faults.nanGradient(s) ? NaN : 1, { dtype: np.float32 });
-      const [lossArray, nextParams, nextState, metrics, health] = choice.step(params, optState, batch);
-      [params, optState] = [nextParams, nextState];
+      const [lossArray, metrics, health] = state.advance(choice.step(state.trees.params, state.trees.optimizer, batch));
       const report = await readSupervisedStep(lossArray, metrics, health, B, { recipe, reasoner: choice.reasoner, limits });
       return opts.adjust ? opts.adjust(report, s, choice, B) : report;
     },
-    dispose() {
-      opts.disposeSteps();
-      dispose(params);
-      dispose(optState);
-    },
-  };
+    dispose: opts.disposeSteps,
+  });
 }
 
 /**
@@ -78,7 +66,7 @@ export async function readSupervisedStep(
     accuracy,
     gradNorm,
     applied: applied === 1,
-    charge: { examples: n, forwardTokens: n * tokens, backwardTokens: n * tokens, flops: { forward: n * forward, backward: 2 * n * forward } },
+    charge: { examples: n, ...passCharge(n * tokens, n * forward) },
     diagnostics,
   };
 }
@@ -91,5 +79,3 @@ export function forwardFlopsPerExample(setup: Pick<TrainerSetup, "recipe" | "rea
   return positions.read * pf.read + positions.think * think + positions.decode * pf.decode;
 }
 
-export const scalar = async (x: Array): Promise<number> => (await x.data())[0];
-export const vector = async (x: Array): Promise<number[]> => globalThis.Array.from(await x.data(), (v) => Number(v));

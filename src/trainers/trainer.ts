@@ -1,7 +1,8 @@
 // The contract between the training loop (src/runs/train-run.ts) and a method: the loop owns the
 // data order, the budget, evaluation, checkpoints and the run directory; a MethodTrainer owns the
 // tensors it updates and how one update is made (backpropagation, evolution strategies, policy
-// gradient...). Supervised recipes get theirs from supervised-trainer.ts.
+// gradient...). Every trainer keeps its trees in a TrainerState (trainer-state.ts); the method
+// registry (index.ts) picks it; supervised recipes get theirs from supervised-trainer.ts.
 import type { Json } from "../common/json.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
@@ -67,6 +68,13 @@ export interface TrainerStepReport {
   /** Per-step numbers written to metrics.jsonl next to the loss (arrays of per-latent-step values...). */
   diagnostics?: Record<string, Json>;
 }
+
+/** What `tokens` positions run forward cost (`forward` FLOPs), and backward too (2 × the FLOPs) when `backward`. */
+export const passCharge = (tokens: number, forward: number, backward = true): TrainerStepReport["charge"] => ({
+  forwardTokens: tokens,
+  backwardTokens: backward ? tokens : 0,
+  flops: { forward, backward: backward ? 2 * forward : 0 },
+});
 
 /** The trees a checkpoint holds: the parameters, the optimizer state, and any a method keeps. */
 export interface TrainerTrees {

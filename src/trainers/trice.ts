@@ -8,17 +8,16 @@
 // a JSON map in checkpoints; use a fixed training set (--train-examples) so questions recur.
 import { z } from "zod";
 import { np, type Array } from "../engine/jax.js";
-import { dispose, ref, type Tree } from "../engine/tree.js";
+import type { Tree } from "../engine/tree.js";
 import { SeededRng } from "../common/seeded-rng.js";
-import type { Json } from "../common/json.js";
 import type { Reasoner } from "../models/reasoner.js";
 import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
 import type { Example } from "../tasks/index.js";
-import { answerFromChain, promptGrid } from "../recipes/framing.js";
-import { addCharges, fullRow, fullWidth, goldRow, makeSampler, passCharges, rolloutArrays, rolloutGrids, stepKey, tokenLogProbs, valueAndGradAux, type RolloutRow } from "./policy-gradient.js";
-import { tokens } from "../recipes/supervised-parts.js";
-import { scalar } from "./supervised-trainer.js";
-import type { MethodTrainer, TrainerSetup, TrainerTrees } from "./trainer.js";
+import { answerFromChain } from "../recipes/framing.js";
+import { addCharges, fullRow, fullWidth, goldRow, makeSampler, passCharges, rolloutArrays, rolloutGrids, sampleRows, stepKey, tokenLogProbs, valueAndGradAux, type RolloutRow } from "./policy-gradient.js";
+import { mean } from "../common/mean.js";
+import type { MethodTrainer, TrainerSetup } from "./trainer.js";
+import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
 
 export const triceOptions = z.strictObject({
   /** A question's first memory: its gold chain and answer, or the first chain sampled for it (possibly wrong; rechecked each step). */
@@ -85,26 +84,19 @@ const keyOf = (e: Example) => e.question.join(" ");
 export function triceTrainer(setup: TrainerSetup): MethodTrainer {
   const o = triceOptions.parse(setup.options);
   const { reasoner, optimizer, limits, task, seed } = setup;
-  let params: Tree = setup.params;
-  let optState: Tree = optimizer.init(params) as Tree;
+  const state = trainerState(setup.params, optimizer);
   let memory = new Map<string, number[]>();
   const width = fullWidth(limits);
   const sampler = makeSampler(reasoner, width, o.temperature);
   const update = makeTriceUpdate(reasoner, optimizer, o.temperature);
   const charges = passCharges(reasoner, limits);
 
-  return {
-    trees: () => ({ params, optimizer: optState }),
-    restore(trees: TrainerTrees, extra: Record<string, Json>) {
-      dispose([params, optState]);
-      [params, optState] = [trees.params, trees.optimizer];
-      memory = new Map(Object.entries((extra.memory ?? {}) as Record<string, number[]>));
-    },
+  return stateTrainer(state, {
+    restoreExtra: (extra) => void (memory = new Map(Object.entries((extra.memory ?? {}) as Record<string, number[]>))),
     extra: () => ({ memory: Object.fromEntries(memory), memoryInit: o.memoryInit }),
     async step(examples, step) {
       const B = examples.length;
-      const drawn = await sampler(ref(params), tokens(promptGrid(examples, limits)), stepKey(seed, 2, step)).data();
-      const proposals = examples.map((_, i) => fullRow(drawn.subarray(i * width, (i + 1) * width)));
+      const proposals = (await sampleRows(sampler, state.trees.params, examples, limits, stepKey(seed, 2, step), width)).map(fullRow);
       const memories = examples.map((e, i) => {
         const kept = memory.get(keyOf(e));
         if (kept) return { targets: kept, actions: kept.length, answerFrom: -1 };
@@ -136,10 +128,8 @@ export function triceTrainer(setup: TrainerSetup): MethodTrainer {
         pick = { index, weight: index.map((k, j) => (j < rows.length ? weights[k] : 0)) };
       }
       const r = rolloutGrids(pick.index.map((k) => owners[k]), pick.index.map((k) => rows[k]), limits);
-      const [loss, nextParams, nextState, , health] = update(params, optState, { ...rolloutArrays(r), weight: np.array(Float32Array.from(pick.weight)) });
-      [params, optState] = [nextParams, nextState];
+      const [loss, , health] = state.advance(update(state.trees.params, state.trees.optimizer, { ...rolloutArrays(r), weight: np.array(Float32Array.from(pick.weight)) }));
       const [l, gradNorm, applied] = await Promise.all([loss, health.gradNorm, health.applied].map(scalar));
-      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(xs.length, 1);
       return {
         loss: l,
         accuracy: mean(c),
@@ -152,7 +142,6 @@ export function triceTrainer(setup: TrainerSetup): MethodTrainer {
     dispose() {
       (sampler as { dispose(): void }).dispose();
       (update as unknown as { dispose(): void }).dispose();
-      dispose([params, optState]);
     },
-  };
+  });
 }

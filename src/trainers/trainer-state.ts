@@ -1,0 +1,75 @@
+// What every trainer holds: its parameters, its optimizer state and any other trees it keeps (a
+// frozen reference, a helper model and its optimizer state), owned in one place, with the
+// checkpoint side of a MethodTrainer (trees, restore, extra, dispose) built from them.
+import type { Array } from "../engine/jax.js";
+import type { Json } from "../common/json.js";
+import { dispose, type Tree } from "../engine/tree.js";
+import type { GradientTransformation } from "../optim/index.js";
+import type { MethodTrainer, TrainerStepReport, TrainerTrees } from "./trainer.js";
+
+export interface TrainerState {
+  /** The current trees: params, optimizer, then the trainer's own (borrowed; replaced by `advance`). */
+  readonly trees: TrainerTrees;
+  /**
+   * Keep a guarded step's new parameters and optimizer state (under `paramsKey`/`stateKey`);
+   * returns the rest of its outputs.
+   */
+  advance<L, M, H>(out: readonly [L, Tree, Tree, M, H], paramsKey?: string, stateKey?: string): [L, M, H];
+  /** A fresh optimizer state for the current parameters. */
+  resetOptimizer(): void;
+  restore(trees: TrainerTrees): void;
+  dispose(): void;
+}
+
+/** The state of a trainer starting from `params` (owned from here on), `optimizer.init(params)` and `more`. */
+export function trainerState(params: Tree, optimizer: GradientTransformation<Tree>, more: Record<string, Tree> = {}): TrainerState {
+  const trees: TrainerTrees = { params, optimizer: optimizer.init(params) as Tree, ...more };
+  return {
+    trees,
+    advance([rest0, p, s, m, h], paramsKey = "params", stateKey = "optimizer") {
+      [trees[paramsKey], trees[stateKey]] = [p, s];
+      return [rest0, m, h];
+    },
+    resetOptimizer() {
+      dispose(trees.optimizer);
+      trees.optimizer = optimizer.init(trees.params) as Tree;
+    },
+    restore(next) {
+      dispose(Object.values(trees));
+      for (const k of Object.keys(trees)) trees[k] = next[k];
+    },
+    dispose: () => dispose(Object.values(trees)),
+  };
+}
+
+/** What a trainer adds to its state: the step, and any JSON state and resources of its own. */
+export interface TrainerParts {
+  step(examples: Parameters<MethodTrainer["step"]>[0], step: number): Promise<TrainerStepReport>;
+  /** Small JSON state a checkpoint keeps; absent: none. */
+  extra?(): Record<string, Json>;
+  restoreExtra?(extra: Record<string, Json>): void;
+  /** Free what the trainer built besides its trees (jitted steps...). */
+  dispose?(): void;
+}
+
+/** A MethodTrainer over `state`. */
+export function stateTrainer(state: TrainerState, parts: TrainerParts): MethodTrainer {
+  return {
+    trees: () => ({ ...state.trees }),
+    restore(trees, extra) {
+      state.restore(trees);
+      parts.restoreExtra?.(extra);
+    },
+    extra: () => parts.extra?.() ?? {},
+    step: parts.step,
+    dispose() {
+      parts.dispose?.();
+      state.dispose();
+    },
+  };
+}
+
+/** A device scalar read back. */
+export const scalar = async (x: Array): Promise<number> => (await x.data())[0];
+/** A device vector read back as numbers. */
+export const vector = async (x: Array): Promise<number[]> => globalThis.Array.from(await x.data(), (v) => Number(v));
