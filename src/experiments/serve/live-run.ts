@@ -8,7 +8,7 @@ import { RUN_FILES } from "../../runs/index.js";
 import type { MetricsRecord } from "../../runs/index.js";
 import type { LiveRun, LiveState, TrainPoint } from "../../report/live-types.js";
 import { INSPECT_FILE } from "../monitor/inspect.js";
-import { armMonitor, curveOf, gradProfileOf, readMonitor } from "../bet/collect.js";
+import { armMonitor, curveOf, gradProfileOf, readMonitor } from "../bet/run-figures.js";
 import type { BetEvent } from "../bet/events.js";
 import { insideRoot } from "./safe-path.js";
 
