@@ -10,7 +10,8 @@ import { makeReasoner } from "../../models/index.js";
 import { readEvalData, RunDir, reasonerConfigOf, runLimits, type RunConfig } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, type Split } from "../../tasks/index.js";
-import { analyseCot, analyseLatentChain, INSPECT_FORMAT, readLatentChain, type CotMonitor, type LatentMonitor } from "./monitorability.js";
+import { analyseLatentChain, INSPECT_FORMAT, readLatentChain, type LatentMonitor } from "./monitorability.js";
+import { analyseCot, type CotMonitor } from "./cot-faithfulness.js";
 
 export const INSPECT_FILE = "inspect.json";
 
