@@ -10,21 +10,14 @@
 import { np, random, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
-import { SPECIAL, SPECIAL_TOKENS, type Limits } from "../tasks/index.js";
+import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerFromChain, answerWidth, chainFromDecoded, promptWidth } from "./framing.js";
-import { disposeState } from "./greedy.js";
+import { contentOnlyBias, disposeState } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
 import { tokenRows } from "./supervised-parts.js";
 
 /** Tokens a fixed chain's row holds after `<bot>`: K chain tokens, `<eot> <ans>`, the answer and its `<eos>`. */
 export const fixedChainWidth = (chainTokens: number, limits: Limits) => chainTokens + 2 + answerWidth(limits);
-
-/** −1e9 on the special tokens' logits, 0 elsewhere: [V]. */
-function contentOnly(vocab: number): Array {
-  const bias = new Float32Array(vocab);
-  bias.fill(-1e9, 0, SPECIAL_TOKENS.length);
-  return np.array(bias);
-}
 
 /** argmax (temperature 0) or a draw from softmax(logits / temperature), [B] int32. Consumes logits and key. */
 function choose(logits: Array, temperature: number, key: Array | null): Array {
@@ -55,7 +48,7 @@ export function decodeFixedChain<P extends Tree>(
   const V = reasoner.config.vocab;
   const n = answerWidth(limits);
   const keys = key === null ? null : random.split(key, chainTokens + n);
-  const bias = contentOnly(V);
+  const bias = contentOnlyBias(V);
   const out: Array[] = [];
   let chosen = 0;
   /** Feed `token` [B]; return the next position's logits [B, V] (state advances). */

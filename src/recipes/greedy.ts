@@ -3,19 +3,30 @@
 import { np, type Array } from "../engine/jax.js";
 import { dispose, type Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
+import { SPECIAL_TOKENS } from "../tasks/index.js";
+
+/** −1e9 on the special tokens' logits, 0 on the task's own tokens: [V]. */
+export function contentOnlyBias(vocab: number): Array {
+  const bias = new Float32Array(vocab);
+  bias.fill(-1e9, 0, SPECIAL_TOKENS.length);
+  return np.array(bias);
+}
 
 /**
  * Starting from `state`, feed `first` [B] int32, then each argmax in turn: returns the `steps`
- * tokens chosen [B, steps] int32. Consumes `state` and `first`.
+ * tokens chosen [B, steps] int32. `contentFirst`: the first token chosen is one of the task's own
+ * tokens (an answer is never empty). Consumes `state` and `first`.
  */
-export function greedyDecode<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, first: Array, steps: number): Array {
+export function greedyDecode<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, first: Array, steps: number, contentFirst = false): Array {
   const [B] = first.shape;
+  const V = reasoner.config.vocab;
   let token = first;
   const chosen: Array[] = [];
   for (let i = 0; i < steps; i++) {
     const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
     state = next;
-    token = np.argmax(logits.reshape([B, reasoner.config.vocab]), -1).astype(np.int32);
+    const l = logits.reshape([B, V]);
+    token = np.argmax(i === 0 && contentFirst ? l.add(contentOnlyBias(V)) : l, -1).astype(np.int32);
     chosen.push(token.ref);
   }
   token.dispose();

@@ -36,10 +36,13 @@ export function answerAfter<P extends Tree>(reasoner: Reasoner<P>, p: P, state: 
   return answerLoss(logits, batch.answerTarget, batch.answerMask);
 }
 
-/** Greedy answer tokens [B, answerWidth] after `state` (starting from `<ans>`). */
+/**
+ * Greedy answer tokens [B, answerWidth] after `state` (starting from `<ans>`); the first is one of
+ * the task's tokens, so every recipe that is made to answer gives an answer (wrong, never malformed).
+ */
 export function greedyAnswer<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, limits: Limits): Array {
   const [B] = state.latent.shape;
-  return greedyDecode(reasoner, p, state, tokenRows(B, [SPECIAL.answer]).reshape([B]), answerWidth(limits));
+  return greedyDecode(reasoner, p, state, tokenRows(B, [SPECIAL.answer]).reshape([B]), answerWidth(limits), true);
 }
 
 /** Gradient of `f(params) → {loss, correct}` with plain reverse mode (no custom chain). */
