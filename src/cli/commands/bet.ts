@@ -82,7 +82,7 @@ export function betCommand(): Command {
         process.exit(130);
       };
       if (flags.queue) process.once("SIGINT", interrupted);
-      const tuned = flags.tune && spec ? { lrs: flags.tune, original: spec } : undefined;
+      const tuned = flags.tune && asked ? { lrs: flags.tune, original: asked } : undefined;
       const summary = await betErrors(() =>
         runBet(spec, {
           out,

@@ -26,11 +26,11 @@ const QUICK_TUNED: Record<string, Record<string, unknown>> = {
   direct: { optimizer: { lr: 3e-3 } },
   cot: { optimizer: { lr: 3e-3 } },
   neuralese: { optimizer: { lr: 3e-3 } },
-  "neuralese-gradnorm": { optimizer: { lr: 3e-3 } },
+  "neuralese-gradnorm": { optimizer: { lr: 1e-3 } },
   // the two costliest arms at their cheapest sound setting, so that 64 questions a step for every
   // arm fits in 10 minutes: ES with 2 antithetic pairs, GRPO with 2 rollouts a question
   "grpo-loglik": { batchSize: 64, method: { options: { groupSize: 2 } }, optimizer: { lr: 3e-3 } },
-  es: { batchSize: 64, method: { options: { population: 4 } }, optimizer: { lr: 1e-2 } },
+  es: { batchSize: 64, method: { options: { population: 4 } }, optimizer: { lr: 1e-3 } },
 };
 
 /** Arms of the hacking preset: SFT on gold answers, GRPO against the learned reward model (views, KL, control), ES. */
