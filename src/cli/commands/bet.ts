@@ -2,7 +2,8 @@
 // resumable) and writes report.html, results.md and summary.json. `neuralese report DIR`
 // re-renders those from the run directories.
 import { Command, Option } from "commander";
-import { readFile, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { availableArms } from "../../experiments/bet/arms.js";
@@ -82,7 +83,12 @@ export function betCommand(): Command {
         process.exit(130);
       };
       if (flags.queue) process.once("SIGINT", interrupted);
-      const tuned = flags.tune && asked ? { lrs: flags.tune, original: asked } : undefined;
+      const tuned = flags.tune && asked ? { lrs: flags.tune, seeds: flags.tuneSeeds, original: asked } : undefined;
+      // kept beside the tuning bet so that `neuralese report DIR` (or a resumed bet) redoes the choice
+      if (tuned && !existsSync(join(out, BET_FILES.plan))) {
+        await mkdir(out, { recursive: true });
+        await writeFile(join(out, TUNING_FILES.plan), `${JSON.stringify(tuned, null, 2)}\n`);
+      }
       const summary = await betErrors(() =>
         runBet(spec, {
           out,
@@ -128,7 +134,7 @@ export function betCommand(): Command {
       });
       progress?.stop();
       printSummary(summary, out);
-      if (tuned) await writeTuning(summary, tuned.original, tuned.lrs, flags.tuneSeeds, out);
+      await writeTuning(summary, out);
       const failed = summary.runs.filter((r) => r.status !== "finished");
       if (failed.length > 0) {
         throw new UserError(`${failed.length} of ${summary.runs.length} runs did not finish (${failed.map((r) => r.id).join(", ")})`, `see results.md for their errors; rerun with --resume --out ${out} to retry them`);
@@ -143,11 +149,20 @@ export function reportCommand(): Command {
     .action(async (dir: string) => {
       const summary = await betErrors(() => renderBet(dir));
       printSummary(summary, dir);
+      await writeTuning(summary, dir);
     });
 }
 
-async function writeTuning(summary: BetSummary, original: BetSpec, lrs: number[], seeds: number[], out: string): Promise<void> {
-  const choices = chooseTuned(summary, original, lrs);
+/** A tuning bet's choice (tuning.json, tuning.md), when DIR holds its plan; nothing otherwise. */
+async function writeTuning(summary: BetSummary, out: string): Promise<void> {
+  let plan: { lrs: number[]; seeds: number[]; original: BetSpec };
+  try {
+    plan = JSON.parse(await readFile(join(out, TUNING_FILES.plan), "utf8"));
+  } catch {
+    return;
+  }
+  const { lrs, seeds } = plan;
+  const choices = chooseTuned(summary, betSpecSchema.parse(plan.original), lrs);
   const md = tuningMarkdown(choices, seeds, `${Math.round(summary.target.accuracy * 100)}% val`);
   await writeFile(join(out, TUNING_FILES.json), `${JSON.stringify({ lrs, seeds, choices }, null, 2)}\n`);
   await writeFile(join(out, TUNING_FILES.markdown), md);

@@ -8,7 +8,7 @@ import { mdTable } from "../../report/tables.js";
 import { mergeConfigInputs } from "../../runs/index.js";
 import type { BetSpec } from "./spec.js";
 
-export const TUNING_FILES = { json: "tuning.json", markdown: "tuning.md" } as const;
+export const TUNING_FILES = { plan: "tuning-plan.json", json: "tuning.json", markdown: "tuning.md" } as const;
 
 const lrId = (lr: number) => `lr${lr.toExponential().replace("+", "")}`;
 
