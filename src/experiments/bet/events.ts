@@ -19,8 +19,8 @@ export interface BetEvent {
   worker?: string;
 }
 
-/** Hooks that append each start and end to DIR/events.jsonl, then call `inner`'s. */
-export function eventLog(dir: string, inner: RunnerHooks = {}): { hooks: RunnerHooks; flush: () => Promise<void> } {
+/** Hooks that append each start and end to DIR/events.jsonl, then call `inner`'s (any other hook of `inner`, e.g. a queue's, passes through). */
+export function eventLog<H extends RunnerHooks>(dir: string, inner: H = {} as H): { hooks: H; flush: () => Promise<void> } {
   let chain = Promise.resolve();
   const append = (e: Omit<BetEvent, "time">) => {
     const line = `${JSON.stringify({ ...e, time: new Date().toISOString() })}\n`;
@@ -29,11 +29,11 @@ export function eventLog(dir: string, inner: RunnerHooks = {}): { hooks: RunnerH
   };
   return {
     hooks: {
+      ...inner,
       onStart(run: PlannedRun, worker?: string) {
         append({ run: run.id, event: "start", ...(worker ? { worker } : {}) });
         inner.onStart?.(run, worker);
       },
-      onStep: inner.onStep?.bind(inner),
       onEnd(run: PlannedRun, status: RunStatus) {
         append({ run: run.id, event: "end", status: status.status, ...(status.status === "failed" ? { error: status.error.slice(0, 4000) } : {}) });
         inner.onEnd?.(run, status);
