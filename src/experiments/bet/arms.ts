@@ -74,7 +74,7 @@ export const ARMS: readonly Arm[] = [
   {
     // population and batch sized so that a generation costs a few supervised steps
     id: "es",
-    label: "evolution strategies on the neuralese loss (population 8, batch 32)",
+    label: "evolution strategies on the neuralese loss",
     method: "es",
     options: { population: 8, sigma: 0.05 },
     config: { batchSize: 32, optimizer: { lr: 0.01 } },

@@ -7,7 +7,7 @@ import { atomicWriteFile } from "../../engine/atomic-file.js";
 import { betSummaryJsonSchema, type BetSummary } from "../../report/bet-summary.js";
 import { renderBetHtml } from "../../report/bet-html.js";
 import { renderBetMarkdown } from "../../report/bet-markdown.js";
-import { availableArms } from "./arms.js";
+import { availableArms, type Arm } from "./arms.js";
 import { chargeInitRuns, collectRun, summarizeBet } from "./collect.js";
 import { BetPlanError, planBet, type PlannedRun } from "./plan.js";
 import { executeRuns, type RunnerHooks, type RunStatus } from "./runner.js";
@@ -69,7 +69,7 @@ export async function renderBet(dir: string): Promise<BetSummary> {
 async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly PlannedRun[], statuses: Map<string, RunStatus>, jobs: number): Promise<BetSummary> {
   const results = [];
   for (const run of runs) results.push(await collectRun(dir, run, statuses.get(run.id)));
-  const arms = availableArms();
+  const arms = withArmConfig(availableArms(), spec);
   const summary = summarizeBet(spec, chargeInitRuns(results, runs), arms, jobs);
   await atomicWriteFile(join(dir, BET_FILES.summary), Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
   await atomicWriteFile(join(dir, BET_FILES.schema), Buffer.from(`${JSON.stringify(betSummaryJsonSchema(), null, 2)}\n`));
@@ -79,6 +79,22 @@ async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly Planne
 }
 
 /** The spec a bet directory's bet.json holds (BetPlanError when DIR is not a bet this version reads). */
+/** The arms, their labels saying what the spec's armConfig changed in the method ("population 4, batch 64"; learning rates are in bet.json). */
+function withArmConfig(arms: Map<string, Arm>, spec: BetSpec): Map<string, Arm> {
+  const out = new Map(arms);
+  for (const [id, c] of Object.entries(spec.armConfig ?? {})) {
+    const arm = arms.get(id);
+    if (!arm) continue;
+    const cfg = c as { batchSize?: number; method?: { options?: Record<string, unknown> } };
+    const parts = [
+      ...Object.entries(cfg.method?.options ?? {}).map(([k, v]) => `${k.replace(/[A-Z]/g, (m) => ` ${m.toLowerCase()}`)} ${JSON.stringify(v)}`),
+      ...(cfg.batchSize ? [`batch ${cfg.batchSize}`] : []),
+    ];
+    if (parts.length) out.set(id, { ...arm, label: `${arm.label}; ${parts.join(", ")}` });
+  }
+  return out;
+}
+
 export async function readBetSpec(dir: string): Promise<BetSpec> {
   const file = join(dir, BET_FILES.plan);
   let value: unknown;
