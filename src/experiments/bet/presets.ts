@@ -1,4 +1,4 @@
-// The bet's presets. `quick` is the README's main job and must finish in under 10 minutes on a
+// The bet's presets. `quick` is the README's main job and should finish in 10 minutes on a
 // 2-core laptop; `standard` runs every arm this build has with a sweep over training-set sizes
 // and over compute; `full` adds seeds and every exactly graded task; `hacking` is issue 10's reward-hacking
 // experiment on the inexact tasks compose and digest (SFT on good examples versus GRPO against a
