@@ -2,21 +2,21 @@
 // first in results.md, report.html and the terminal: the one-line answer, then the reference arm
 // against every other arm in examples and FLOPs to the target.
 import type { BetSummary, CostRatio, Verdict } from "./bet-summary.js";
+import { ratio } from "./format.js";
 import { htmlTable, mdTable, esc } from "./tables.js";
 
-const x = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** A compact cell: "3.10× [2.00–4.20]", "≥ 3.10× (0/2 reached)", "neither reached". */
 export function ratioCell(c: CostRatio): string {
-  const ci = c.seeds > 1 && c.lo !== null && c.hi !== null ? ` [${x(c.lo)}–${x(c.hi)}]` : "";
+  const ci = c.seeds > 1 && c.lo !== null && c.hi !== null ? ` [${ratio(c.lo)}–${ratio(c.hi)}]` : "";
   const reached = `${c.otherReached}/${c.seeds} vs ${c.referenceReached}/${c.seeds} reached`;
   switch (c.kind) {
     case "ratio":
-      return `${x(c.value!)}×${ci}`;
+      return `${ratio(c.value!)}×${ci}`;
     case "atLeast":
-      return `≥ ${x(c.value!)}×${ci} (${reached})`;
+      return `≥ ${ratio(c.value!)}×${ci} (${reached})`;
     case "atMost":
-      return `≤ ${x(c.value!)}×${ci} (${reached})`;
+      return `≤ ${ratio(c.value!)}×${ci} (${reached})`;
     case "neither":
       return `neither reached (${c.seeds} seeds)`;
     case "undetermined":

@@ -19,3 +19,6 @@ export const pctInterval = (i: Interval | null): string => (i ? `${pct(i.mean)} 
 
 /** An interval of a count or FLOPs: "1.23e6 [1.10e6, 1.40e6]". */
 export const sciInterval = (i: Interval | null, unit: (x: number) => string = sci): string => (i ? `${unit(i.mean)} [${unit(i.lo)}, ${unit(i.hi)}]` : "–");
+
+/** A ratio at a sensible precision: 0.25, 3.10, 12.3, 140. */
+export const ratio = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));

@@ -6,6 +6,7 @@
 // A run that never reached the target is censored: its whole budget stands in for its cost, which
 // makes the ratio a bound ("at least", "at most"), never a number.
 import type { ArmSummary, BetSummary, Comparison, CostRatio, RunResult, Verdict } from "../../report/bet-summary.js";
+import { ratio as fmt } from "../../report/format.js";
 import { bootstrapRatio } from "../stats.js";
 
 export const REFERENCE_ARM = "neuralese";
@@ -22,7 +23,6 @@ export function isBetArm(arm: ArmInfo): boolean {
   return arm.method === "grpo" && (arm.options.reward === "loglik" || arm.options.reward === "lik");
 }
 
-const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const amount = (x: number, metric: Metric) => (metric === "examples" ? `${Math.round(x).toLocaleString("en-US")} examples` : `${x.toExponential(2)} FLOPs`);
 const interval = (r: { lo: number; hi: number }, seeds: number) =>
   seeds > 1 ? ` (95% CI ${fmt(r.lo)}–${fmt(r.hi)}, ${seeds} seeds)` : " (1 seed, no interval)";
