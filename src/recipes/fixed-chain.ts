@@ -12,21 +12,12 @@ import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerFromChain, answerWidth, chainFromDecoded, promptWidth } from "./framing.js";
-import { contentOnlyBias, disposeState } from "./greedy.js";
+import { chooseToken, contentOnlyBias, disposeState } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
 import { tokenRows } from "./supervised-parts.js";
 
 /** Tokens a fixed chain's row holds after `<bot>`: K chain tokens, `<eot> <ans>`, the answer and its `<eos>`. */
 export const fixedChainWidth = (chainTokens: number, limits: Limits) => chainTokens + 2 + answerWidth(limits);
-
-/** argmax (temperature 0) or a draw from softmax(logits / temperature), [B] int32. Consumes logits and key. */
-function choose(logits: Array, temperature: number, key: Array | null): Array {
-  if (temperature === 0 || key === null) {
-    key?.dispose();
-    return np.argmax(logits, -1).astype(np.int32);
-  }
-  return random.categorical(key, temperature === 1 ? logits : logits.mul(1 / temperature)).astype(np.int32);
-}
 
 /**
  * From `state` (the prompt read), write a fixed chain: feed `<bot>`, choose K content tokens, feed
@@ -58,7 +49,7 @@ export function decodeFixedChain<P extends Tree>(
     return logits.reshape([B, V]);
   };
   const pick = (logits: Array, contentOnly: boolean): Array => {
-    const token = choose(contentOnly ? logits.add(bias.ref) : logits, temperature, keys === null ? null : keys.ref.slice(chosen++));
+    const token = chooseToken(contentOnly ? logits.add(bias.ref) : logits, temperature, keys === null ? null : keys.ref.slice(chosen++));
     out.push(token.ref);
     return token;
   };

@@ -1,6 +1,6 @@
 // Greedy decoding with the reasoner's fixed-shape state: one token per position, argmax, fed back.
 // Written as an unrolled JS loop so a whole decode traces into one jit.
-import { np, type Array } from "../engine/jax.js";
+import { np, random, type Array } from "../engine/jax.js";
 import { dispose, type Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { SPECIAL_TOKENS } from "../tasks/index.js";
@@ -32,6 +32,15 @@ export function greedyDecode<P extends Tree>(reasoner: Reasoner<P>, p: P, state:
   token.dispose();
   disposeState(state);
   return np.stack(chosen, 1);
+}
+
+/** argmax (temperature 0) or a draw from softmax(logits / temperature), [B] int32. Consumes logits and key. */
+export function chooseToken(logits: Array, temperature: number, key: Array | null): Array {
+  if (temperature === 0 || key === null) {
+    key?.dispose();
+    return np.argmax(logits, -1).astype(np.int32);
+  }
+  return random.categorical(key, temperature === 1 ? logits : logits.mul(1 / temperature)).astype(np.int32);
 }
 
 /** Free a state that is no longer needed. */

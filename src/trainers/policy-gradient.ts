@@ -14,7 +14,7 @@ import type { BudgetCharge } from "../engine/flops.js";
 import { passCharge } from "./trainer.js";
 import { promptGrid, promptWidth } from "../recipes/framing.js";
 import { decodeFixedChain, fixedChainWidth } from "../recipes/fixed-chain.js";
-import { disposeState } from "../recipes/greedy.js";
+import { chooseToken, disposeState } from "../recipes/greedy.js";
 import { tokenRows, tokens } from "../recipes/supervised-parts.js";
 import { fixedChainRow, fullWidth, type Rollouts } from "./rollouts.js";
 
@@ -46,7 +46,7 @@ export function sampleDecode<P extends Tree>(
     const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
     state = next;
     const l = logits.reshape([B, V]);
-    token = (temperature === 0 ? np.argmax(l, -1) : random.categorical(keys.ref.slice(i), temperature === 1 ? l : l.mul(1 / temperature))).astype(np.int32);
+    token = chooseToken(l, temperature, temperature === 0 ? null : keys.ref.slice(i));
     chosen.push(token.ref);
   }
   keys.dispose();
