@@ -14,7 +14,7 @@ import type { BudgetCharge } from "../engine/flops.js";
 import { passCharge } from "./trainer.js";
 import { promptGrid, promptWidth } from "../recipes/framing.js";
 import { decodeFixedChain, fixedChainWidth } from "../recipes/fixed-chain.js";
-import { chooseToken, disposeState } from "../recipes/greedy.js";
+import { chooseToken, contentOnlyBias, disposeState } from "../recipes/greedy.js";
 import { tokenRows, tokens } from "../recipes/supervised-parts.js";
 import { fixedChainRow, fullWidth, type Rollouts } from "./rollouts.js";
 
@@ -113,26 +113,34 @@ export function fixedChainLayout(setup: { reasoner: Reasoner<Tree>; limits: Limi
 
 /**
  * log π(target_t | prompt, inputs_≤t) of each teacher-forced target [N, L] (logits / temperature).
- * Borrows p, consumes prompt, inputs, targets.
+ * `restricted` [N, L] (1 where a target was drawn among the task's own tokens, a fixed chain's):
+ * there the special tokens are masked as when it was drawn, so the policy scored is the one sampled.
+ * Borrows p, consumes prompt, inputs, targets and restricted.
  */
-export function tokenLogProbs<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, inputs: Array, targets: Array, temperature = 1): Array {
+export function tokenLogProbs<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, inputs: Array, targets: Array, temperature = 1, restricted?: Array): Array {
   const [N] = prompt.shape;
+  const V = reasoner.config.vocab;
   const [logits, end] = reasoner.decode(p, reasoner.read(p, reasoner.start(N), prompt), inputs);
   disposeState(end);
-  const scaled = temperature === 1 || temperature === 0 ? logits : logits.mul(1 / temperature);
-  return jnn.logSoftmax(scaled, -1).mul(oneHot(targets, reasoner.config.vocab)).sum(-1);
+  let scaled = temperature === 1 || temperature === 0 ? logits : logits.mul(1 / temperature);
+  if (restricted) scaled = scaled.add(restricted.reshape([...restricted.shape, 1]).mul(contentOnlyBias(V)));
+  return jnn.logSoftmax(scaled, -1).mul(oneHot(targets, V)).sum(-1);
 }
 
-export type Scorer<P extends Tree> = OwnedFunction<(params: P, prompt: Array, inputs: Array, targets: Array) => Array>;
+/** Rollout grids as the scorer takes them: prompt, inputs, targets and, for fixed chains, restricted. */
+export type ScoredGrids = { prompt: Array; inputs: Array; targets: Array; restricted?: Array };
+export type Scorer<P extends Tree> = OwnedFunction<(params: P, grids: ScoredGrids) => Array>;
 
 /** One jit: the per-token log-probabilities of rollouts under `params` (forward only). */
 export function makeScorer<P extends Tree>(reasoner: Reasoner<P>, temperature: number): Scorer<P> {
-  return jit((p: P, prompt: Array, inputs: Array, targets: Array) => tokenLogProbs(reasoner, p, prompt, inputs, targets, temperature)) as unknown as Scorer<P>;
+  return jit((p: P, g: ScoredGrids) => tokenLogProbs(reasoner, p, g.prompt, g.inputs, g.targets, temperature, g.restricted)) as unknown as Scorer<P>;
 }
 
 /** The per-token log-probabilities [N, L] of rollouts `r` under `tree` (borrowed). */
 export function scoreRollouts<P extends Tree>(scorer: Scorer<P>, tree: P, r: Rollouts): Array {
-  return scorer(ref(tree), tokens(r.prompt), tokens(r.inputs), tokens(r.targets));
+  const grids: ScoredGrids = { prompt: tokens(r.prompt), inputs: tokens(r.inputs), targets: tokens(r.targets) };
+  if (r.restricted) grids.restricted = np.array(r.restricted).reshape([r.inputs.rows, r.inputs.cols]);
+  return scorer(ref(tree), grids);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,7 +224,7 @@ export type PolicyUpdate<P extends Tree, S extends Tree> = OwnedFunction<
  */
 export function policyLoss<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Record<string, Array>, o: PolicyUpdateOptions): { loss: Array; metrics: PolicyMetrics } {
   const [N] = batch.prompt.shape;
-  const logp = tokenLogProbs(reasoner, p, batch.prompt, batch.inputs, batch.targets, o.temperature);
+  const logp = tokenLogProbs(reasoner, p, batch.prompt, batch.inputs, batch.targets, o.temperature, batch.restricted);
   const old = o.withOld ? batch.old : lax.stopGradient(logp.ref);
   const action = batch.action;
   const ratio = np.exp(logp.ref.sub(old.ref));

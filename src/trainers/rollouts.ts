@@ -25,6 +25,8 @@ export interface Rollouts {
   answer: Float32Array;
   /** Per row: the sampled tokens kept (the chain, or chain and answer), for grading and memories. */
   sampled: number[][];
+  /** 1 on targets drawn with the special tokens masked (RolloutRow.restricted); null when no row has any. */
+  restricted: Float32Array | null;
 }
 
 /** A row of target tokens, how many of its first targets are actions, and where the gold answer starts (−1: none). */
@@ -34,6 +36,8 @@ export interface RolloutRow {
   answerFrom: number;
   /** Targets among the first `actions` that were forced, not sampled (a fixed chain's `<eot> <ans>`): not actions. */
   forced?: readonly number[];
+  /** Targets chosen among the task's own tokens only (special tokens masked: a fixed chain's tokens): scored so. */
+  restricted?: readonly number[];
 }
 
 /** Rows → grids of `cols` columns (default: the free chain's full width): inputs are `<bot>` followed by the targets but the last (right-padded). */
@@ -43,12 +47,14 @@ export function rolloutGrids(examples: readonly Example[], rows: readonly Rollou
   const targets = new Int32Array(N * cols).fill(SPECIAL.pad);
   const action = new Float32Array(N * cols);
   const answer = new Float32Array(N * cols);
+  const restricted = rows.some((row) => row.restricted?.length) ? new Float32Array(N * cols) : null;
   rows.forEach((row, r) => {
     if (row.targets.length > cols) throw new Error(`rollout of ${row.targets.length} tokens exceeds its width ${cols}`);
     inputs.set([SPECIAL.beginThought, ...row.targets.slice(0, -1)], r * cols);
     targets.set(row.targets, r * cols);
     action.fill(1, r * cols, r * cols + row.actions);
     for (const t of row.forced ?? []) action[r * cols + t] = 0;
+    for (const t of row.restricted ?? []) restricted![r * cols + t] = 1;
     // the gold answer a₁…a_n <eos> follows the `<ans>` target at answerFrom
     if (row.answerFrom >= 0) answer.fill(1, r * cols + row.answerFrom + 1, r * cols + row.targets.length);
   });
@@ -59,6 +65,7 @@ export function rolloutGrids(examples: readonly Example[], rows: readonly Rollou
     action,
     answer,
     sampled: rows.map((row) => row.targets.slice(0, row.actions).filter((_, t) => !row.forced?.includes(t))),
+    restricted,
   };
 }
 
@@ -98,11 +105,13 @@ export function goldRow(e: Example): RolloutRow {
 export function fixedChainRow(sampled: ArrayLike<number>, chainTokens: number, goldAnswer: readonly number[] | null): RolloutRow {
   const chain = globalThis.Array.from(sampled).slice(0, chainTokens);
   const head = [...chain, SPECIAL.endThought, SPECIAL.answer];
-  if (goldAnswer) return { targets: [...head, ...goldAnswer, SPECIAL.end], actions: chainTokens, answerFrom: chainTokens + 1 };
+  // the K chain tokens were drawn among the task's own tokens (and a sampled answer's first token)
+  const inChain = chain.map((_, t) => t);
+  if (goldAnswer) return { targets: [...head, ...goldAnswer, SPECIAL.end], actions: chainTokens, answerFrom: chainTokens + 1, restricted: inChain };
   const answer = globalThis.Array.from(sampled).slice(chainTokens + 2);
   const end = answer.indexOf(SPECIAL.end);
   const targets = [...head, ...(end < 0 ? answer : answer.slice(0, end + 1))];
-  return { targets, actions: targets.length, answerFrom: -1, forced: [chainTokens, chainTokens + 1] };
+  return { targets, actions: targets.length, answerFrom: -1, forced: [chainTokens, chainTokens + 1], restricted: [...inChain, chainTokens + 2] };
 }
 
 /** The answer a full row gives (as greedy evaluation would read it). */
@@ -117,6 +126,7 @@ export function rolloutArrays(r: Rollouts): Record<string, Array> {
     targets: tokens(r.targets),
     action: np.array(r.action).reshape([rows, cols]),
     answer: np.array(r.answer).reshape([rows, cols]),
+    ...(r.restricted ? { restricted: np.array(r.restricted).reshape([rows, cols]) } : {}),
   };
 }
 

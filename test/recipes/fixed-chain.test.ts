@@ -20,7 +20,7 @@ import { evaluate, makePredictor } from "../../src/runs/evaluate.js";
 import { tokens } from "../../src/recipes/supervised-parts.js";
 import { RunDir, resolveRunConfig } from "../../src/runs/index.js";
 import { RUN_METHOD_SPECS, trainRun } from "../../src/runs/train-run.js";
-import { fixedChainRow, makeFixedChainSampler, rolloutGrids } from "../../src/trainers/policy-gradient.js";
+import { chainRow, fixedChainRow, makeFixedChainSampler, makeScorer, rolloutGrids, scoreRollouts } from "../../src/trainers/policy-gradient.js";
 import { getTask, SPECIAL, SPECIAL_TOKENS } from "../../src/tasks/index.js";
 
 let dir: string;
@@ -109,8 +109,37 @@ test("fixed chain rows: the forced <eot> <ans> are never actions; the gold answe
   assert.deepEqual(globalThis.Array.from(r.answer.slice(0, cols)).slice(0, 7), [0, 0, 0, 0, 0, 1, 1]);
   assert.deepEqual(globalThis.Array.from(r.action.slice(cols, 2 * cols)).slice(0, 7), [1, 1, 1, 0, 0, 1, 1]);
   assert.deepEqual(r.sampled, [[9, 10, 11], [9, 10, 11, 12, SPECIAL.end]]);
+  // drawn with the special tokens masked: the chain, and a sampled answer's first token
+  assert.deepEqual(globalThis.Array.from(r.restricted!.slice(0, cols)).slice(0, 7), [1, 1, 1, 0, 0, 0, 0]);
+  assert.deepEqual(globalThis.Array.from(r.restricted!.slice(cols, 2 * cols)).slice(0, 7), [1, 1, 1, 0, 0, 1, 0]);
+  assert.equal(rolloutGrids(examples, [chainRow([9, SPECIAL.endThought], [12], limits)], limits).restricted, null);
   assert.throws(() => fixedChain(0), /at least 1 token/);
   assert.throws(() => fixedChain(2).frame([], limits), /no gold chain to imitate/);
+});
+
+test("a fixed chain is scored under the policy it was drawn from: the task's tokens' probabilities sum to 1", async () => {
+  // every content token as the first chain token of one prompt: their scored probabilities at
+  // that target are the masked softmax's (sum 1); scored unmasked they would miss the specials' mass
+  const vocab = task.vocab(options).size;
+  const [example] = task.generate(5, "train", 1, options);
+  const K = 2;
+  const cols = fixedChainWidth(K, limits);
+  const reasoner = makeReasoner({ model: "transformer", vocab, dim: 16, layers: 1, heads: 2, maxLen: fixedChain(K).sequenceLength(limits) });
+  const params = reasoner.init(modelKey(4)) as Tree;
+  const content = globalThis.Array.from({ length: vocab - SPECIAL_TOKENS.length }, (_, i) => SPECIAL_TOKENS.length + i);
+  const rows = content.map((t) => fixedChainRow([t, content[0]], K, example.answer));
+  const r = rolloutGrids(rows.map(() => example), rows, limits, cols);
+  const scorer = makeScorer(reasoner, 1);
+  const first = (logp: ArrayLike<number>) => rows.map((_, i) => Math.exp(logp[i * cols]));
+  const masked = first(await scoreRollouts(scorer, params, r).data());
+  const total = masked.reduce((a, b) => a + b, 0);
+  assert.ok(Math.abs(total - 1) < 1e-4, `masked probabilities of the first chain token sum to ${total}`);
+  const unmasked = first(await scoreRollouts(scorer, params, { ...r, restricted: null }).data());
+  const special = 1 - unmasked.reduce((a, b) => a + b, 0);
+  assert.ok(special > 1e-3, `an untrained policy puts ${special} on special tokens`);
+  masked.forEach((p, i) => assert.ok(Math.abs(p - unmasked[i] / (1 - special)) < 1e-5, `token ${content[i]}: ${p} vs ${unmasked[i] / (1 - special)}`));
+  scorer.dispose();
+  dispose(params);
 });
 
 test("grpo (loglik) on a fixed chain from scratch: K tokens a rollout, every greedy answer well-formed", async () => {
