@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { availableArms } from "../../src/experiments/bet/arms.js";
 import { planBet } from "../../src/experiments/bet/plan.js";
 import { PRESETS, preset } from "../../src/experiments/bet/presets.js";
 import { TASK_NAMES, TASKS } from "../../src/tasks/index.js";
@@ -14,13 +13,19 @@ test("every preset plans: each run's config resolves, ids are unique", () => {
   }
 });
 
-test("quick is the issue's line-up on pointer-chase with 2 seeds; standard has every arm; full every exactly graded task and 5 seeds", () => {
+test("quick is the issue's line-up on pointer-chase with 2 seeds; standard is quick's bet at scale; full every exactly graded task and 5 seeds", () => {
   const quick = preset("quick");
   assert.deepEqual(quick.arms, ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-loglik", "es"]);
   assert.deepEqual(quick.seeds, [0, 1]);
   assert.deepEqual(quick.tasks.map((t) => t.name), ["pointer-chase"]);
-  assert.deepEqual(preset("standard").arms, [...availableArms(true).keys()]);
-  assert.ok(!preset("standard").arms.includes("grpo-model"), "reward-model arms need an inexact task");
+  const standard = planBet(preset("standard"));
+  assert.deepEqual(preset("standard").arms, quick.arms);
+  // the same model and tuned settings as quick's runs, arm by arm
+  for (const r of planBet(quick)) {
+    const s = standard.find((x) => x.arm.id === r.arm.id && x.budget === "n1024")!;
+    assert.deepEqual([s.config.model, s.config.optimizer, s.config.method, s.config.batchSize], [r.config.model, r.config.optimizer, r.config.method, r.config.batchSize], r.arm.id);
+  }
+  assert.deepEqual([...new Set(standard.map((r) => r.config.trainExamples ?? "stream"))], [256, 1024, 4096, "stream"]);
   const hacking = preset("hacking");
   assert.deepEqual(hacking.tasks.map((t) => t.name), ["compose", "digest"]);
   assert.ok(hacking.arms.includes("grpo-model") && hacking.arms.includes("grpo-model-clean") && hacking.arms.includes("neuralese"));

@@ -122,7 +122,7 @@ test("an arm that never learns within a budget smaller than the reference's cost
   assert.equal(c.examples.kind, "atLeast");
   assert.ok(c.examples.value! < 1);
   assert.equal(c.outcome, "inconclusive");
-  assert.match(v.answer, /^Not settled \(t, budget b, 2 seeds\): the intervals do not separate it from GRPO loglik ≥ 0\.46×\.$/);
+  assert.match(v.answer, /^Not settled \(t, budget b, 2 seeds\): the intervals do not separate it from GRPO loglik ≥ 0\.46× the examples, ≥ 0\.46× the FLOPs\.$/);
 });
 
 test("the reference censored: an upper bound; both censored: neither, or undetermined", () => {
@@ -157,10 +157,10 @@ test("the answer: yes when every bet arm needs more; no when one needs fewer; co
     direct: [[500, 9000], [400, 9000]], // needs fewer, but direct answering is not what the bet is about
     "grpo-cot": [[200, 9000], [300, 9000]], // starts from a cot run: a separate, labelled arm
   });
-  assert.match(yes.answer, /^Yes \(t, budget b, 2 seeds\): neuralese BPTT reached 90% test with fewer training examples and fewer FLOPs than every policy-gradient and ES arm \(examples they need relative to it: GRPO loglik ≥ 8\.18×; ES 4\.09×\)\.$/);
+  assert.match(yes.answer, /^Yes \(t, budget b, 2 seeds\): neuralese BPTT reached 90% test with fewer training examples and fewer FLOPs than every policy-gradient and ES arm \(what they need relative to it: GRPO loglik ≥ 8\.18× the examples, ≥ 8\.18× the FLOPs; ES 4\.09× the examples, 4\.09× the FLOPs\)\.$/);
   assert.deepEqual(yes.comparisons.filter((c) => c.bet).map((c) => c.arm), ["grpo-loglik", "es"]);
   const no = verdictOf({ neuralese: [[4000, 9000], [5000, 9000]], es: [[1000, 9000], [1100, 9000]] });
-  assert.match(no.answer, /^No \(t, budget b, 2 seeds\): ES 0\.23× — this arm reached 90% test with fewer training examples than neuralese BPTT\.$/);
+  assert.match(no.answer, /^No \(t, budget b, 2 seeds\): ES 0\.23× the examples, 0\.23× the FLOPs — this arm reached 90% test with fewer training examples than neuralese BPTT\.$/);
   const untested = verdictOf({ neuralese: [[1000, 9000]], direct: [[2000, 9000]] });
   assert.match(untested.answer, /the bet is not tested/);
 });

@@ -2,7 +2,7 @@
 import { Command, Option } from "commander";
 import { BACKENDS, type Backend } from "../../engine/backend.js";
 import { startBackend } from "../engine.js";
-import { BENCH_WORKLOADS, GENERATION_BENCHES, GPU_BENCH_WORKLOADS, runBench } from "../../experiments/bench.js";
+import { BENCH_WORKLOADS, GENERATION_BENCHES, GPU_BENCH_WORKLOADS, runBench } from "../../experiments/bench/index.js";
 import { UserError, positiveInt, oneOf } from "../errors.js";
 
 export function benchCommand(): Command {

@@ -1,6 +1,6 @@
 // The bet's presets. `quick` is the README's main job and should finish in 10 minutes on a
-// 2-core laptop; `standard` runs every arm this build has with a sweep over training-set sizes
-// and over compute; `full` adds seeds and every exactly graded task; `hacking` is issue 10's reward-hacking
+// 2-core laptop; `standard` is the same bet with 3 seeds, 1000 steps, a sweep over training-set
+// sizes and an equal-FLOPs budget; `full` adds seeds and every exactly graded task; `hacking` is issue 10's reward-hacking
 // experiment on the inexact tasks compose and digest (SFT on good examples versus GRPO against a
 // learned, exploitable reward model); `halting` is issue 6's adaptive-length experiment (does a
 // learned continue probability spend more thoughts on harder questions, at fixed K's accuracy?).
@@ -16,6 +16,9 @@ const QUICK_ARMS = ["direct", "cot", "neuralese", "neuralese-gradnorm", "grpo-lo
 
 /** Steps of every quick arm (64 questions each). */
 const QUICK_STEPS = 450;
+
+/** Steps of every standard arm on its fixed training set. */
+const STANDARD_STEPS = 1000;
 
 /**
  * The quick arms' learning rates, each chosen on validation from the same three trials
@@ -56,42 +59,38 @@ const evaluation = (every: number, val: number, test: number) => ({ every, valEx
 export function preset(name: PresetName): BetSpec {
   const all = [...availableArms().keys()];
   const arms = [...availableArms(true).keys()];
+  // every arm draws the same 64 questions a step from the seed's stream for the same number of
+  // steps (equal examples), thinks K = 4 steps (the token PG arm writes 4 tokens), and trains at
+  // the learning rate its own tuning trials chose on validation (QUICK_TUNED)
+  const quick: BetSpec = {
+    preset: "quick",
+    tasks: [{ name: "pointer-chase", options: {} }],
+    arms: QUICK_ARMS.filter((a) => arms.includes(a)),
+    armConfig: QUICK_TUNED,
+    seeds: [0, 1],
+    budgets: [{ id: `s${QUICK_STEPS}`, label: `${QUICK_STEPS} steps × 64 questions (${(QUICK_STEPS * 64).toLocaleString("en-US")} examples), every arm`, config: { budget: { maxSteps: QUICK_STEPS } } }],
+    // a constant rate after warm-up: the chain is learnt in a sharp transition (300–450 steps here) that a decaying rate delays
+    base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, optimizer: { schedule: "constant", warmupSteps: 30 }, eval: evaluation(50, 100, 300), checkpointEvery: 100 },
+    target: { accuracy: 0.9, split: "test" },
+    monitor: { n: 200, split: "test" },
+  };
   switch (name) {
     case "quick":
-      // every arm draws the same 64 questions a step from the seed's stream for the same number of
-      // steps (equal examples), thinks K = 4 steps (the token PG arm writes 4 tokens), and trains at
-      // the learning rate its own tuning trials chose on validation (QUICK_TUNED)
-      return {
-        preset: "quick",
-        tasks: [{ name: "pointer-chase", options: {} }],
-        arms: QUICK_ARMS.filter((a) => arms.includes(a)),
-        armConfig: QUICK_TUNED,
-        seeds: [0, 1],
-        budgets: [{ id: `s${QUICK_STEPS}`, label: `${QUICK_STEPS} steps × 64 questions (${(QUICK_STEPS * 64).toLocaleString("en-US")} examples), every arm`, config: { budget: { maxSteps: QUICK_STEPS } } }],
-        // a constant rate after warm-up: the chain is learnt in a sharp transition (300–450 steps here) that a decaying rate delays
-        base: { model: { dim: 64, layers: 2, heads: 4, latentSteps: 4 }, batchSize: 64, optimizer: { schedule: "constant", warmupSteps: 30 }, eval: evaluation(50, 100, 300), checkpointEvery: 100 },
-        target: { accuracy: 0.9, split: "test" },
-        monitor: { n: 200, split: "test" },
-      };
+      return quick;
     case "standard":
+      // the quick bet at a scale that can settle it: the same arms, model and tuned settings, 3
+      // seeds, 1000 steps, and two axes. Sample efficiency: a fixed training set of 256, 1024 or
+      // 4096 questions drawn in epochs. Compute: a fresh stream until 8e11 FLOPs are spent
+      // (neuralese's 1000 steps; direct's ~1400, GRPO's ~300), whatever an arm spends a step.
       return {
+        ...quick,
         preset: "standard",
-        tasks: [{ name: "pointer-chase", options: {} }],
-        arms,
         seeds: [0, 1, 2],
         budgets: [
-          // sample efficiency: fixed training sets drawn in epochs, same number of steps
-          { id: "n256", label: "256 training questions, 1000 steps", config: { trainExamples: 256, budget: { maxSteps: 1000 } } },
-          { id: "n1024", label: "1024 training questions, 1000 steps", config: { trainExamples: 1024, budget: { maxSteps: 1000 } } },
-          { id: "n4096", label: "4096 training questions, 1000 steps", config: { trainExamples: 4096, budget: { maxSteps: 1000 } } },
-          // compute: equal FLOP budgets whatever a method spends per step (neuralese with the
-          // default model spends ~8e8 FLOPs a step at batch 64: these are ~250 and ~1000 of its steps).
-          // A FLOP budget fixes no step count for a cosine schedule to span, so these use a constant rate.
-          { id: "f2e11", label: "2e11 FLOPs, constant lr", config: { budget: { maxFlops: 2e11 }, optimizer: { schedule: "constant" } } },
-          { id: "f8e11", label: "8e11 FLOPs, constant lr", config: { budget: { maxFlops: 8e11 }, optimizer: { schedule: "constant" } } },
+          ...[256, 1024, 4096].map((n) => ({ id: `n${n}`, label: `${n} training questions, ${STANDARD_STEPS} steps × 64`, config: { trainExamples: n, budget: { maxSteps: STANDARD_STEPS } } })),
+          { id: "f8e11", label: "8e11 training FLOPs, fresh questions", config: { budget: { maxFlops: 8e11 } } },
         ],
-        base: { batchSize: 64, eval: evaluation(100, 500, 1000), checkpointEvery: 250 },
-        target: { accuracy: 0.9, split: "test" },
+        base: { ...quick.base, eval: evaluation(100, 200, 500) },
       };
     case "full":
       return {

@@ -128,12 +128,13 @@ function answerOf(reference: string, seeds: number, task: string, budget: string
   const bet = comparisons.filter((c) => c.bet);
   const where = `${task}, ${budget}, ${seeds} seed${seeds === 1 ? "" : "s"}`;
   if (bet.length === 0) return `No policy-gradient (likelihood reward) or ES arm ran here (${where}): the bet is not tested.`;
-  const list = (cs: readonly Comparison[]) => cs.map((c) => `${c.label} ${bound(c.examples)}`).join("; ");
+  // the bet is on examples; the FLOPs beside them say what the examples cost in compute
+  const list = (cs: readonly Comparison[]) => cs.map((c) => `${c.label} ${bound(c.examples)} the examples, ${bound(c.flops)} the FLOPs`).join("; ");
   const won = bet.filter((c) => c.outcome === "reference");
   const lost = bet.filter((c) => c.outcome === "other");
   const open = bet.filter((c) => c.outcome === "inconclusive");
   const flopsToo = won.every((c) => outcomeOf(c.flops) === "reference") ? " and fewer FLOPs" : "";
   if (lost.length) return `No (${where}): ${list(lost)} — ${lost.length === 1 ? "this arm reached" : "these arms reached"} ${target} with fewer training examples than ${reference}.`;
-  if (open.length === 0) return `Yes (${where}): ${reference} reached ${target} with fewer training examples${flopsToo} than every policy-gradient and ES arm (examples they need relative to it: ${list(won)}).`;
+  if (open.length === 0) return `Yes (${where}): ${reference} reached ${target} with fewer training examples${flopsToo} than every policy-gradient and ES arm (what they need relative to it: ${list(won)}).`;
   return `Not settled (${where}): ${won.length ? `${reference} needed fewer examples than ${list(won)}, but ` : ""}the intervals do not separate it from ${list(open)}.`;
 }
