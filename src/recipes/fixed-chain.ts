@@ -7,7 +7,8 @@
 // A chain can be wrong; it can never be malformed: the answer always follows `<eot> <ans>` and is
 // never empty. Greedy (temperature 0) for evaluation, sampled for policy-gradient training.
 // There is no gold chain of K tokens to imitate, so the recipe has no supervised loss.
-import { np, random, type Array } from "../engine/jax.js";
+import { jnn, np, random, type Array } from "../engine/jax.js";
+import { oneHot } from "../nn/index.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
@@ -18,6 +19,32 @@ import { tokenRows } from "./supervised-parts.js";
 
 /** Tokens a fixed chain's row holds after `<bot>`: K chain tokens, `<eot> <ans>`, the answer and its `<eos>`. */
 export const fixedChainWidth = (chainTokens: number, limits: Limits) => chainTokens + 2 + answerWidth(limits);
+
+/** A fixed chain written: its K tokens [B, K], the state after the last one was fed, and the logits that followed it. */
+interface WrittenChain {
+  chain: Array;
+  state: ReasonerState;
+  logits: Array;
+}
+
+/**
+ * Feed `<bot>` and choose K content tokens from `state` (the prompt read), feeding each back.
+ * `keys` null: greedy; else one key per choice (`keys.ref.slice(i)`). Consumes state.
+ */
+function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, keys: Array | null): WrittenChain {
+  const [B] = state.latent.shape;
+  const V = reasoner.config.vocab;
+  const bias = contentOnlyBias(V);
+  const chosen: Array[] = [];
+  let [logits, next] = reasoner.decode(p, state, tokenRows(B, [SPECIAL.beginThought]));
+  for (let i = 0; i < chainTokens; i++) {
+    const token = chooseToken(logits.reshape([B, V]).add(bias.ref), temperature, keys === null ? null : keys.ref.slice(i));
+    chosen.push(token.ref);
+    [logits, next] = reasoner.decode(p, next, token.reshape([B, 1]));
+  }
+  bias.dispose();
+  return { chain: np.stack(chosen, 1), state: next, logits: logits.reshape([B, V]) };
+}
 
 /**
  * From `state` (the prompt read), write a fixed chain: feed `<bot>`, choose K content tokens, feed
@@ -39,45 +66,56 @@ export function decodeFixedChain<P extends Tree>(
   const V = reasoner.config.vocab;
   const n = answerWidth(limits);
   const keys = key === null ? null : random.split(key, chainTokens + n);
-  const bias = contentOnlyBias(V);
-  const out: Array[] = [];
-  let chosen = 0;
-  /** Feed `token` [B]; return the next position's logits [B, V] (state advances). */
+  const written = writeChain(reasoner, p, state, chainTokens, temperature, keys === null ? null : keys.ref.slice([0, chainTokens]));
+  if (!withAnswer) {
+    keys?.dispose();
+    written.logits.dispose();
+    disposeState(written.state);
+    return written.chain;
+  }
+  written.logits.dispose(); // what follows the chain is forced: <eot> <ans>
+  state = written.state;
   const step = (token: Array): Array => {
     const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
     state = next;
     return logits.reshape([B, V]);
   };
-  const pick = (logits: Array, contentOnly: boolean): Array => {
-    const token = chooseToken(contentOnly ? logits.add(bias.ref) : logits, temperature, keys === null ? null : keys.ref.slice(chosen++));
-    out.push(token.ref);
-    return token;
-  };
-  const forced = (id: number): Array => {
-    const token = tokenRows(B, [id]).reshape([B]);
-    out.push(token.ref);
-    return token;
-  };
-  let logits = step(tokenRows(B, [SPECIAL.beginThought]).reshape([B]));
-  for (let i = 0; i < chainTokens; i++) {
-    const token = pick(logits, true);
-    if (i < chainTokens - 1 || withAnswer) logits = step(token);
+  step(tokenRows(B, [SPECIAL.endThought])).dispose();
+  let logits = step(tokenRows(B, [SPECIAL.answer]));
+  const bias = contentOnlyBias(V);
+  const answer: Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const token = chooseToken(i === 0 ? logits.add(bias.ref) : logits, temperature, keys === null ? null : keys.ref.slice(chainTokens + i));
+    answer.push(token.ref);
+    if (i < n - 1) logits = step(token);
     else token.dispose();
-  }
-  if (withAnswer) {
-    logits.dispose(); // what follows the chain is forced: <eot> <ans>
-    step(forced(SPECIAL.endThought)).dispose();
-    logits = step(forced(SPECIAL.answer));
-    for (let i = 0; i < n; i++) {
-      const token = pick(logits, i === 0);
-      if (i < n - 1) logits = step(token);
-      else token.dispose();
-    }
   }
   bias.dispose();
   keys?.dispose();
   disposeState(state);
-  return np.stack(out, 1);
+  return np.concatenate([written.chain, tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), np.stack(answer, 1)], 1);
+}
+
+/**
+ * Sample a fixed chain and score the gold answer after it in the same pass (GRPO's likelihood
+ * rewards: no second forward over the rollouts): feed `<eot> <ans>`, then teacher-force `gold`
+ * [B, n] (each row's answer targets a₁ … a_m <eos>, padded) and take log softmax(logits / T) of
+ * each. Returns [chain [B, K] int32, logp [B, n]] (padding's log-probs are there: mask them).
+ * Consumes state, key and gold.
+ */
+export function fixedChainWithGoldLogp<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, key: Array, gold: Array): [Array, Array] {
+  const [B, n] = gold.shape;
+  const V = reasoner.config.vocab;
+  const written = writeChain(reasoner, p, state, chainTokens, temperature, random.split(key, chainTokens));
+  written.logits.dispose();
+  // inputs <eot> <ans> a₁ … a_{n-1}: one chunk, logits for <ans>'s successors a₁ … <eos>
+  const inputs = np.concatenate([tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), gold.ref.slice([], [0, n - 1])], 1);
+  const [logits, end] = reasoner.decode(p, written.state, inputs);
+  disposeState(end);
+  const next = logits.slice([], [1, n + 1]);
+  const scaled = temperature === 1 || temperature === 0 ? next : next.mul(1 / temperature);
+  const logp = jnn.logSoftmax(scaled, -1).mul(oneHot(gold, V)).sum(-1);
+  return [written.chain, logp];
 }
 
 /** The recipe of a token chain of exactly `chainTokens` tokens (what the policy-gradient arms evaluate). */

@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { ref, type Tree } from "../engine/tree.js";
 import { SPECIAL } from "../tasks/index.js";
-import { chainOnlyWidth, addCharges, chainOption, chainRow, fixedChainLayout, fullRow, fullWidth, groupAdvantages, makePolicyUpdate, makeSampler, makeScorer, passCharges, perRowAnswer, repeatEach, rolloutArrays, rowAnswer, sampleRows, scoreRollouts, rolloutGrids, stepKey, type RolloutRow } from "./policy-gradient.js";
+import { chainOnlyWidth, addCharges, chainOption, chainRow, fixedChainLayout, fullRow, fullWidth, groupAdvantages, makeFixedChainGoldSampler, makePolicyUpdate, makeSampler, makeScorer, sampleWithGoldLogp, passCharges, perRowAnswer, repeatEach, rolloutArrays, rowAnswer, sampleRows, scoreRollouts, rolloutGrids, stepKey, type RolloutRow } from "./policy-gradient.js";
 import { mean } from "../common/mean.js";
 import { np, type Array } from "../engine/jax.js";
 import type { MethodTrainer, TrainerSetup } from "./trainer.js";
@@ -76,9 +76,11 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
   const width = fixed?.width ?? Math.min(layoutWidth, o.maxNewTokens ?? layoutWidth);
   const state = trainerState(setup.params, optimizer, { reference: ref(setup.params) });
   const trees = state.trees;
-  const sampler = fixed?.sampler(o.temperature) ?? makeSampler(reasoner, width, o.temperature);
-  const scorer = makeScorer(reasoner, o.temperature);
   const withOld = o.updatesPerRound > 1;
+  // a likelihood reward on a fixed chain is scored in the sampling pass itself (no second forward)
+  const goldSampler = fixed && !exact && !withOld ? makeFixedChainGoldSampler(reasoner, fixed.chainTokens, o.temperature) : null;
+  const sampler = goldSampler ? null : (fixed?.sampler(o.temperature) ?? makeSampler(reasoner, width, o.temperature));
+  const scorer = makeScorer(reasoner, o.temperature);
   const update = makePolicyUpdate(reasoner, optimizer, { clipEps: o.clipEps, klCoef: o.klCoef, temperature: o.temperature, withOld });
   const charges = passCharges(reasoner, limits, fixed?.cols);
 
@@ -86,19 +88,28 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
     async step(examples, step) {
       const group = repeatEach(examples, G);
       const N = group.length;
-      const drawn = await sampleRows(sampler, trees.params, group, limits, stepKey(seed, 0, step), width);
-      const rows: RolloutRow[] = drawn.map((s, i) => {
-        if (fixed) return fixed.row(s, exact ? null : group[i].answer);
-        return exact ? fullRow(s) : chainRow(s, group[i].answer, limits);
-      });
+      let rows: RolloutRow[];
+      let sampledLogp: number[][] | null = null;
+      if (goldSampler) {
+        const drawn = await sampleWithGoldLogp(goldSampler, trees.params, group, limits, stepKey(seed, 0, step));
+        rows = drawn.map((d, i) => fixed!.row(d.chain, group[i].answer));
+        sampledLogp = drawn.map((d) => d.answerLogp);
+      } else {
+        const drawn = await sampleRows(sampler!, trees.params, group, limits, stepKey(seed, 0, step), width);
+        rows = drawn.map((s, i) => {
+          if (fixed) return fixed.row(s, exact ? null : group[i].answer);
+          return exact ? fullRow(s) : chainRow(s, group[i].answer, limits);
+        });
+      }
       const r = rolloutGrids(group, rows, limits, fixed?.cols);
-      const spent = [{ examples: examples.length }, charges.sample(N, width)];
+      // the gold-scoring sampler feeds the whole row: <bot>, the chain, <eot> <ans> and the answer
+      const spent = [{ examples: examples.length }, charges.sample(N, goldSampler ? fixed!.cols : width)];
 
       const score = async (tree: Tree): Promise<Array> => {
         spent.push(charges.score(N));
         return scoreRollouts(scorer, tree, r);
       };
-      const old = exact && !withOld ? null : await score(trees.params);
+      const old = (exact || sampledLogp) && !withOld ? null : await score(trees.params);
       const refLogp = o.klCoef > 0 ? await score(trees.reference) : null;
 
       let rewards: number[];
@@ -108,7 +119,7 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
         correct = rows.map((row, i) => task.grade(group[i], rowAnswer(row)));
         rewards = o.reward === "model" ? await (await proxy())(group, rows.map(chainOf), rows.map(rowAnswer)) : correct;
       } else {
-        const answerLogp = perRowAnswer(await old!.ref.data(), r);
+        const answerLogp = sampledLogp ?? perRowAnswer(await old!.ref.data(), r);
         const logliks = answerLogp.map((t) => t.reduce((a, b) => a + b, 0));
         rewards = o.reward === "loglik" ? logliks : logliks.map(Math.exp);
         // every gold-answer token the argmax: the greedy answer after this chain is right
@@ -150,7 +161,8 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
       };
     },
     dispose() {
-      sampler.dispose();
+      sampler?.dispose();
+      goldSampler?.dispose();
       scorer.dispose();
       update.dispose();
       (learned as TrainedRewardModel | null)?.dispose();

@@ -12,8 +12,8 @@ import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } fr
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
 import type { BudgetCharge } from "../engine/flops.js";
 import { passCharge } from "./trainer.js";
-import { promptGrid, promptWidth } from "../recipes/framing.js";
-import { decodeFixedChain, fixedChainWidth } from "../recipes/fixed-chain.js";
+import { answerWidth, promptGrid, promptWidth } from "../recipes/framing.js";
+import { decodeFixedChain, fixedChainWidth, fixedChainWithGoldLogp } from "../recipes/fixed-chain.js";
 import { chooseToken, contentOnlyBias, disposeState } from "../recipes/greedy.js";
 import { tokenRows, tokens } from "../recipes/supervised-parts.js";
 import { fixedChainRow, fullWidth, type Rollouts } from "./rollouts.js";
@@ -81,6 +81,30 @@ export function makeFixedChainSampler<P extends Tree>(reasoner: Reasoner<P>, cha
     const state = reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
     return decodeFixedChain(reasoner, p, state, chainTokens, limits, temperature, key, withAnswer);
   }) as unknown as Sampler<P>;
+}
+
+export type GoldSampler<P extends Tree> = OwnedFunction<(params: P, prompt: Array, gold: Array, key: Array) => [Array, Array]>;
+
+/** One jit: read the prompts, sample a fixed chain of `chainTokens`, score the gold answer grid after it (fixedChainWithGoldLogp). */
+export function makeFixedChainGoldSampler<P extends Tree>(reasoner: Reasoner<P>, chainTokens: number, temperature: number): GoldSampler<P> {
+  return jit((p: P, prompt: Array, gold: Array, key: Array) => {
+    const state = reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
+    return fixedChainWithGoldLogp(reasoner, p, state, chainTokens, temperature, key, gold);
+  }) as unknown as GoldSampler<P>;
+}
+
+/**
+ * Each prompt's K sampled chain tokens and its gold answer's per-token log-probabilities after
+ * them (a₁ … a_m <eos>), from one pass (borrows params).
+ */
+export async function sampleWithGoldLogp<P extends Tree>(sampler: GoldSampler<P>, params: P, prompts: readonly Example[], limits: Limits, key: Array) {
+  const n = answerWidth(limits);
+  const gold = new Int32Array(prompts.length * n).fill(SPECIAL.pad);
+  prompts.forEach((e, i) => gold.set([...e.answer, SPECIAL.end], i * n));
+  const [chain, logp] = sampler(ref(params), tokens(promptGrid(prompts, limits)), np.array(gold, { dtype: np.int32 }).reshape([prompts.length, n]), key);
+  const [c, l] = await Promise.all([chain.data(), logp.data()]);
+  const K = c.length / prompts.length;
+  return prompts.map((e, i) => ({ chain: c.subarray(i * K, (i + 1) * K), answerLogp: globalThis.Array.from(l.subarray(i * n, i * n + e.answer.length + 1) as Float32Array) }));
 }
 
 /**

@@ -20,7 +20,7 @@ import { evaluate, makePredictor } from "../../src/runs/evaluate.js";
 import { tokens } from "../../src/recipes/supervised-parts.js";
 import { RunDir, resolveRunConfig } from "../../src/runs/index.js";
 import { RUN_METHOD_SPECS, trainRun } from "../../src/runs/train-run.js";
-import { chainRow, fixedChainRow, makeFixedChainSampler, makeScorer, rolloutGrids, scoreRollouts } from "../../src/trainers/policy-gradient.js";
+import { chainRow, fixedChainRow, makeFixedChainGoldSampler, makeFixedChainSampler, makeScorer, perRowAnswer, rolloutGrids, sampleWithGoldLogp, scoreRollouts } from "../../src/trainers/policy-gradient.js";
 import { getTask, SPECIAL, SPECIAL_TOKENS } from "../../src/tasks/index.js";
 
 let dir: string;
@@ -139,6 +139,31 @@ test("a fixed chain is scored under the policy it was drawn from: the task's tok
   assert.ok(special > 1e-3, `an untrained policy puts ${special} on special tokens`);
   masked.forEach((p, i) => assert.ok(Math.abs(p - unmasked[i] / (1 - special)) < 1e-5, `token ${content[i]}: ${p} vs ${unmasked[i] / (1 - special)}`));
   scorer.dispose();
+  dispose(params);
+});
+
+test("the gold-scoring sampler: the same chain as the fixed-chain sampler, and the scorer's gold-answer log-probabilities", async () => {
+  const vocab = task.vocab(options).size;
+  const examples = task.generate(6, "train", 8, options);
+  const K = 3;
+  const cols = fixedChainWidth(K, limits);
+  const reasoner = makeReasoner({ model: "transformer", vocab, dim: 16, layers: 1, heads: 2, maxLen: fixedChain(K).sequenceLength(limits) });
+  const params = reasoner.init(modelKey(7)) as Tree;
+  for (const temperature of [1, 0.7]) {
+    const sampler = makeFixedChainSampler(reasoner, K, limits, temperature, false);
+    const plain = rowsOf(await sampler(ref(params), tokens(promptGrid(examples, limits)), random.key(9)).data(), K);
+    const gold = makeFixedChainGoldSampler(reasoner, K, temperature);
+    const fused = await sampleWithGoldLogp(gold, params, examples, limits, random.key(9));
+    assert.deepEqual(fused.map((f) => globalThis.Array.from(f.chain)), plain);
+    const rows = fused.map((f, i) => fixedChainRow(f.chain, K, examples[i].answer));
+    const scorer = makeScorer(reasoner, temperature);
+    const scored = perRowAnswer(await scoreRollouts(scorer, params, rolloutGrids(examples, rows, limits, cols)).data(), rolloutGrids(examples, rows, limits, cols));
+    fused.forEach((f, i) => {
+      assert.equal(f.answerLogp.length, examples[i].answer.length + 1);
+      f.answerLogp.forEach((x, j) => assert.ok(Math.abs(x - scored[i][j]) < 1e-4, `row ${i} token ${j}: ${x} vs ${scored[i][j]}`));
+    });
+    [sampler, gold, scorer].forEach((f) => f.dispose());
+  }
   dispose(params);
 });
 
