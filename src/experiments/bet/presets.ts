@@ -81,7 +81,7 @@ export function preset(name: PresetName): BetSpec {
       // the quick bet at a scale that can settle it: the same arms, model and tuned settings, 3
       // seeds, 1000 steps, and two axes. Sample efficiency: a fixed training set of 256, 1024 or
       // 4096 questions drawn in epochs. Compute: a fresh stream until 8e11 FLOPs are spent
-      // (neuralese's 1000 steps; direct's ~1400, GRPO's ~300), whatever an arm spends a step.
+      // (neuralese's 1000 steps; direct's ~1400, GRPO's ~360), whatever an arm spends a step.
       return {
         ...quick,
         preset: "standard",
