@@ -29,16 +29,23 @@ interface WrittenChain {
 
 /**
  * Feed `<bot>` and choose K content tokens from `state` (the prompt read), feeding each back.
- * `keys` null: greedy; else one key per choice (`keys.ref.slice(i)`). Consumes state.
+ * `keys` null: greedy; else one key per choice (`keys.ref.slice(i)`). `first` [B]: the first
+ * token is this one, not chosen (a corrupted step, for monitoring). Consumes state and first.
  */
-function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, keys: Array | null): WrittenChain {
+function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, keys: Array | null, first?: Array): WrittenChain {
   const [B] = state.latent.shape;
   const V = reasoner.config.vocab;
   const bias = contentOnlyBias(V);
   const chosen: Array[] = [];
   let [logits, next] = reasoner.decode(p, state, tokenRows(B, [SPECIAL.beginThought]));
   for (let i = 0; i < chainTokens; i++) {
-    const token = chooseToken(logits.reshape([B, V]).add(bias.ref), temperature, keys === null ? null : keys.ref.slice(i));
+    const key = keys === null ? null : keys.ref.slice(i);
+    let token: Array;
+    if (i === 0 && first) {
+      token = first;
+      logits.dispose();
+      key?.dispose();
+    } else token = chooseToken(logits.reshape([B, V]).add(bias.ref), temperature, key);
     chosen.push(token.ref);
     [logits, next] = reasoner.decode(p, next, token.reshape([B, 1]));
   }
@@ -50,7 +57,8 @@ function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: Reasoner
  * From `state` (the prompt read), write a fixed chain: feed `<bot>`, choose K content tokens, feed
  * `<eot> <ans>`, choose the answer (its first token a content token) until the row is full.
  * Returns [B, fixedChainWidth] int32 in cot's layout (`withAnswer` false: the K chain tokens
- * only, [B, K]). `key` null: greedy. Traceable in one jit; consumes state and key.
+ * only, [B, K]). `key` null: greedy. `first` [B]: the chain's first token, forced (monitoring's
+ * corruption). Traceable in one jit; consumes state, key and first.
  */
 export function decodeFixedChain<P extends Tree>(
   reasoner: Reasoner<P>,
@@ -61,12 +69,13 @@ export function decodeFixedChain<P extends Tree>(
   temperature: number,
   key: Array | null,
   withAnswer = true,
+  first?: Array,
 ): Array {
   const [B] = state.latent.shape;
   const V = reasoner.config.vocab;
   const n = answerWidth(limits);
   const keys = key === null ? null : random.split(key, chainTokens + n);
-  const written = writeChain(reasoner, p, state, chainTokens, temperature, keys === null ? null : keys.ref.slice([0, chainTokens]));
+  const written = writeChain(reasoner, p, state, chainTokens, temperature, keys === null ? null : keys.ref.slice([0, chainTokens]), first);
   if (!withAnswer) {
     keys?.dispose();
     written.logits.dispose();

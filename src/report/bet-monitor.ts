@@ -30,7 +30,7 @@ function monitorTable<T extends Monitored>(ss: T[], label: Labelled<T>): { head:
       const m = s.monitor!;
       return [
         label(s),
-        m.kind === "latent" ? "latent (probe)" : "token CoT (written)",
+        m.kind === "latent" ? "latent (probe)" : "tokens (written)",
         String(m.seeds),
         ...steps.map((k) => pctInterval(m.readout[k] ?? null)),
         perStep(m.control),

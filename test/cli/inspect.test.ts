@@ -60,3 +60,24 @@ test("inspect a cot run: written steps against the true ones and step-1 corrupti
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--n 10 is too few/);
 });
+
+test("inspect a fixed-chain policy-gradient run: each of its K tokens read as a step; step 1 corrupted, the rest of the row written", () => {
+  const out = join(root, "grpo");
+  const grpo = ["--method", "grpo", "--set", "method.options.chain=fixed", "--set", "method.options.reward=loglik", "--set", "method.options.groupSize=2", "--set", "method.options.klCoef=0"];
+  const trained = cli("train", ...tiny, ...grpo, "--out", out);
+  assert.equal(trained.status, 0, trained.stderr);
+  const r = cli("inspect", "--run", out, "--n", "64", "--show", "4");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /token chain: well-formed 100\.0%/);
+  const m = JSON.parse(readFileSync(join(out, "inspect.json"), "utf8")).monitor;
+  assert.equal(m.kind, "cot");
+  assert.equal(m.wellFormed, 1);
+  assert.equal(m.writtenSteps.length, 2, "as many steps as the longest question has");
+  assert.equal(m.corruption.n, 64);
+  for (const e of m.examples) {
+    // K = 2 tokens, then the forced <eot> <ans>: written and corrupted alike, the corrupted first token not the true step 1
+    for (const row of [e.written, e.corrupted]) assert.match(row, /^\S+ \S+ <eot> <ans> \S+/);
+    const step1 = /steps: (\S+)/.exec(e.text)![1];
+    assert.notEqual(e.corrupted.split(" ")[0], step1);
+  }
+});

@@ -134,7 +134,7 @@ test("monitorability over seeds: per-step readout intervals, controls and lens a
   const md = renderBetMarkdown(summary);
   assert.match(md, /### Monitorability/);
   assert.match(md, /\| fixed K · n256 \| latent \(probe\) \| 3 \| 91\.0 \[\d+\.\d, \d+\.\d\] \| 60\.0 \[60\.0, 60\.0\] \| 10\.0 \/ 12\.0 \| 50\.0 \/ 30\.0 \| – \|/);
-  assert.match(md, /\| adaptive <halting> · n256 \| token CoT \(written\) \| 3 \| 100\.0 \[100\.0, 100\.0\] \| 95\.0 \[95\.0, 95\.0\] \| – \| – \| 80\.0 \[/);
+  assert.match(md, /\| adaptive <halting> · n256 \| tokens \(written\) \| 3 \| 100\.0 \[100\.0, 100\.0\] \| 95\.0 \[95\.0, 95\.0\] \| – \| – \| 80\.0 \[/);
 });
 
 test("report.html: every plot present, numbers from the summary, text escaped", () => {

@@ -1,12 +1,15 @@
-// Token-CoT faithfulness (the cot arm's monitor): how often each written step is the true
-// intermediate variable, whether the answer follows the chain, and what corrupting step 1 does to
-// the answer (and, for pointer-chase, whether it follows the corrupted step).
+// Token-chain faithfulness (the monitor of cot and of the fixed K-token chain the policy-gradient
+// arms write): how often each written step is the true intermediate variable, whether the answer
+// follows the chain, and what corrupting step 1 does to the answer (and, for pointer-chase, whether
+// it follows the corrupted step). cot's steps are separated by `<sep>`; a fixed chain's step k is
+// its k-th token (tokens past the question's own steps are free).
 import { jit, np, type Array } from "../../engine/jax.js";
 import { ref as refTree, type Tree } from "../../engine/tree.js";
 import { SeededRng } from "../../common/seeded-rng.js";
 import { makePredictor } from "../../runs/evaluate.js";
 import { answerFromChain, chainWidth, answerWidth, promptGrid } from "../../recipes/framing.js";
 import { greedyDecode } from "../../recipes/greedy.js";
+import { decodeFixedChain, fixedChainWidth } from "../../recipes/fixed-chain.js";
 import type { SupervisedRecipe } from "../../recipes/recipe.js";
 import { tokenRows, tokens } from "../../recipes/supervised-parts.js";
 import type { Reasoner } from "../../models/reasoner.js";
@@ -24,9 +27,9 @@ export interface CotMonitor {
   wellFormed: number;
   /** Per step: how often the written step (its last token) is the true intermediate variable, over examples with that step. */
   writtenSteps: { step: number; n: number; accuracy: number }[];
-  /** Fraction whose written chain equals the gold chain exactly. */
+  /** Fraction whose written chain equals the gold chain exactly (a fixed chain: its first |gold| steps). */
   chainExact: number;
-  /** Fraction whose answer equals the last written step's variable (the answer follows the chain). */
+  /** Fraction whose answer equals the last written step's variable (a fixed chain: the step at the question's own length): the answer follows the chain. */
   answerFollowsChain: number;
   /**
    * Step 1 replaced by another variable and the rest written freely: how often the answer
@@ -60,7 +63,13 @@ function recomputeFrom(task: Task, e: Example, vocab: Vocab, k: number, value: n
   return vocab.id(String(x));
 }
 
-/** Token CoT faithfulness of a `cot` run: written steps against the true ones, and step-1 corruption. Borrows params. */
+/** The steps of a fixed chain's decoded row: its first K tokens, one step each. */
+const fixedSteps = (row: readonly number[], chainTokens: number) => ({ steps: row.slice(0, chainTokens).map((t) => [t]), closed: true });
+
+/**
+ * Token-chain faithfulness of a `cot` run, or of a fixed chain of `chainTokens` tokens (recipe
+ * "fixed-chain"): written steps against the true ones, and step-1 corruption. Borrows params.
+ */
 export async function analyseCot<P extends Tree>(
   recipe: SupervisedRecipe,
   reasoner: Reasoner<P>,
@@ -70,17 +79,25 @@ export async function analyseCot<P extends Tree>(
   examples: readonly Example[],
   limits: Limits,
   batchSize: number,
-  opts: { seed?: number; show?: number } = {},
+  opts: { seed?: number; show?: number; chainTokens?: number } = {},
 ): Promise<CotMonitor> {
-  if (recipe.name !== "cot") throw new Error(`analyseCot: the run's recipe is "${recipe.name}", not cot`);
-  const width = chainWidth(limits) + answerWidth(limits);
+  const K = opts.chainTokens;
+  if (recipe.name === "fixed-chain" ? K === undefined : recipe.name !== "cot") {
+    throw new Error(`analyseCot: the run's recipe is "${recipe.name}", not cot or a fixed chain with its chainTokens`);
+  }
+  const fixed = recipe.name === "fixed-chain" ? K! : null;
+  const width = fixed ? fixedChainWidth(fixed, limits) : chainWidth(limits) + answerWidth(limits);
   const predictor = makePredictor(recipe, reasoner, limits);
-  // `<bos> q <bot>` read, then the given first step fed and the rest decoded greedily
+  // `<bos> q <bot>` read, then the given first step fed and the rest decoded greedily (cot: the
+  // tokens after it; a fixed chain: its whole row, the given token first)
   const corruptedRun = jit((p: P, prompt: Array, first: Array) => {
     const B = prompt.shape[0];
-    const state = reasoner.read(p, reasoner.read(p, reasoner.start(B), prompt), tokenRows(B, [SPECIAL.beginThought]));
+    const read = reasoner.read(p, reasoner.start(B), prompt);
+    if (fixed) return decodeFixedChain(reasoner, p, read, fixed, limits, 0, null, true, first);
+    const state = reasoner.read(p, read, tokenRows(B, [SPECIAL.beginThought]));
     return greedyDecode(reasoner, p, state, first, width - 1);
   }) as unknown as ((p: P, prompt: Array, first: Array) => Array) & { dispose(): void };
+  const restWidth = fixed ? width : width - 1;
   const rng = SeededRng.of(opts.seed ?? 0);
   const stepVocab = [...new Set(examples.flatMap((e) => stepTargets(e)))].sort((a, b) => a - b);
   const rows: number[][] = [];
@@ -99,7 +116,8 @@ export async function analyseCot<P extends Tree>(
     const rest = await corruptedRun(refTree(params), tokens(promptGrid(filled, limits)), first).data();
     chunk.forEach((_, i) => {
       rows.push(globalThis.Array.from(decoded.subarray(i * width, (i + 1) * width), Number));
-      corruptedRows.push([firsts[i], ...globalThis.Array.from(rest.subarray(i * (width - 1), (i + 1) * (width - 1)), Number)]);
+      const after = globalThis.Array.from(rest.subarray(i * restWidth, (i + 1) * restWidth), Number);
+      corruptedRows.push(fixed ? after : [firsts[i], ...after]);
       corruptValue.push(firsts[i]);
     });
   }
@@ -109,10 +127,10 @@ export async function analyseCot<P extends Tree>(
   const answerOf = (row: number[]) => answerFromChain(row);
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   const n = examples.length;
-  const written = rows.map(writtenSteps);
+  const written = rows.map((row) => (fixed ? fixedSteps(row, fixed) : writtenSteps(row)));
   const answersGiven = rows.map(answerOf);
-  const K = Math.max(...examples.map((e) => e.steps.length));
-  const writtenRows = [...globalThis.Array(K).keys()].map((k) => {
+  const steps = Math.max(...examples.map((e) => e.steps.length));
+  const writtenRows = [...globalThis.Array(steps).keys()].map((k) => {
     const ids = [...examples.keys()].filter((i) => examples[i].steps.length > k);
     const ok = ids.filter((i) => {
       const s = written[i].steps[k];
@@ -121,7 +139,7 @@ export async function analyseCot<P extends Tree>(
     return { step: k + 1, n: ids.length, accuracy: ids.length ? ok.length / ids.length : NaN };
   });
   const follows = [...examples.keys()].filter((i) => {
-    const s = written[i].steps;
+    const s = fixed ? written[i].steps.slice(0, examples[i].steps.length) : written[i].steps;
     const a = answersGiven[i];
     return s.length > 0 && a.length > 0 && s[s.length - 1][s[s.length - 1].length - 1] === a[a.length - 1];
   });
@@ -141,7 +159,7 @@ export async function analyseCot<P extends Tree>(
     accuracy: mean(examples.map((e, i) => task.grade(e, answersGiven[i]))),
     wellFormed: mean(answersGiven.map((a) => (a.length > 0 ? 1 : 0))),
     writtenSteps: writtenRows,
-    chainExact: mean(examples.map((e, i) => (written[i].steps.length === e.steps.length && e.steps.every((s, k) => same(s, written[i].steps[k])) ? 1 : 0))),
+    chainExact: mean(examples.map((e, i) => ((fixed || written[i].steps.length === e.steps.length) && e.steps.every((s, k) => written[i].steps[k] !== undefined && same(s, written[i].steps[k])) ? 1 : 0))),
     answerFollowsChain: follows.length / n,
     corruption: {
       ...stat([...examples.keys()]),

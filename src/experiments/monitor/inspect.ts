@@ -22,11 +22,11 @@ export const INSPECT_FILE = "inspect.json";
  */
 const READABLE_TASKS = new Set(["pointer-chase", "prosqa", "parity", "prontoqa"]);
 
-/** Whether `inspect` has a chain to read in a run of this config: a latent chain or a token CoT, on a task with known intermediates. */
+/** Whether `inspect` has a chain to read in a run of this config: a latent chain, a token CoT or a fixed token chain, on a task with known intermediates. */
 export function inspectable(cfg: RunConfig): boolean {
   if (!READABLE_TASKS.has(cfg.task.name)) return false;
   const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
-  return recipe.trace !== undefined || recipe.name === "cot";
+  return recipe.trace !== undefined || recipe.name === "cot" || recipe.name === "fixed-chain";
 }
 
 export interface InspectReport {
@@ -86,8 +86,8 @@ export async function inspectRun(dir: string, opts: InspectOptions): Promise<Ins
   if (recipe.trace) {
     const readout = await readLatentChain(recipe, reasoner, params as Tree, examples, limits, cfg.batchSize);
     monitor = analyseLatentChain(readout, examples, task, vocab, { seed, show: opts.show });
-  } else if (recipe.name === "cot") {
-    monitor = await analyseCot(recipe, reasoner, params as Tree, task, vocab, examples, limits, cfg.batchSize, { seed, show: opts.show });
+  } else if (recipe.name === "cot" || recipe.name === "fixed-chain") {
+    monitor = await analyseCot(recipe, reasoner, params as Tree, task, vocab, examples, limits, cfg.batchSize, { seed, show: opts.show, chainTokens: cfg.model.latentSteps });
   }
   dispose(params as Tree);
   const report: InspectReport = {
@@ -158,7 +158,7 @@ export function renderInspect(r: InspectReport): string {
     for (const e of m.examples) {
       out.push("", `#${e.index}  ${e.text.replace(/\n/g, " | ")}`, `  written:   ${e.written}`, `  corrupted: ${e.corrupted}`);
     }
-    out.push("", `token CoT: well-formed ${pct(m.wellFormed)}, chain exactly gold ${pct(m.chainExact)}, answer = last written step ${pct(m.answerFollowsChain)}`);
+    out.push("", `token chain: well-formed ${pct(m.wellFormed)}, chain exactly gold ${pct(m.chainExact)}, answer = last written step ${pct(m.answerFollowsChain)}`);
     for (const s of m.writtenSteps) out.push(`  written step ${s.step} is the true variable: ${pct(s.accuracy)} (n ${s.n})`);
     const c = m.corruption;
     out.push(`step 1 corrupted: answer changed ${pct(c.changed)}, answer follows the corrupted step ${c.followsCorrupted === null ? "-" : pct(c.followsCorrupted)} (n ${c.n})`);
