@@ -1,4 +1,5 @@
-// Greedy decoding with the reasoner's fixed-shape state: one token per position, argmax, fed back.
+// Token decoding with the reasoner's fixed-shape state: one token per position, argmax (or a
+// draw, for policy-gradient sampling), fed back.
 // Written as an unrolled JS loop so a whole decode traces into one jit.
 import { np, random, type Array } from "../engine/jax.js";
 import { dispose, type Tree } from "../engine/tree.js";
@@ -13,26 +14,43 @@ export function contentOnlyBias(vocab: number): Array {
 }
 
 /**
- * Starting from `state`, feed `first` [B] int32, then each argmax in turn: returns the `steps`
- * tokens chosen [B, steps] int32. `contentFirst`: the first token chosen is one of the task's own
- * tokens (an answer is never empty). Consumes `state` and `first`.
+ * Starting from `state`, feed `first` [B] int32, then each chosen token in turn: returns the
+ * `steps` tokens chosen [B, steps] int32 — argmax, or with a `key` a draw from
+ * softmax(logits / temperature) (policy-gradient sampling). `contentFirst`: the first token
+ * chosen is one of the task's own tokens (an answer is never empty). Consumes `state`, `first`
+ * and `key`.
  */
-export function greedyDecode<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, first: Array, steps: number, contentFirst = false): Array {
+export function decodeTokens<P extends Tree>(
+  reasoner: Reasoner<P>,
+  p: P,
+  state: ReasonerState,
+  first: Array,
+  steps: number,
+  opts: { key?: Array; temperature?: number; contentFirst?: boolean } = {},
+): Array {
   const [B] = first.shape;
   const V = reasoner.config.vocab;
+  const temperature = opts.temperature ?? 0;
+  const keys = opts.key ? random.split(opts.key, steps) : null;
   let token = first;
   const chosen: Array[] = [];
   for (let i = 0; i < steps; i++) {
     const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
     state = next;
     const l = logits.reshape([B, V]);
-    token = np.argmax(i === 0 && contentFirst ? l.add(contentOnlyBias(V)) : l, -1).astype(np.int32);
+    const key = keys === null || temperature === 0 ? null : keys.ref.slice(i);
+    token = chooseToken(i === 0 && opts.contentFirst ? l.add(contentOnlyBias(V)) : l, temperature, key);
     chosen.push(token.ref);
   }
+  keys?.dispose();
   token.dispose();
   disposeState(state);
   return np.stack(chosen, 1);
 }
+
+/** Greedy decoding (decodeTokens with argmax). Consumes `state` and `first`. */
+export const greedyDecode = <P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, first: Array, steps: number, contentFirst = false): Array =>
+  decodeTokens(reasoner, p, state, first, steps, { contentFirst });
 
 /** argmax (temperature 0) or a draw from softmax(logits / temperature), [B] int32. Consumes logits and key. */
 export function chooseToken(logits: Array, temperature: number, key: Array | null): Array {

@@ -14,7 +14,7 @@ import type { BudgetCharge } from "../engine/flops.js";
 import { passCharge } from "./trainer.js";
 import { answerWidth, promptGrid, promptWidth } from "../recipes/framing.js";
 import { decodeFixedChain, fixedChainWidth, fixedChainWithGoldLogp } from "../recipes/fixed-chain.js";
-import { chooseToken, contentOnlyBias, disposeState } from "../recipes/greedy.js";
+import { contentOnlyBias, decodeTokens, disposeState } from "../recipes/greedy.js";
 import { tokenRows, tokens } from "../recipes/supervised-parts.js";
 import { fixedChainRow, fullWidth, type Rollouts } from "./rollouts.js";
 
@@ -23,38 +23,6 @@ export * from "./rollouts.js";
 // ---------------------------------------------------------------------------------------------
 // Sampling
 
-/**
- * Starting from `state`, feed `first` [B] int32, then each sampled token in turn: returns the
- * `steps` tokens drawn [B, steps] int32 from softmax(logits / temperature) (temperature 0:
- * argmax). Consumes `state`, `first` and `key`. Unrolled, so a whole chain traces into one jit.
- */
-export function sampleDecode<P extends Tree>(
-  reasoner: Reasoner<P>,
-  p: P,
-  state: ReturnType<Reasoner<P>["start"]>,
-  first: Array,
-  steps: number,
-  key: Array,
-  temperature: number,
-): Array {
-  const [B] = first.shape;
-  const V = reasoner.config.vocab;
-  const keys = random.split(key, steps);
-  let token = first;
-  const chosen: Array[] = [];
-  for (let i = 0; i < steps; i++) {
-    const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
-    state = next;
-    const l = logits.reshape([B, V]);
-    token = chooseToken(l, temperature, temperature === 0 ? null : keys.ref.slice(i));
-    chosen.push(token.ref);
-  }
-  keys.dispose();
-  token.dispose();
-  disposeState(state);
-  return np.stack(chosen, 1);
-}
-
 export type Sampler<P extends Tree> = OwnedFunction<(params: P, prompt: Array, key: Array) => Array>;
 
 /** One jit: read the prompts [N, P], feed `<bot>`, sample `width` tokens. Consumes its arguments. */
@@ -62,7 +30,7 @@ export function makeSampler<P extends Tree>(reasoner: Reasoner<P>, width: number
   return jit((p: P, prompt: Array, key: Array) => {
     const [N] = prompt.shape;
     const state = reasoner.read(p, reasoner.start(N), prompt);
-    return sampleDecode(reasoner, p, state, tokenRows(N, [SPECIAL.beginThought]).reshape([N]), width, key, temperature);
+    return decodeTokens(reasoner, p, state, tokenRows(N, [SPECIAL.beginThought]).reshape([N]), width, { key, temperature });
   }) as unknown as Sampler<P>;
 }
 

@@ -8,7 +8,7 @@ import { dispose, type Tree } from "../../engine/tree.js";
 import { initTransformer, transformerLogits, crossEntropy, initGru, gruCell, initEmbedding, embed, initLinear, linear } from "../../nn/index.js";
 import { transformerReasoner, type TransformerParams } from "../../models/index.js";
 import { latentChainValueAndGrad } from "../../reasoning/index.js";
-import { sampleDecode } from "../../trainers/policy-gradient.js";
+import { decodeTokens } from "../../recipes/greedy.js";
 import { SPECIAL } from "../../tasks/vocab.js";
 
 export interface Workload {
@@ -140,7 +140,7 @@ function grpoSampleWorkload(): Workload {
     forward: (p, tokens) => {
       const state = reasoner.read(p as TransformerParams, reasoner.start(batch), tokens.ref.slice([], [0, prompt]));
       const first = tokens.slice([], prompt);
-      return sampleDecode(reasoner, p as TransformerParams, state, first, steps, random.key(1), 1);
+      return decodeTokens(reasoner, p as TransformerParams, state, first, steps, { key: random.key(1), temperature: 1 });
     },
     batch,
     seq: prompt + 1,
