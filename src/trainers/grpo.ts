@@ -11,7 +11,8 @@
 //            injection rate in answers and chains, answer diversity, proxy − true gap.
 // With loglik/lik the reward depends on θ too; `answerGrad` adds that pathwise term
 // (∇ E_z[r_θ(z)] = E[r ∇log π(z)] + E[∇r_θ(z)]), i.e. the answer's cross-entropy after the sampled
-// chain, weighted 1 (loglik) or p(y* | x, z) (lik).
+// chain, weighted 1 (loglik) or p(y* | x, z) (lik). On a fixed chain (one update a round) the
+// likelihood reward is scored in the sampling pass itself, not by a second forward over the rollouts.
 import { z } from "zod";
 import { ref, type Tree } from "../engine/tree.js";
 import { SPECIAL } from "../tasks/index.js";
