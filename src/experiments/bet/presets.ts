@@ -90,7 +90,8 @@ export function preset(name: PresetName): BetSpec {
           ...[256, 1024, 4096].map((n) => ({ id: `n${n}`, label: `${n} training questions, ${STANDARD_STEPS} steps × 64`, config: { trainExamples: n, budget: { maxSteps: STANDARD_STEPS } } })),
           { id: "f8e11", label: "8e11 training FLOPs, fresh questions", config: { budget: { maxFlops: 8e11 } } },
         ],
-        base: { ...quick.base, eval: evaluation(100, 200, 500) },
+        // evaluated every 50 steps as quick: examples to the target are known to 3,200
+        base: { ...quick.base, eval: evaluation(50, 200, 500) },
       };
     case "full":
       return {
