@@ -19,6 +19,11 @@ const interval = z.strictObject({
 const toTarget = z.strictObject({
   /** Per seed, in seed order; null where the seed never reached the target. */
   values: z.array(z.number().nullable()),
+  /**
+   * Per seed: the cost at the last evaluation below the target before `values` (0 when the first
+   * evaluation reached it; null where never reached). The crossing lies in (before, value].
+   */
+  before: z.array(z.number().nullable()).optional(),
   reached: z.number().int().nonnegative(),
   /** Over the seeds that reached it (null when none did). */
   interval: interval.nullable(),
@@ -184,7 +189,11 @@ export const armSummarySchema = z.strictObject({
 export const costRatioSchema = z.strictObject({
   kind: z.enum(["ratio", "atLeast", "atMost", "neither", "undetermined", "noData"]),
   value: z.number().nullable(),
-  /** Paired percentile-bootstrap interval (95%) over seeds; equal to value with one seed. */
+  /**
+   * Paired percentile-bootstrap interval (95%) over seeds, widened by the evaluation grid: each
+   * run reached the target somewhere between the evaluation before and the one that saw it. hi
+   * null with lo set: unbounded above (the reference reached it at its first evaluation).
+   */
   lo: z.number().nullable(),
   hi: z.number().nullable(),
   seeds: z.number().int().nonnegative(),

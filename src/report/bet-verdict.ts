@@ -8,7 +8,8 @@ import { htmlTable, mdTable, esc } from "./tables.js";
 
 /** A compact cell: "3.10× [2.00–4.20]", "≥ 3.10× (0/2 reached)", "neither reached". */
 export function ratioCell(c: CostRatio): string {
-  const ci = c.seeds > 1 && c.lo !== null && c.hi !== null ? ` [${ratio(c.lo)}–${ratio(c.hi)}]` : "";
+  // with one seed the interval is the evaluation grid's alone; hi null: unbounded above
+  const ci = c.lo !== null && (c.seeds > 1 || c.lo !== c.hi) ? ` [${ratio(c.lo)}–${c.hi === null ? "∞" : ratio(c.hi)}]` : "";
   const reached = `${c.otherReached}/${c.seeds} vs ${c.referenceReached}/${c.seeds} reached`;
   switch (c.kind) {
     case "ratio":
@@ -35,7 +36,8 @@ const rows = (v: Verdict) =>
 const title = (v: Verdict, b: BetSummary) => (b.tasks.length > 1 || b.budgets.length > 1 ? `${v.task} · ${v.budget}` : v.task);
 
 const EXPLAIN =
-  "Ratios are the other arm's cost ÷ the reference's, paired by seed, with a 95% percentile-bootstrap interval over seeds. " +
+  "Ratios are the other arm's cost ÷ the reference's, paired by seed, with a 95% percentile-bootstrap interval over seeds, " +
+  "widened by the evaluation grid (a run reached the target somewhere after the evaluation before the one that saw it). " +
   "A run that never reached the target counts its whole budget (censored): the ratio is then a bound (≥ or ≤), never a number. " +
   "Bet arms: policy gradient with a likelihood reward and evolution strategies, from scratch.";
 

@@ -18,7 +18,8 @@ const ARMS: BetSummary["arms"] = [
 /** Per arm, per seed: [examples to target or null (censored), total examples of the run]; FLOPs are examples × 1000. */
 type Costs = Record<string, [number | null, number][]>;
 
-function summaryOf(costs: Costs): Omit<BetSummary, "verdicts"> {
+/** `grid`: evaluations every `grid` examples, so each run crossed the target after value − grid. */
+function summaryOf(costs: Costs, grid?: number): Omit<BetSummary, "verdicts"> {
   const seeds = costs.neuralese.map((_, i) => i);
   const arms = ARMS.filter((a) => a.id in costs);
   const runs: RunResult[] = arms.flatMap((a) =>
@@ -45,7 +46,12 @@ function summaryOf(costs: Costs): Omit<BetSummary, "verdicts"> {
       gradNormProfile: null,
     })),
   );
-  const toTarget = (values: (number | null)[]) => ({ values, reached: values.filter((v) => v !== null).length, interval: null });
+  const toTarget = (values: (number | null)[], scale = 1) => ({
+    values,
+    ...(grid === undefined ? {} : { before: values.map((v) => (v === null ? null : Math.max(0, v - grid * scale))) }),
+    reached: values.filter((v) => v !== null).length,
+    interval: null,
+  });
   const summaries = arms.map(
     (a): ArmSummary => ({
       task: "t",
@@ -59,7 +65,7 @@ function summaryOf(costs: Costs): Omit<BetSummary, "verdicts"> {
       val: null,
       testByDifficulty: {},
       examplesToTarget: toTarget(costs[a.id].map(([v]) => v)),
-      flopsToTarget: toTarget(costs[a.id].map(([v]) => (v === null ? null : v * 1000))),
+      flopsToTarget: toTarget(costs[a.id].map(([v]) => (v === null ? null : v * 1000)), 1000),
       wallMsToTarget: toTarget(costs[a.id].map(() => null)),
       stepsUsedByDifficulty: null,
       gradNormProfile: null,
@@ -81,8 +87,8 @@ function summaryOf(costs: Costs): Omit<BetSummary, "verdicts"> {
   };
 }
 
-const verdictOf = (costs: Costs) => {
-  const vs = computeVerdicts(summaryOf(costs));
+const verdictOf = (costs: Costs, grid?: number) => {
+  const vs = computeVerdicts(summaryOf(costs, grid));
   assert.equal(vs.length, 1);
   return vs[0];
 };
@@ -98,6 +104,30 @@ test("paired ratio: mean(other) / mean(reference), bootstrap interval within the
   assert.equal(c.outcome, "reference");
   assert.match(c.examples.text, /^ES needs 2\.89× the training examples neuralese BPTT needs to reach 90% test \(95% CI 2\.\d\d–3\.00, 3 seeds\)$/);
   assert.equal(c.bet, true);
+});
+
+test("the evaluation grid widens the interval: one evaluation apart settles nothing, three do", () => {
+  // GRPO one evaluation (3,200 examples) ahead of neuralese in both seeds: its crossing may be as
+  // late as neuralese's earliest, so the interval reaches 1
+  const near = verdictOf({ neuralese: [[25_600, 28_800], [25_600, 28_800]], "grpo-loglik": [[22_400, 28_800], [22_400, 28_800]] }, 3200);
+  const c = near.comparisons.find((x) => x.arm === "grpo-loglik")!;
+  assert.equal(c.examples.kind, "ratio");
+  assert.equal(c.examples.value, 0.875);
+  assert.equal(c.examples.lo, 19_200 / 25_600);
+  assert.equal(c.examples.hi, 1);
+  assert.equal(c.outcome, "inconclusive");
+  assert.match(near.answer, /^Not settled/);
+  assert.equal(ratioCell(c.examples), "0.88× [0.75–1.00]");
+  const far = verdictOf({ neuralese: [[25_600, 28_800], [25_600, 28_800]], "grpo-loglik": [[12_800, 28_800], [16_000, 28_800]] }, 3200);
+  assert.ok(far.comparisons[0].examples.hi! < 1);
+  assert.match(far.answer, /^No/);
+  // reached at the first evaluation: the reference's cost may be anything above 0, no upper bound
+  const first = cmp({ neuralese: [[3_200, 9_000]], es: [[6_400, 9_000]] }, "es");
+  assert.equal(first.examples.hi, 2); // without a grid: exact
+  const grid = verdictOf({ neuralese: [[3_200, 9_000]], es: [[6_400, 9_000]] }, 3200).comparisons[0];
+  assert.deepEqual([grid.examples.lo, grid.examples.hi], [1, null]);
+  assert.equal(ratioCell(grid.examples), "2.00× [1.00–∞]");
+  assert.match(grid.examples.text, /evaluation grid only, 1 seed: 1\.00–∞/);
 });
 
 test("an arm that never reached the target is censored at its budget: a lower bound, never a number", () => {

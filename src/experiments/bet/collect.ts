@@ -138,13 +138,18 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
         const done = group.filter((r): r is RunResult => r?.status === "finished");
         const interval = (xs: number[]) => (xs.length ? bootstrapMean(xs) : null);
         const reach = (x: (p: CurvePoint) => number) => {
-          const values = group.map((r) => {
+          // the first evaluation at or above the target, and the one before it (the start: 0)
+          const crossings = group.map((r) => {
             if (!r || r.status !== "finished") return null;
-            const p = firstReaching(r.curve.filter((q) => q[spec.target.split] !== null), (q) => q[spec.target.split]!, spec.target.accuracy);
-            return p ? x(p) : null;
+            const points = r.curve.filter((q) => q[spec.target.split] !== null);
+            const p = firstReaching(points, (q) => q[spec.target.split]!, spec.target.accuracy);
+            if (!p) return null;
+            const i = points.indexOf(p);
+            return { value: x(p), before: i > 0 ? x(points[i - 1]) : 0 };
           });
+          const values = crossings.map((c) => c?.value ?? null);
           const got = values.filter((v): v is number => v !== null);
-          return { values, reached: got.length, interval: interval(got) };
+          return { values, before: crossings.map((c) => c?.before ?? null), reached: got.length, interval: interval(got) };
         };
         const difficulties = [...new Set(done.flatMap((r) => Object.keys(r.testByDifficulty)))].sort((a, b) => Number(a) - Number(b));
         const withSteps = done.filter((r) => r.stepsUsedByDifficulty);

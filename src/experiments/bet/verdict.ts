@@ -24,17 +24,24 @@ export function isBetArm(arm: ArmInfo): boolean {
 }
 
 const amount = (x: number, metric: Metric) => (metric === "examples" ? `${Math.round(x).toLocaleString("en-US")} examples` : `${x.toExponential(2)} FLOPs`);
-const interval = (r: { lo: number; hi: number }, seeds: number) =>
-  seeds > 1 ? ` (95% CI ${fmt(r.lo)}–${fmt(r.hi)}, ${seeds} seeds)` : " (1 seed, no interval)";
+const interval = (r: { lo: number; hi: number | null }, seeds: number) =>
+  seeds === 1 && r.lo === r.hi
+    ? " (1 seed, no interval)"
+    : ` (${seeds > 1 ? "95% CI" : "evaluation grid only, 1 seed:"} ${fmt(r.lo)}–${r.hi === null ? "∞" : fmt(r.hi)}${seeds > 1 ? `, ${seeds} seeds` : ""})`;
+
+/** When a run reached the target: the cost at that evaluation, and at the evaluation before (0: the start). */
+type Crossing = { value: number; before: number };
 
 /**
  * other ÷ reference for one metric, over the seeds finished in both arms. `target` is the
  * accuracy and split, for the text.
  */
-export function costRatio(reference: readonly RunResult[], other: readonly RunResult[], metric: Metric, reached: (r: RunResult) => number | null, names: { reference: string; other: string; target: string }): CostRatio {
+export function costRatio(reference: readonly RunResult[], other: readonly RunResult[], metric: Metric, reached: (r: RunResult) => Crossing | null, names: { reference: string; other: string; target: string }): CostRatio {
   const pairs = reference.flatMap((r) => {
     const o = other.find((x) => x.seed === r.seed);
-    return o ? [{ r, o, rv: reached(r), ov: reached(o) }] : [];
+    if (!o) return [];
+    const [rc, oc] = [reached(r), reached(o)];
+    return [{ r, o, rv: rc?.value ?? null, ov: oc?.value ?? null, rb: rc?.before ?? null, ob: oc?.before ?? null }];
   });
   const seeds = pairs.length;
   const referenceReached = pairs.filter((p) => p.rv !== null).length;
@@ -64,7 +71,17 @@ export function costRatio(reference: readonly RunResult[], other: readonly RunRe
   // a censored run's whole budget stands in for its cost: a lower bound on it
   const num = pairs.map((p) => p.ov ?? budget(p.o));
   const den = pairs.map((p) => p.rv ?? budget(p.r));
-  const r = bootstrapRatio(num, den);
+  // the interval also spans the evaluation grid: a run that reached the target did so after the
+  // evaluation before (`before`), so the other's cost is as low as its `before` over the
+  // reference's value at the low end, and as high as its value over the reference's `before`
+  const lowNum = pairs.map((p, i) => (p.ov === null ? num[i] : (p.ob ?? p.ov)));
+  const highDen = den;
+  const highNum = num;
+  const lowDen = pairs.map((p, i) => (p.rv === null ? den[i] : (p.rb ?? p.rv)));
+  const point = bootstrapRatio(num, den);
+  const lo = bootstrapRatio(lowNum, highDen).lo;
+  const hi = lowDen.some((d) => d === 0) ? null : bootstrapRatio(highNum, lowDen).hi;
+  const r = { value: point.value, lo, hi };
   const ci = interval(r, seeds);
   if (!refCensored && !otherCensored) {
     return { kind: "ratio", ...r, censoredAt, ...base, text: `${names.other} needs ${fmt(r.value)}× ${what} ${names.reference} needs to reach ${names.target}${ci}` };
@@ -79,9 +96,8 @@ export function costRatio(reference: readonly RunResult[], other: readonly RunRe
 
 /** Who needed less, as far as the interval settles it. */
 function outcomeOf(c: CostRatio): Comparison["outcome"] {
-  if (c.lo === null || c.hi === null) return "inconclusive";
-  if ((c.kind === "ratio" || c.kind === "atLeast") && c.lo > 1) return "reference";
-  if ((c.kind === "ratio" || c.kind === "atMost") && c.hi < 1) return "other";
+  if ((c.kind === "ratio" || c.kind === "atLeast") && c.lo !== null && c.lo > 1) return "reference";
+  if ((c.kind === "ratio" || c.kind === "atMost") && c.hi !== null && c.hi < 1) return "other";
   return "inconclusive";
 }
 
@@ -115,10 +131,14 @@ export function computeVerdicts(b: SummaryInput, reference = REFERENCE_ARM): Ver
   return out;
 }
 
-/** A seed's cost to the target from its arm summary's per-seed values (null: not reached). */
-function reachedBy(r: RunResult, toTarget: ArmSummary["examplesToTarget"], seeds: readonly number[]): number | null {
+/**
+ * A seed's cost to the target from its arm summary's per-seed values, and at the evaluation before
+ * (null: not reached; a summary without `before` is taken as exact).
+ */
+function reachedBy(r: RunResult, toTarget: ArmSummary["examplesToTarget"], seeds: readonly number[]): Crossing | null {
   const i = seeds.indexOf(r.seed);
-  return i < 0 ? null : (toTarget.values[i] ?? null);
+  const value = i < 0 ? null : (toTarget.values[i] ?? null);
+  return value === null ? null : { value, before: toTarget.before?.[i] ?? value };
 }
 
 const bound = (c: CostRatio) => (c.value === null ? "?" : `${c.kind === "atLeast" ? "≥ " : c.kind === "atMost" ? "≤ " : ""}${fmt(c.value)}×`);
