@@ -74,6 +74,17 @@ test("a bet writes summary.json (valid against its JSON Schema), results.md and 
     }
   }
   assert.equal(neu.monitor.seeds, 2);
+  // examples to the target: the first evaluation at or above it, and the evaluation before (the start: 0)
+  type Point = { examples: number; test: number | null };
+  for (const s of summary.summaries) {
+    s.examplesToTarget.values.forEach((v: number | null, i: number) => {
+      const run = summary.runs.find((x: { arm: string; seed: number }) => x.arm === s.arm && x.seed === summary.seeds[i]);
+      const points = (run.curve as Point[]).filter((p) => p.test !== null);
+      const k = points.findIndex((p) => p.test! >= spec.target.accuracy);
+      assert.equal(v, k < 0 ? null : points[k].examples);
+      assert.equal(s.examplesToTarget.before[i], k < 0 ? null : k === 0 ? 0 : points[k - 1].examples);
+    });
+  }
   // every run says whether its greedy answers were readable; the verdict leads every output
   assert.ok(summary.runs.every((run: { wellFormed: unknown }) => typeof run.wellFormed === "number"));
   assert.equal(summary.verdicts.length, 1);
