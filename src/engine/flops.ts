@@ -26,10 +26,6 @@ export function addFlops(...fs: Flops[]): Flops {
   });
 }
 
-export function scaleFlops(f: Flops, times: number): Flops {
-  return { forward: f.forward * times, backward: f.backward * times };
-}
-
 export interface TransformerShape {
   vocab: number;
   dim: number;
@@ -59,12 +55,6 @@ export function transformerFlops(s: TransformerShape, batch: number, seq: number
 /** A GRU over `steps` steps at batch `batch`: three gates of input and hidden products. */
 export function gruFlops(dIn: number, hidden: number, batch: number, steps: number): Flops {
   const perStep = matmulFlops(batch, dIn, 3 * hidden) + matmulFlops(batch, hidden, 3 * hidden);
-  return withBackward(steps * perStep);
-}
-
-/** An LSTM over `steps` steps: four gates. */
-export function lstmFlops(dIn: number, hidden: number, batch: number, steps: number): Flops {
-  const perStep = matmulFlops(batch, dIn, 4 * hidden) + matmulFlops(batch, hidden, 4 * hidden);
   return withBackward(steps * perStep);
 }
 

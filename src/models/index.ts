@@ -1,4 +1,4 @@
-// The reasoner registry: build a reasoner from its config, and default configs per kind.
+// The reasoner registry: build a reasoner from its config (defaults live in the run config, runs/config-schema.ts).
 import { gruReasoner } from "./gru.js";
 import { loopedReasoner } from "./looped.js";
 import { lstmReasoner } from "./lstm.js";
@@ -6,28 +6,6 @@ import type { ModelKind, Reasoner, ReasonerConfig } from "./reasoner.js";
 import { transformerReasoner } from "./transformer.js";
 
 export const MODEL_KINDS: readonly ModelKind[] = ["transformer", "gru", "lstm", "looped"];
-
-/**
- * Defaults per kind (everything but `vocab` and `maxLen`, which come from the task and recipe).
- * transformer: the pointer-chase pilot's model (width 64, 2 layers, 4 heads); gru/lstm: one
- * 128-wide cell (`heads` is unused by them and kept at 1); looped: one core block of width 64,
- * 4 heads (prelude, coda and r: models/looped.ts DEFAULT_LOOPED).
- */
-export const DEFAULT_MODEL_SHAPES: Readonly<Record<ModelKind, Pick<ReasonerConfig, "dim" | "layers" | "heads">>> = {
-  transformer: { dim: 64, layers: 2, heads: 4 },
-  gru: { dim: 128, layers: 1, heads: 1 },
-  lstm: { dim: 128, layers: 1, heads: 1 },
-  looped: { dim: 64, layers: 1, heads: 4 },
-};
-
-/** A full config for `model` from the task's vocabulary size and the sequence budget, plus overrides. */
-export function defaultReasonerConfig(
-  model: ModelKind,
-  sizes: { vocab: number; maxLen: number },
-  overrides: Partial<Omit<ReasonerConfig, "model">> = {},
-): ReasonerConfig {
-  return { model, ...sizes, ...DEFAULT_MODEL_SHAPES[model], ...overrides };
-}
 
 /** Throws a message naming the field when a config cannot build a model. */
 export function checkReasonerConfig(c: ReasonerConfig): void {
