@@ -75,12 +75,10 @@ export function costRatio(reference: readonly RunResult[], other: readonly RunRe
   // evaluation before (`before`), so the other's cost is as low as its `before` over the
   // reference's value at the low end, and as high as its value over the reference's `before`
   const lowNum = pairs.map((p, i) => (p.ov === null ? num[i] : (p.ob ?? p.ov)));
-  const highDen = den;
-  const highNum = num;
   const lowDen = pairs.map((p, i) => (p.rv === null ? den[i] : (p.rb ?? p.rv)));
   const point = bootstrapRatio(num, den);
-  const lo = bootstrapRatio(lowNum, highDen).lo;
-  const hi = lowDen.some((d) => d === 0) ? null : bootstrapRatio(highNum, lowDen).hi;
+  const lo = bootstrapRatio(lowNum, den).lo;
+  const hi = lowDen.some((d) => d === 0) ? null : bootstrapRatio(num, lowDen).hi;
   const r = { value: point.value, lo, hi };
   const ci = interval(r, seeds);
   if (!refCensored && !otherCensored) {
