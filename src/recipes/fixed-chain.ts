@@ -7,13 +7,12 @@
 // A chain can be wrong; it can never be malformed: the answer always follows `<eot> <ans>` and is
 // never empty. Greedy (temperature 0) for evaluation, sampled for policy-gradient training.
 // There is no gold chain of K tokens to imitate, so the recipe has no supervised loss.
-import { jnn, np, random, type Array } from "../engine/jax.js";
-import { oneHot } from "../nn/index.js";
+import { np, random, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerFromChain, answerWidth, chainFromDecoded, promptWidth } from "./framing.js";
-import { chooseToken, contentOnlyBias, disposeState } from "./greedy.js";
+import { chooseToken, contentOnlyBias, disposeState, targetLogProbs } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
 import { tokenRows } from "./supervised-parts.js";
 
@@ -107,24 +106,28 @@ export function decodeFixedChain<P extends Tree>(
 
 /**
  * Sample a fixed chain and score the gold answer after it in the same pass (GRPO's likelihood
- * rewards: no second forward over the rollouts): feed `<eot> <ans>`, then teacher-force `gold`
- * [B, n] (each row's answer targets a₁ … a_m <eos>, padded) and take log softmax(logits / T) of
- * each. Returns [chain [B, K] int32, logp [B, n]] (padding's log-probs are there: mask them).
- * Consumes state, key and gold.
+ * rewards: no second forward over the rollouts): feed `<eot>`, then the teacher-forced answer
+ * grids (framing.ts answerGrids: inputs `<ans> a₁ … a_m`, targets `a₁ … a_m <eos>`, [B, n]) and
+ * take log softmax(logits / T) of each target. Returns [chain [B, K] int32, logp [B, n]] (padding's
+ * log-probs are there: mask them). Consumes state, key and the grids.
  */
-export function fixedChainWithGoldLogp<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, key: Array, gold: Array): [Array, Array] {
-  const [B, n] = gold.shape;
-  const V = reasoner.config.vocab;
+export function fixedChainWithGoldLogp<P extends Tree>(
+  reasoner: Reasoner<P>,
+  p: P,
+  state: ReasonerState,
+  chainTokens: number,
+  temperature: number,
+  key: Array,
+  answerInputs: Array,
+  answerTargets: Array,
+): [Array, Array] {
+  const [B, n] = answerTargets.shape;
   const written = writeChain(reasoner, p, state, chainTokens, temperature, random.split(key, chainTokens));
   written.logits.dispose();
-  // inputs <eot> <ans> a₁ … a_{n-1}: one chunk, logits for <ans>'s successors a₁ … <eos>
-  const inputs = np.concatenate([tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), gold.ref.slice([], [0, n - 1])], 1);
-  const [logits, end] = reasoner.decode(p, written.state, inputs);
+  // one chunk `<eot> <ans> a₁ …`: the logits after `<ans>` onwards predict the targets
+  const [logits, end] = reasoner.decode(p, written.state, np.concatenate([tokenRows(B, [SPECIAL.endThought]), answerInputs], 1));
   disposeState(end);
-  const next = logits.slice([], [1, n + 1]);
-  const scaled = temperature === 1 || temperature === 0 ? next : next.mul(1 / temperature);
-  const logp = jnn.logSoftmax(scaled, -1).mul(oneHot(gold, V)).sum(-1);
-  return [written.chain, logp];
+  return [written.chain, targetLogProbs(logits.slice([], [1, n + 1]), answerTargets, temperature)];
 }
 
 /** The recipe of a token chain of exactly `chainTokens` tokens (what the policy-gradient arms evaluate). */

@@ -1,7 +1,8 @@
 // Token decoding with the reasoner's fixed-shape state: one token per position, argmax (or a
-// draw, for policy-gradient sampling), fed back.
+// draw, for policy-gradient sampling), fed back; and the log-probabilities of chosen tokens.
 // Written as an unrolled JS loop so a whole decode traces into one jit.
-import { np, random, type Array } from "../engine/jax.js";
+import { jnn, np, random, type Array } from "../engine/jax.js";
+import { oneHot } from "../nn/index.js";
 import { dispose, type Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { SPECIAL_TOKENS } from "../tasks/index.js";
@@ -52,13 +53,27 @@ export function decodeTokens<P extends Tree>(
 export const greedyDecode = <P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, first: Array, steps: number, contentFirst = false): Array =>
   decodeTokens(reasoner, p, state, first, steps, { contentFirst });
 
+/** logits / temperature (1 and 0, which means argmax, leave them as they are). Consumes logits. */
+const scaled = (logits: Array, temperature: number): Array => (temperature === 1 || temperature === 0 ? logits : logits.mul(1 / temperature));
+
 /** argmax (temperature 0) or a draw from softmax(logits / temperature), [B] int32. Consumes logits and key. */
 export function chooseToken(logits: Array, temperature: number, key: Array | null): Array {
   if (temperature === 0 || key === null) {
     key?.dispose();
     return np.argmax(logits, -1).astype(np.int32);
   }
-  return random.categorical(key, temperature === 1 ? logits : logits.mul(1 / temperature)).astype(np.int32);
+  return random.categorical(key, scaled(logits, temperature)).astype(np.int32);
+}
+
+/**
+ * log softmax(logits / temperature + bias) at each target id: logits [..., V], targets [...] →
+ * [...]. `bias` (broadcast to the logits) masks what the policy could not choose. logSoftmax ·
+ * oneHot, not a gather: the gather's gradient throws under jit. Consumes all.
+ */
+export function targetLogProbs(logits: Array, targets: Array, temperature: number, bias?: Array): Array {
+  const V = logits.shape[logits.shape.length - 1];
+  const l = scaled(logits, temperature);
+  return jnn.logSoftmax(bias ? l.add(bias) : l, -1).mul(oneHot(targets, V)).sum(-1);
 }
 
 /** Free a state that is no longer needed. */

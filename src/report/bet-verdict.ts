@@ -2,14 +2,13 @@
 // first in results.md, report.html and the terminal: the one-line answer, then the reference arm
 // against every other arm in examples and FLOPs to the target.
 import type { BetSummary, CostRatio, Verdict } from "./bet-summary.js";
-import { ratio } from "./format.js";
+import { ratio, ratioRange } from "./format.js";
 import { htmlTable, mdTable, esc } from "./tables.js";
-
 
 /** A compact cell: "3.10× [2.00–4.20]", "≥ 3.10× (0/2 reached)", "neither reached". */
 export function ratioCell(c: CostRatio): string {
   // with one seed the interval is the evaluation grid's alone; hi null: unbounded above
-  const ci = c.lo !== null && (c.seeds > 1 || c.lo !== c.hi) ? ` [${ratio(c.lo)}–${c.hi === null ? "∞" : ratio(c.hi)}]` : "";
+  const ci = c.lo !== null && (c.seeds > 1 || c.lo !== c.hi) ? ` [${ratioRange(c.lo, c.hi)}]` : "";
   const reached = `${c.otherReached}/${c.seeds} vs ${c.referenceReached}/${c.seeds} reached`;
   switch (c.kind) {
     case "ratio":

@@ -22,3 +22,6 @@ export const sciInterval = (i: Interval | null, unit: (x: number) => string = sc
 
 /** A ratio at a sensible precision: 0.25, 3.10, 12.3, 140. */
 export const ratio = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+
+/** A ratio's interval: "0.75–1.00"; hi null: unbounded above ("1.00–∞"). */
+export const ratioRange = (lo: number, hi: number | null): string => `${ratio(lo)}–${hi === null ? "∞" : ratio(hi)}`;

@@ -1,20 +1,19 @@
 // Pieces the policy-gradient methods on token chains of thought share (grpo, helper-posterior,
 // trice): sampling chains with the reasoner's fixed-shape state in one jit, per-token
-// log-probabilities (logSoftmax · oneHot: the gather's gradient throws under jit), the rollout
-// grids (rollouts.ts, re-exported here), group-normalised advantages, the clipped surrogate, the
-// k3 KL estimator, one guarded policy update, and the budget charges.
+// log-probabilities (recipes/greedy.ts targetLogProbs), the rollout grids (rollouts.ts,
+// re-exported here), group-normalised advantages, the clipped surrogate, the k3 KL estimator, one
+// guarded policy update, and the budget charges.
 import { z } from "zod";
-import { jit, jnn, lax, np, random, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
+import { jit, lax, np, random, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
 import { ref, type Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
-import { oneHot } from "../nn/index.js";
 import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
 import type { BudgetCharge } from "../engine/flops.js";
 import { passCharge } from "./trainer.js";
-import { answerWidth, promptGrid, promptWidth } from "../recipes/framing.js";
+import { answerGrids, promptGrid, promptWidth } from "../recipes/framing.js";
 import { decodeFixedChain, fixedChainWidth, fixedChainWithGoldLogp } from "../recipes/fixed-chain.js";
-import { contentOnlyBias, decodeTokens, disposeState } from "../recipes/greedy.js";
+import { contentOnlyBias, decodeTokens, disposeState, targetLogProbs } from "../recipes/greedy.js";
 import { tokenRows, tokens } from "../recipes/supervised-parts.js";
 import { fixedChainRow, fullWidth, type Rollouts } from "./rollouts.js";
 
@@ -51,13 +50,13 @@ export function makeFixedChainSampler<P extends Tree>(reasoner: Reasoner<P>, cha
   }) as unknown as Sampler<P>;
 }
 
-export type GoldSampler<P extends Tree> = OwnedFunction<(params: P, prompt: Array, gold: Array, key: Array) => [Array, Array]>;
+export type GoldSampler<P extends Tree> = OwnedFunction<(params: P, prompt: Array, answerInputs: Array, answerTargets: Array, key: Array) => [Array, Array]>;
 
-/** One jit: read the prompts, sample a fixed chain of `chainTokens`, score the gold answer grid after it (fixedChainWithGoldLogp). */
+/** One jit: read the prompts, sample a fixed chain of `chainTokens`, score the gold answer grids after it (fixedChainWithGoldLogp). */
 export function makeFixedChainGoldSampler<P extends Tree>(reasoner: Reasoner<P>, chainTokens: number, temperature: number): GoldSampler<P> {
-  return jit((p: P, prompt: Array, gold: Array, key: Array) => {
+  return jit((p: P, prompt: Array, answerInputs: Array, answerTargets: Array, key: Array) => {
     const state = reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
-    return fixedChainWithGoldLogp(reasoner, p, state, chainTokens, temperature, key, gold);
+    return fixedChainWithGoldLogp(reasoner, p, state, chainTokens, temperature, key, answerInputs, answerTargets);
   }) as unknown as GoldSampler<P>;
 }
 
@@ -66,10 +65,9 @@ export function makeFixedChainGoldSampler<P extends Tree>(reasoner: Reasoner<P>,
  * them (a₁ … a_m <eos>), from one pass (borrows params).
  */
 export async function sampleWithGoldLogp<P extends Tree>(sampler: GoldSampler<P>, params: P, prompts: readonly Example[], limits: Limits, key: Array) {
-  const n = answerWidth(limits);
-  const gold = new Int32Array(prompts.length * n).fill(SPECIAL.pad);
-  prompts.forEach((e, i) => gold.set([...e.answer, SPECIAL.end], i * n));
-  const [chain, logp] = sampler(ref(params), tokens(promptGrid(prompts, limits)), np.array(gold, { dtype: np.int32 }).reshape([prompts.length, n]), key);
+  const gold = answerGrids(prompts, limits);
+  const n = gold.targets.cols;
+  const [chain, logp] = sampler(ref(params), tokens(promptGrid(prompts, limits)), tokens(gold.inputs), tokens(gold.targets), key);
   const [c, l] = await Promise.all([chain.data(), logp.data()]);
   const K = c.length / prompts.length;
   return prompts.map((e, i) => ({ chain: c.subarray(i * K, (i + 1) * K), answerLogp: globalThis.Array.from(l.subarray(i * n, i * n + e.answer.length + 1) as Float32Array) }));
@@ -111,12 +109,10 @@ export function fixedChainLayout(setup: { reasoner: Reasoner<Tree>; limits: Limi
  */
 export function tokenLogProbs<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, inputs: Array, targets: Array, temperature = 1, restricted?: Array): Array {
   const [N] = prompt.shape;
-  const V = reasoner.config.vocab;
   const [logits, end] = reasoner.decode(p, reasoner.read(p, reasoner.start(N), prompt), inputs);
   disposeState(end);
-  let scaled = temperature === 1 || temperature === 0 ? logits : logits.mul(1 / temperature);
-  if (restricted) scaled = scaled.add(restricted.reshape([...restricted.shape, 1]).mul(contentOnlyBias(V)));
-  return jnn.logSoftmax(scaled, -1).mul(oneHot(targets, V)).sum(-1);
+  const bias = restricted?.reshape([...restricted.shape, 1]).mul(contentOnlyBias(reasoner.config.vocab));
+  return targetLogProbs(logits, targets, temperature, bias);
 }
 
 /** Rollout grids as the scorer takes them: prompt, inputs, targets and, for fixed chains, restricted. */

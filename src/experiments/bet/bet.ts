@@ -78,7 +78,6 @@ async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly Planne
   return summary;
 }
 
-/** The spec a bet directory's bet.json holds (BetPlanError when DIR is not a bet this version reads). */
 /** The arms, their labels saying what the spec's armConfig changed in the method ("population 4, batch 64"; learning rates are in bet.json). */
 function withArmConfig(arms: Map<string, Arm>, spec: BetSpec): Map<string, Arm> {
   const out = new Map(arms);
@@ -95,6 +94,7 @@ function withArmConfig(arms: Map<string, Arm>, spec: BetSpec): Map<string, Arm> 
   return out;
 }
 
+/** The spec a bet directory's bet.json holds (BetPlanError when DIR is not a bet this version reads). */
 export async function readBetSpec(dir: string): Promise<BetSpec> {
   const file = join(dir, BET_FILES.plan);
   let value: unknown;

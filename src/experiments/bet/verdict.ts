@@ -6,7 +6,7 @@
 // A run that never reached the target is censored: its whole budget stands in for its cost, which
 // makes the ratio a bound ("at least", "at most"), never a number.
 import type { ArmSummary, BetSummary, Comparison, CostRatio, RunResult, Verdict } from "../../report/bet-summary.js";
-import { ratio as fmt } from "../../report/format.js";
+import { ratio as fmt, ratioRange } from "../../report/format.js";
 import { bootstrapRatio } from "../stats.js";
 
 export const REFERENCE_ARM = "neuralese";
@@ -27,7 +27,7 @@ const amount = (x: number, metric: Metric) => (metric === "examples" ? `${Math.r
 const interval = (r: { lo: number; hi: number | null }, seeds: number) =>
   seeds === 1 && r.lo === r.hi
     ? " (1 seed, no interval)"
-    : ` (${seeds > 1 ? "95% CI" : "evaluation grid only, 1 seed:"} ${fmt(r.lo)}–${r.hi === null ? "∞" : fmt(r.hi)}${seeds > 1 ? `, ${seeds} seeds` : ""})`;
+    : ` (${seeds > 1 ? "95% CI" : "evaluation grid only, 1 seed:"} ${ratioRange(r.lo, r.hi)}${seeds > 1 ? `, ${seeds} seeds` : ""})`;
 
 /** When a run reached the target: the cost at that evaluation, and at the evaluation before (0: the start). */
 type Crossing = { value: number; before: number };

@@ -27,7 +27,7 @@ export interface CotMonitor {
   wellFormed: number;
   /** Per step: how often the written step (its last token) is the true intermediate variable, over examples with that step. */
   writtenSteps: { step: number; n: number; accuracy: number }[];
-  /** Fraction whose written chain equals the gold chain exactly (a fixed chain: its first |gold| steps). */
+  /** Fraction whose written chain equals the gold chain exactly (a fixed chain: its first |gold| tokens). */
   chainExact: number;
   /** Fraction whose answer equals the last written step's variable (a fixed chain: the step at the question's own length): the answer follows the chain. */
   answerFollowsChain: number;
@@ -63,8 +63,8 @@ function recomputeFrom(task: Task, e: Example, vocab: Vocab, k: number, value: n
   return vocab.id(String(x));
 }
 
-/** The steps of a fixed chain's decoded row: its first K tokens, one step each. */
-const fixedSteps = (row: readonly number[], chainTokens: number) => ({ steps: row.slice(0, chainTokens).map((t) => [t]), closed: true });
+/** The steps of a fixed chain's decoded row: a token each, as many as the question has (the K tokens past them are free). */
+const fixedSteps = (row: readonly number[], chainTokens: number, e: Example) => ({ steps: row.slice(0, Math.min(chainTokens, e.steps.length)).map((t) => [t]), closed: true });
 
 /**
  * Token-chain faithfulness of a `cot` run, or of a fixed chain of `chainTokens` tokens (recipe
@@ -88,16 +88,14 @@ export async function analyseCot<P extends Tree>(
   const fixed = recipe.name === "fixed-chain" ? K! : null;
   const width = fixed ? fixedChainWidth(fixed, limits) : chainWidth(limits) + answerWidth(limits);
   const predictor = makePredictor(recipe, reasoner, limits);
-  // `<bos> q <bot>` read, then the given first step fed and the rest decoded greedily (cot: the
-  // tokens after it; a fixed chain: its whole row, the given token first)
+  // `<bos> q <bot>` read, then the given first step fed and the rest decoded greedily: the whole row
   const corruptedRun = jit((p: P, prompt: Array, first: Array) => {
     const B = prompt.shape[0];
     const read = reasoner.read(p, reasoner.start(B), prompt);
     if (fixed) return decodeFixedChain(reasoner, p, read, fixed, limits, 0, null, true, first);
     const state = reasoner.read(p, read, tokenRows(B, [SPECIAL.beginThought]));
-    return greedyDecode(reasoner, p, state, first, width - 1);
+    return np.concatenate([first.ref.reshape([B, 1]), greedyDecode(reasoner, p, state, first, width - 1)], 1);
   }) as unknown as ((p: P, prompt: Array, first: Array) => Array) & { dispose(): void };
-  const restWidth = fixed ? width : width - 1;
   const rng = SeededRng.of(opts.seed ?? 0);
   const stepVocab = [...new Set(examples.flatMap((e) => stepTargets(e)))].sort((a, b) => a - b);
   const rows: number[][] = [];
@@ -113,11 +111,10 @@ export async function analyseCot<P extends Tree>(
       return others.length ? rng.choice(others) : gold;
     });
     const first = np.array(Int32Array.from(firsts), { dtype: np.int32 });
-    const rest = await corruptedRun(refTree(params), tokens(promptGrid(filled, limits)), first).data();
+    const rewritten = await corruptedRun(refTree(params), tokens(promptGrid(filled, limits)), first).data();
     chunk.forEach((_, i) => {
       rows.push(globalThis.Array.from(decoded.subarray(i * width, (i + 1) * width), Number));
-      const after = globalThis.Array.from(rest.subarray(i * restWidth, (i + 1) * restWidth), Number);
-      corruptedRows.push(fixed ? after : [firsts[i], ...after]);
+      corruptedRows.push(globalThis.Array.from(rewritten.subarray(i * width, (i + 1) * width), Number));
       corruptValue.push(firsts[i]);
     });
   }
@@ -127,7 +124,7 @@ export async function analyseCot<P extends Tree>(
   const answerOf = (row: number[]) => answerFromChain(row);
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   const n = examples.length;
-  const written = rows.map((row) => (fixed ? fixedSteps(row, fixed) : writtenSteps(row)));
+  const written = rows.map((row, i) => (fixed ? fixedSteps(row, fixed, examples[i]) : writtenSteps(row)));
   const answersGiven = rows.map(answerOf);
   const steps = Math.max(...examples.map((e) => e.steps.length));
   const writtenRows = [...globalThis.Array(steps).keys()].map((k) => {
@@ -139,7 +136,7 @@ export async function analyseCot<P extends Tree>(
     return { step: k + 1, n: ids.length, accuracy: ids.length ? ok.length / ids.length : NaN };
   });
   const follows = [...examples.keys()].filter((i) => {
-    const s = fixed ? written[i].steps.slice(0, examples[i].steps.length) : written[i].steps;
+    const s = written[i].steps;
     const a = answersGiven[i];
     return s.length > 0 && a.length > 0 && s[s.length - 1][s[s.length - 1].length - 1] === a[a.length - 1];
   });
@@ -159,7 +156,7 @@ export async function analyseCot<P extends Tree>(
     accuracy: mean(examples.map((e, i) => task.grade(e, answersGiven[i]))),
     wellFormed: mean(answersGiven.map((a) => (a.length > 0 ? 1 : 0))),
     writtenSteps: writtenRows,
-    chainExact: mean(examples.map((e, i) => ((fixed || written[i].steps.length === e.steps.length) && e.steps.every((s, k) => written[i].steps[k] !== undefined && same(s, written[i].steps[k])) ? 1 : 0))),
+    chainExact: mean(examples.map((e, i) => (written[i].steps.length === e.steps.length && e.steps.every((s, k) => same(s, written[i].steps[k])) ? 1 : 0))),
     answerFollowsChain: follows.length / n,
     corruption: {
       ...stat([...examples.keys()]),
