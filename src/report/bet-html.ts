@@ -4,6 +4,7 @@
 // latent steps used by difficulty.
 import type { ArmSummary, BetSummary, RunResult } from "./bet-summary.js";
 import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
+import { dataScoreTables } from "./bet-data.js";
 import { monitorHtml } from "./bet-monitor.js";
 import { verdictHtml } from "./bet-verdict.js";
 import { HACKING_COLUMNS } from "./bet-markdown.js";
@@ -92,6 +93,7 @@ function taskSection(b: BetSummary, task: string): string {
     parts.push(`<h3>Gradient norm arriving at each latent step (last fifth of training)</h3>`);
     parts.push(gradProfilePlot(grad, color));
   }
+  for (const t of dataScoreTables(b, task)) parts.push(`<h3>${esc(t.title)}</h3>`, htmlTable(t.head, t.rows));
   parts.push(hackingSection(runs, series, color));
   parts.push(monitorHtml(ss, series, color));
   const hackedFinal = ss.filter((s) => s.hackingFinal);

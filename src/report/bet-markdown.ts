@@ -1,5 +1,6 @@
 // results.md: the bet's tables (also what the terminal shows at the end of a bet).
 import type { ArmSummary, BetSummary, HackingFinal } from "./bet-summary.js";
+import { dataScoreTables } from "./bet-data.js";
 import { monitorMarkdown } from "./bet-monitor.js";
 import { verdictMarkdown } from "./bet-verdict.js";
 import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
@@ -22,6 +23,9 @@ export function summaryTable(b: BetSummary, task: string): string {
     });
   return table(["arm", "test acc % (mean [95% CI])", "per seed", "val acc %", `examples to ${t}`, `FLOPs to ${t}`, `wall time to ${t}`], rows);
 }
+
+/** The data-file tables (bet-data.ts) as markdown. */
+export const dataTables = (b: BetSummary, task: string): string[] => dataScoreTables(b, task).flatMap((t) => [`### ${t.title}`, "", table(t.head, t.rows), ""]);
 
 /** The hacking columns: final test outputs' true quality, learned graders' scores (percent), injection rates. */
 export const HACKING_COLUMNS: [keyof HackingFinal, string][] = [
@@ -105,6 +109,7 @@ export function renderBetMarkdown(b: BetSummary): string {
       out.push("### Test accuracy % by difficulty (mean over seeds)", "");
       out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], ss.map((s) => [name(s, b), ...diffs.map((d) => pct(s.testByDifficulty[d]?.mean))])), "");
     }
+    out.push(...dataTables(b, task));
     const halting = ss.filter((s) => s.stepsUsedByDifficulty);
     if (halting.length > 0) out.push(...adaptiveTables(b, task, halting, diffs));
     const hacked = ss.filter((s) => s.hackingFinal);

@@ -90,6 +90,15 @@ export const hackingFinalSchema = z.strictObject({
   diversity: z.number(),
 });
 
+/** A run's score on one data file (its DIR/data-NAME.json, written by `neuralese eval --data`'s scorer). */
+export const dataScoreSchema = z.strictObject({
+  examples: z.number().int().positive(),
+  sha256: z.string(),
+  accuracy: z.number().min(0).max(1),
+  byDifficulty: z.record(z.string(), z.number().min(0).max(1)),
+  namesAnOption: z.number().min(0).max(1).nullable(),
+});
+
 export const runResultSchema = z.strictObject({
   id: z.string(),
   task: z.string(),
@@ -129,6 +138,8 @@ export const runResultSchema = z.strictObject({
    * already included in this run's counters and curve (the start is part of the recipe's price).
    */
   initCharged: z.strictObject({ from: z.string(), examples: z.number().nonnegative(), flops: z.number().nonnegative(), wallMs: z.number().nonnegative() }).nullable().optional(),
+  /** Scores on the bet's data files (spec.evalData), by file name: the final model's accuracy, per difficulty, and (Coconut files) how often it names an option. */
+  data: z.record(z.string(), dataScoreSchema).optional(),
 });
 
 /** runMonitorSchema over an arm's seeds: bootstrap intervals per step, means elsewhere. */
@@ -178,6 +189,8 @@ export const armSummarySchema = z.strictObject({
   monitor: armMonitorSchema.nullable().optional(),
   /** Per field of the runs' final hacking figures, the interval over finished seeds (inexact tasks only). */
   hackingFinal: z.record(z.string(), interval).nullable().optional(),
+  /** dataScoreSchema over the seeds scored on each data file: intervals overall and per difficulty. */
+  data: z.record(z.string(), z.strictObject({ seeds: z.number().int().positive(), accuracy: interval, byDifficulty: z.record(z.string(), interval), namesAnOption: interval.nullable() })).optional(),
 });
 
 /**
@@ -255,6 +268,7 @@ export const betSummarySchema = z.strictObject({
   notes: z.array(z.string()),
 });
 
+export type DataScore = z.infer<typeof dataScoreSchema>;
 export type Interval = z.infer<typeof interval>;
 export type CurvePoint = z.infer<typeof curvePointSchema>;
 export type HackingPoint = z.infer<typeof hackingPointSchema>;

@@ -7,6 +7,10 @@ import { getTask, gradeLikeCoconut, namesAnOption, type Example, type Task } fro
 import { runLimits } from "./config.js";
 import type { RunConfig } from "./config-schema.js";
 import { checkDataFits, DataFileError, readDataFile, type DataFile } from "./train-data.js";
+import { dispose } from "../engine/tree.js";
+import { evaluate, makePredictor, type Evaluation } from "./evaluate.js";
+import type { RunDir } from "./run-dir.js";
+import { loadTrainedModel } from "./trained-model.js";
 
 export interface EvalData {
   file: DataFile;
@@ -47,4 +51,34 @@ export function optionNaming(examples: readonly Example[], answers: readonly num
   const rate = (xs: boolean[]) => xs.filter(Boolean).length / xs.length;
   const byDifficulty = Object.fromEntries([...groups.entries()].sort((a, b) => a[0] - b[0]).map(([d, xs]) => [String(d), rate(xs)]));
   return { overall: rate(examples.map((e, i) => namesAnOption(e as never, answers[i]))), byDifficulty };
+}
+
+/** What scoring a run on a file gives (`neuralese eval --data`'s output and a bet's DIR/runs/…/data-NAME.json). */
+export interface FileScore extends Evaluation {
+  run: string;
+  split: string;
+  data: { file: string; sha256: string; examples: number; grading: EvalData["grading"] };
+  /** Training step of the model scored. */
+  step: number;
+  /** Coconut files: how often the answer names either option at all (a model that has not learned the form names neither). */
+  namesAnOption?: ReturnType<typeof optionNaming>;
+}
+
+/** Score the run's final model on the file at `path` with its own method options. */
+export async function scoreRunOnFile(run: RunDir, path: string, opts: { n?: number; splitName?: string } = {}): Promise<FileScore> {
+  const data = await readEvalData(run.config, path, opts);
+  const model = await loadTrainedModel(run, data.task);
+  const predictor = makePredictor(model.recipe, model.reasoner, model.limits);
+  const answers: number[][] = [];
+  const result = await evaluate(predictor, model.recipe, data.task, model.params, data.examples, model.limits, run.config.batchSize, { answers, chains: [] });
+  predictor.dispose();
+  dispose(model.params);
+  return {
+    run: run.path,
+    split: data.splitName,
+    data: { file: data.file.path, sha256: data.file.sha256, examples: data.examples.length, grading: data.grading },
+    step: model.info.step,
+    ...result,
+    ...(data.grading === "coconut" ? { namesAnOption: optionNaming(data.examples, answers) } : {}),
+  };
 }

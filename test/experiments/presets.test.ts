@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { checkEvalData } from "../../src/experiments/bet/data-eval.js";
 import { planBet } from "../../src/experiments/bet/plan.js";
 import { PRESETS, preset } from "../../src/experiments/bet/presets.js";
 import { TASK_NAMES, TASKS } from "../../src/tasks/index.js";
@@ -77,4 +78,20 @@ test("halting: fixed K against PonderNet and ACT on pointer-chase (hops 1–6 in
   assert.deepEqual([...rules].sort(), ["act", "pondernet"]);
   // a task's config does not leak into another task's runs
   assert.ok(chase.every((r) => r.config.trainExamples === null && r.config.eval.testExamples === 600));
+});
+
+test("prosqa: Coconut's five recipes on --graphs coconut questions (K 6; the curricula 6 stages of one thought a step), every run also scored on Coconut's real validation file, which fits them", async () => {
+  const spec = preset("prosqa");
+  const runs = planBet(spec);
+  assert.deepEqual(spec.arms, ["direct", "cot", "pause-curriculum", "neuralese", "neuralese-curriculum"]);
+  assert.equal(runs.length, 5 * 3);
+  for (const r of runs) {
+    assert.equal((r.config.task.options as { graphs: string }).graphs, "coconut");
+    assert.equal(r.config.model.latentSteps, 6);
+    const c = (r.config.method.options as { curriculum?: { stages: number; latentPerStep: number } }).curriculum;
+    if (r.arm.id.endsWith("-curriculum")) assert.deepEqual([c?.stages, c?.latentPerStep], [6, 1]);
+    else assert.ok(!c, r.arm.id);
+  }
+  assert.deepEqual(spec.evalData?.map((f) => [f.name, f.task, f.path.endsWith("shared/data/prosqa/prosqa_valid.json")]), [["coconut-valid", "prosqa", true]]);
+  await checkEvalData(spec.evalData!, runs);
 });

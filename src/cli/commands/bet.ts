@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { availableArms } from "../../experiments/bet/arms.js";
 import { BET_FILES, renderBet, runBet } from "../../experiments/bet/bet.js";
 import { BetPlanError, type PlannedRun } from "../../experiments/bet/plan.js";
@@ -14,7 +14,7 @@ import { PRESETS, preset, type PresetName } from "../../experiments/bet/presets.
 import { betSpecSchema, DEFAULT_MONITOR, type BetSpec, type BudgetPoint } from "../../experiments/bet/spec.js";
 import { chooseTuned, TUNING_FILES, tuningMarkdown, tuningSpec } from "../../experiments/bet/tune.js";
 import type { BetSummary } from "../../report/bet-summary.js";
-import { summaryTable } from "../../report/bet-markdown.js";
+import { dataTables, summaryTable } from "../../report/bet-markdown.js";
 import { verdictText } from "../../report/bet-verdict.js";
 import { TASK_NAMES } from "../../tasks/index.js";
 import { BACKENDS, type Backend } from "../../engine/backends.js";
@@ -38,12 +38,13 @@ interface BetFlags {
   serve?: boolean;
   queue?: string;
   backend?: Backend;
+  evalData?: string;
 }
 
 export function betCommand(): Command {
   return new Command("bet")
     .description("run recipes side by side over seeds and budgets; writes DIR/report.html, DIR/results.md, DIR/summary.json")
-    .addOption(new Option("--preset <name>", "quick (minutes), standard (every recipe, sweeps), full (5 seeds, every task), hacking (reward hacking on compose and digest), halting (adaptive reasoning length: fixed K against PonderNet and ACT)").argParser(oneOf("--preset", PRESETS)).default("quick"))
+    .addOption(new Option("--preset <name>", "quick (minutes), standard (every recipe, sweeps), full (5 seeds, every task), hacking (reward hacking on compose and digest), halting (adaptive reasoning length: fixed K against PonderNet and ACT), prosqa (Coconut's ProsQA recipes from scratch, also scored on its real validation file)").argParser(oneOf("--preset", PRESETS)).default("quick"))
     .option("--spec <file>", "a bet spec as JSON (the \"spec\" of a bet.json: tasks, arms, seeds, budgets, base config, target) instead of a preset")
     .addOption(new Option("--task <name>", "run on this task instead of the preset's").argParser(oneOf("--task", TASK_NAMES)))
     .option("--methods <arms>", `comma-separated arms (${[...availableArms().keys()].join(", ")})`, armList)
@@ -57,6 +58,7 @@ export function betCommand(): Command {
     .option("--queue <url>", "run through a queue on this Redis instead of local processes: workers anywhere (`neuralese worker --queue URL`) train the runs; redis://[:password@]host:port[/db] or rediss:// (TLS)")
     .addOption(new Option("--backend <name>", "jax-js backend of every run: wasm, webgpu or cpu (default: the spec's base.backend, else wasm); --resume keeps the bet's").argParser(oneOf("--backend", BACKENDS)))
     .option("--monitor <n>", `test questions on which each run's chain is inspected after training (probes, logit lens, cot faithfulness; default ${DEFAULT_MONITOR.n}; 0: off)`, monitorExamples)
+    .option("--eval-data <files>", "also score every finished run on these files, comma-separated [name=]path (Coconut ProsQA JSON or `neuralese data --jsonl` lines), for a bet of one task; none: no file (the prosqa preset scores Coconut's prosqa_valid.json)")
     .option("--serve", "show a live dashboard of the bet on 127.0.0.1 while it runs (see `neuralese serve`)")
     .action(async (flags: BetFlags) => {
       const out = flags.out ?? `runs/bet-${flags.preset}`;
@@ -171,7 +173,7 @@ async function writeTuning(summary: BetSummary, out: string): Promise<void> {
 
 function printSummary(summary: BetSummary, dir: string): void {
   if (summary.verdicts.length) console.log(`\nVerdict\n${verdictText(summary)}`);
-  for (const task of summary.tasks) console.log(`\n${task}\n${summaryTable(summary, task)}`);
+  for (const task of summary.tasks) console.log(`\n${task}\n${summaryTable(summary, task)}\n${dataTables(summary, task).join("\n")}`);
   console.log(`\nreport: ${join(dir, BET_FILES.report)}\ntables: ${join(dir, BET_FILES.results)}\nsummary: ${join(dir, BET_FILES.summary)}`);
 }
 
@@ -183,9 +185,21 @@ async function specFromFlags(flags: BetFlags): Promise<BetSpec> {
   if (flags.seeds) spec.seeds = flags.seeds;
   if (flags.budget) spec.budgets = flags.budget;
   if (flags.backend) spec.base = { ...spec.base, backend: flags.backend };
+  if (flags.evalData !== undefined) spec.evalData = evalDataList(flags.evalData, spec.tasks.map((t) => t.name));
   if (flags.monitor !== undefined) spec.monitor = flags.monitor === 0 ? null : { n: flags.monitor, split: "test" };
   if (spec.arms.length === 0) throw new UserError(`preset ${flags.preset} has no arm this build can run`, "name arms with --methods");
   return spec;
+}
+
+/** "a.json,b=c.jsonl" → [{name a, path /abs/a.json}, {name b, …}]; "none" → []. */
+function evalDataList(value: string, tasks: string[]): NonNullable<BetSpec["evalData"]> {
+  if (value.trim() === "none") return [];
+  if (tasks.length !== 1) throw new UserError(`--eval-data scores the runs of one task; this bet has ${tasks.length} (${tasks.join(", ")})`, "add --task NAME, or give each file its task in a --spec's evalData");
+  return value.split(",").map((item) => {
+    const [name, path] = item.includes("=") ? item.split("=", 2) : [basename(item).replace(/\.[^.]*$/, ""), item];
+    if (!/^[A-Za-z0-9._-]+$/.test(name) || !path) throw new UserError(`--eval-data: cannot read "${item}"`, "give [name=]path, the name of letters, digits, . _ -, e.g. --eval-data valid=../shared/data/prosqa/prosqa_valid.json");
+    return { name, task: tasks[0], path: resolve(path) };
+  });
 }
 
 function monitorExamples(v: string): number {

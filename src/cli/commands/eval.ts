@@ -1,13 +1,11 @@
 // `neuralese eval`: accuracy of a trained run's model on a split (or a data file), overall and per difficulty.
 import { Command, Option } from "commander";
-import { modelKey } from "../../engine/rng.js";
 import { dispose } from "../../engine/tree.js";
 import { evaluate, makePredictor } from "../../runs/evaluate.js";
 import { flowProfile, type FlowRecipe } from "../../recipes/flow.js";
-import { initParams, recipeFor } from "../../trainers/index.js";
 import { evaluateAtDepths } from "../../runs/evaluate.js";
-import { isLooped, makeReasoner } from "../../models/index.js";
-import { optionNaming, readEvalData, RunDir, reasonerConfigOf, runLimits, type EvalData } from "../../runs/index.js";
+import { isLooped } from "../../models/index.js";
+import { loadTrainedModel, optionNaming, readEvalData, RunDir, type EvalData } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
 import { BACKENDS, type Backend } from "../../engine/backends.js";
@@ -43,9 +41,6 @@ export function evalCommand(): Command {
       await startBackend(opts.backend ?? cfg.backend);
       const data: EvalData | undefined = opts.data === undefined ? undefined : await translateRunErrors(() => readEvalData(cfg, opts.data!, { n: opts.n, splitName: opts.splitName }));
       const task = data?.task ?? getTask(cfg.task.name);
-      const limits = runLimits(cfg);
-      const reasoner = makeReasoner(reasonerConfigOf(cfg, task.vocab(cfg.task.options).size));
-      if (opts.recurrence && !isLooped(reasoner)) throw new UserError(`--recurrence applies to runs of a looped model; this run's model is ${cfg.model.kind}`);
       const exitGiven = opts.exit !== undefined || opts.exitThreshold !== undefined;
       if (exitGiven && cfg.method.name !== "neuralese") throw new UserError(`--exit and --exit-threshold apply to neuralese runs; this run's method is ${cfg.method.name}`);
       const given = (cfg.method.options.exit ?? {}) as { rule?: ExitRuleName; threshold?: number };
@@ -55,10 +50,11 @@ export function evalCommand(): Command {
       const halt = { inference: opts.halt ?? cfg.method.options.inference, threshold: opts.haltThreshold ?? cfg.method.options.threshold };
       if (opts.haltThreshold !== undefined && halt.inference === "sample") throw new UserError("--halt-threshold applies to threshold inference; sampling draws the halt from λ_n", "leave out --halt-threshold, or give --halt threshold");
       const methodOptions = exitGiven ? { ...cfg.method.options, exit } : haltGiven ? { ...cfg.method.options, ...halt } : cfg.method.options;
-      const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, methodOptions);
-      const template = initParams(recipe, reasoner as never, modelKey(0));
-      const { params, info } = await translateRunErrors(() => run.loadModel(template));
-      dispose(template);
+      const { limits, reasoner, recipe, params, info } = await translateRunErrors(() => loadTrainedModel(run, task, methodOptions));
+      if (opts.recurrence && !isLooped(reasoner)) {
+        dispose(params);
+        throw new UserError(`--recurrence applies to runs of a looped model; this run's model is ${cfg.model.kind}`);
+      }
       const n = opts.n ?? (opts.split === "val" ? cfg.eval.valExamples : cfg.eval.testExamples);
       const examples = data?.examples ?? task.generate(opts.seed ?? cfg.seed, opts.split, n, cfg.task.options);
       const split = data?.splitName ?? opts.split;

@@ -9,6 +9,7 @@ import { renderBetHtml } from "../../report/bet-html.js";
 import { renderBetMarkdown } from "../../report/bet-markdown.js";
 import { availableArms, type Arm } from "./arms.js";
 import { chargeInitRuns, collectRun, summarizeBet } from "./collect.js";
+import { checkEvalData, scoreRunsOnData } from "./data-eval.js";
 import { BetPlanError, planBet, type PlannedRun } from "./plan.js";
 import { executeRuns, type RunnerHooks, type RunStatus } from "./runner.js";
 import { checkRedis } from "../queue/connection.js";
@@ -45,6 +46,7 @@ export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promi
   const used = saved ?? spec;
   if (!used) throw new Error("runBet: a spec is needed for a new bet");
   const runs = planBet(used);
+  if (used.evalData?.length) await checkEvalData(used.evalData, runs);
   // an unreachable queue is said before anything is written
   if (opts.queue) await checkRedis(opts.queue.url);
   await mkdir(opts.out, { recursive: true });
@@ -55,7 +57,10 @@ export async function runBet(spec: BetSpec | undefined, opts: BetOptions): Promi
     ? executeRunsOnQueue(opts.out, runs, opts.queue, log.hooks, monitorOf(used))
     : executeRuns(opts.out, runs, opts.jobs, log.hooks, monitorOf(used))
   ).finally(log.flush);
-  return writeBetOutputs(opts.out, used, runs, statuses, opts.jobs);
+  // real data files beside the generated splits: scored here, by the coordinator that named them
+  const unscored = used.evalData?.length ? await scoreRunsOnData(opts.out, runs, used.evalData, opts.jobs) : new Map<string, string>();
+  const notes = [...unscored].map(([id, error]) => `${id}: ${error}`);
+  return writeBetOutputs(opts.out, used, runs, statuses, opts.jobs, notes);
 }
 
 /** Re-render a bet's outputs from its run directories (`neuralese report DIR`). */
@@ -66,11 +71,11 @@ export async function renderBet(dir: string): Promise<BetSummary> {
   return writeBetOutputs(dir, spec, planBet(spec), new Map(), previous?.wall?.jobs ?? 1);
 }
 
-async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly PlannedRun[], statuses: Map<string, RunStatus>, jobs: number): Promise<BetSummary> {
+async function writeBetOutputs(dir: string, spec: BetSpec, runs: readonly PlannedRun[], statuses: Map<string, RunStatus>, jobs: number, notes: string[] = []): Promise<BetSummary> {
   const results = [];
-  for (const run of runs) results.push(await collectRun(dir, run, statuses.get(run.id)));
+  for (const run of runs) results.push(await collectRun(dir, run, statuses.get(run.id), spec.evalData));
   const arms = withArmConfig(availableArms(), spec);
-  const summary = summarizeBet(spec, chargeInitRuns(results, runs), arms, jobs);
+  const summary = summarizeBet(spec, chargeInitRuns(results, runs), arms, jobs, notes);
   await atomicWriteFile(join(dir, BET_FILES.summary), Buffer.from(`${JSON.stringify(summary, null, 2)}\n`));
   await atomicWriteFile(join(dir, BET_FILES.schema), Buffer.from(`${JSON.stringify(betSummaryJsonSchema(), null, 2)}\n`));
   await atomicWriteFile(join(dir, BET_FILES.results), Buffer.from(renderBetMarkdown(summary)));

@@ -2,8 +2,9 @@
 // them at any time): per run, the learning curve, final accuracies and counters; per (task, arm,
 // budget), means with bootstrap intervals over seeds and the examples / FLOPs / wall time each
 // seed needed to reach the target.
+import { readFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
-import { RunDir } from "../../runs/index.js";
+import { RunDir, type FileScore } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import {
   BET_SUMMARY_FORMAT,
@@ -12,6 +13,7 @@ import {
   type ArmSummary,
   type BetSummary,
   type CurvePoint,
+  type DataScore,
   type HackingFinal,
   type RunResult,
 } from "../../report/bet-summary.js";
@@ -21,10 +23,10 @@ import { computeVerdicts } from "./verdict.js";
 import { adaptiveOf, armMonitor, curveOf, gradProfileOf, hackingFinalOf, hackingOf, readMonitor, type Rec } from "./run-figures.js";
 import type { PlannedRun } from "./plan.js";
 import { runDirOf, type RunStatus } from "./runner.js";
-import type { BetSpec } from "./spec.js";
+import { dataScoreFile, type BetSpec, type EvalDataSpec } from "./spec.js";
 
 
-export async function collectRun(betDir: string, run: PlannedRun, status?: RunStatus): Promise<RunResult> {
+export async function collectRun(betDir: string, run: PlannedRun, status?: RunStatus, evalData: readonly EvalDataSpec[] = []): Promise<RunResult> {
   const dir = runDirOf(betDir, run);
   const base: RunResult = {
     id: run.id,
@@ -101,7 +103,48 @@ export async function collectRun(betDir: string, run: PlannedRun, status?: RunSt
     hacking,
     hackingFinal: s.hacking ? hackingFinalOf(s.hacking) : null,
     monitor: await readMonitor(dir),
+    ...(await dataScoresOf(dir, evalData.filter((f) => f.task === run.task))),
   };
+}
+
+/** The run's scores on the bet's data files (those scored so far), as `data`; nothing when the bet has none. */
+async function dataScoresOf(dir: string, files: readonly EvalDataSpec[]): Promise<{ data?: Record<string, DataScore> }> {
+  if (!files.length) return {};
+  const data: Record<string, DataScore> = {};
+  for (const f of files) {
+    const s = await readFile(dataScoreFile(dir, f.name), "utf8").then((t) => JSON.parse(t) as FileScore, () => null);
+    if (!s) continue;
+    data[f.name] = {
+      examples: s.data.examples,
+      sha256: s.data.sha256,
+      accuracy: s.accuracy,
+      byDifficulty: Object.fromEntries(Object.entries(s.byDifficulty).map(([d, v]) => [d, v.accuracy])),
+      namesAnOption: s.namesAnOption?.overall ?? null,
+    };
+  }
+  return { data };
+}
+
+/** dataScoresOf over an arm's finished seeds: intervals per file that some seed was scored on. */
+function armDataOf(done: readonly RunResult[]): ArmSummary["data"] {
+  const names = [...new Set(done.flatMap((r) => Object.keys(r.data ?? {})))];
+  if (!names.length) return undefined;
+  return Object.fromEntries(
+    names.map((name) => {
+      const scores = done.flatMap((r) => (r.data?.[name] ? [r.data[name]] : []));
+      const diffs = [...new Set(scores.flatMap((s) => Object.keys(s.byDifficulty)))].sort((a, b) => Number(a) - Number(b));
+      const naming = scores.flatMap((s) => (s.namesAnOption === null ? [] : [s.namesAnOption]));
+      return [
+        name,
+        {
+          seeds: scores.length,
+          accuracy: bootstrapMean(scores.map((s) => s.accuracy)),
+          byDifficulty: Object.fromEntries(diffs.map((d) => [d, bootstrapMean(scores.flatMap((s) => (d in s.byDifficulty ? [s.byDifficulty[d]] : [])))])),
+          namesAnOption: naming.length ? bootstrapMean(naming) : null,
+        },
+      ];
+    }),
+  );
 }
 
 /**
@@ -182,6 +225,7 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
           hackingFinal: withHacking.length
             ? Object.fromEntries(Object.keys(withHacking[0].hackingFinal!).map((k) => [k, bootstrapMean(withHacking.map((r) => r.hackingFinal![k as keyof HackingFinal]))]))
             : null,
+          ...(spec.evalData?.some((f) => f.task === task.name) ? { data: armDataOf(done) } : {}),
         });
       }
     }

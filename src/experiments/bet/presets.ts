@@ -4,11 +4,12 @@
 // experiment on the inexact tasks compose and digest (SFT on good examples versus GRPO against a
 // learned, exploitable reward model); `halting` is issue 6's adaptive-length experiment (does a
 // learned continue probability spend more thoughts on harder questions, at fixed K's accuracy?).
+import { resolve } from "node:path";
 import { TASK_NAMES, TASKS } from "../../tasks/index.js";
 import { availableArms, HACKING_GRPO_STEPS } from "./arms.js";
 import type { BetSpec } from "./spec.js";
 
-export const PRESETS = ["quick", "standard", "full", "hacking", "halting"] as const;
+export const PRESETS = ["quick", "standard", "full", "hacking", "halting", "prosqa"] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 /** Arms of the quick preset (those this build has). */
@@ -50,6 +51,16 @@ const HACKING_ARMS = [
   "grpo-model-nokl",
   "es-short",
 ];
+
+/** Arms of the prosqa preset: Coconut's Table 1 recipes (no-CoT, CoT, pause as thought, Coconut without and with its curriculum). */
+const PROSQA_ARMS = ["direct", "cot", "pause-curriculum", "neuralese", "neuralese-curriculum"];
+
+/** Steps of every prosqa arm (64 questions each) and of each curriculum stage: Coconut's 5 of 50 epochs a stage. */
+const PROSQA_STEPS = 3000;
+const PROSQA_STAGE_STEPS = PROSQA_STEPS / 10;
+
+/** Coconut's ProsQA validation file, where this repository's README expects it (../shared beside the checkout). */
+export const COCONUT_PROSQA_VALID = "../shared/data/prosqa/prosqa_valid.json";
 
 /** Arms of the halting preset: fixed K (all thoughts, always) against the two halting rules. */
 const HALTING_ARMS = ["neuralese", "halting", "halting-act"];
@@ -162,5 +173,29 @@ export function preset(name: PresetName): BetSpec {
         target: { accuracy: 0.95, split: "test" },
         monitor: null, // readability is not this preset's question: `neuralese inspect` reads any run on request
       };
+    case "prosqa": {
+      // Coconut's ProsQA comparison (its Table 1) from scratch: questions of the released files'
+      // distribution (--graphs coconut), K = 6 thoughts (c = 1 per step, 6 stages as Coconut), every
+      // run scored at the end on Coconut's real validation file as well as on generated test questions
+      const curriculum = { stages: 6, latentPerStep: 1, stepsPerStage: PROSQA_STAGE_STEPS, optimizerReset: "stage" };
+      return {
+        preset: "prosqa",
+        tasks: [{ name: "prosqa", options: { graphs: "coconut" } }],
+        arms: PROSQA_ARMS.filter((a) => all.includes(a)),
+        armConfig: Object.fromEntries(["pause-curriculum", "neuralese-curriculum"].map((a) => [a, { method: { options: { curriculum } } }])),
+        seeds: [0, 1, 2],
+        budgets: [{ id: `s${PROSQA_STEPS}`, label: `${PROSQA_STEPS} steps × 64 questions (${(PROSQA_STEPS * 64).toLocaleString("en-US")} examples)`, config: { budget: { maxSteps: PROSQA_STEPS } } }],
+        base: {
+          model: { dim: 64, layers: 2, heads: 4, latentSteps: 6 },
+          batchSize: 64,
+          optimizer: { schedule: "constant", warmupSteps: 30 },
+          eval: evaluation(250, 200, 500),
+          checkpointEvery: 250,
+        },
+        target: { accuracy: 0.9, split: "test" },
+        monitor: { n: 200, split: "test" },
+        evalData: [{ name: "coconut-valid", task: "prosqa", path: resolve(COCONUT_PROSQA_VALID) }],
+      };
+    }
   }
 }

@@ -1,5 +1,6 @@
 // What a bet runs: tasks × arms × budgets × seeds over one base run config, and the accuracy
 // target its *-to-target figures use. Presets build one; flags change it; bet.json keeps it.
+import { join } from "node:path";
 import { z } from "zod";
 
 export const budgetPointSchema = z.strictObject({
@@ -38,6 +39,15 @@ export const betSpecSchema = z.strictObject({
    * logit lens, or cot's written steps) on n examples of the split. Absent: DEFAULT_MONITOR; null: off.
    */
   monitor: z.strictObject({ n: z.number().int().min(40), split: z.enum(["val", "test"]) }).nullable().optional(),
+  /**
+   * Files every finished run of `task` is also scored on (data-eval.ts; `neuralese eval --data`): real
+   * questions beside the generated splits, e.g. Coconut's ProsQA validation file. Paths are the
+   * coordinator's own (absolute once the bet is planned); queue workers never read them.
+   */
+  evalData: z
+    .array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9._-]+$/), task: z.string(), path: z.string().min(1) }))
+    .refine((xs) => new Set(xs.map((x) => x.name)).size === xs.length, "each data file needs its own name")
+    .optional(),
 });
 
 export type MonitorSpec = { n: number; split: "val" | "test" };
@@ -48,3 +58,8 @@ export const monitorOf = (spec: BetSpec): MonitorSpec | null => (spec.monitor ==
 
 export type BudgetPoint = z.infer<typeof budgetPointSchema>;
 export type BetSpec = z.infer<typeof betSpecSchema>;
+
+export type EvalDataSpec = NonNullable<BetSpec["evalData"]>[number];
+
+/** Where a run's score on the data file called `name` is kept. */
+export const dataScoreFile = (runDir: string, name: string) => join(runDir, `data-${name}.json`);

@@ -2,12 +2,10 @@
 // (format INSPECT_FORMAT) and rendered as text for the terminal.
 import { join } from "node:path";
 import { atomicWriteFile } from "../../engine/atomic-file.js";
-import { modelKey } from "../../engine/rng.js";
 import { dispose, type Tree } from "../../engine/tree.js";
 import { evaluate, makePredictor } from "../../runs/evaluate.js";
-import { initParams, recipeFor } from "../../trainers/index.js";
-import { makeReasoner } from "../../models/index.js";
-import { readEvalData, RunDir, reasonerConfigOf, runLimits, type RunConfig } from "../../runs/index.js";
+import { recipeFor } from "../../trainers/index.js";
+import { loadTrainedModel, readEvalData, RunDir, type RunConfig } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, type Split } from "../../tasks/index.js";
 import { analyseLatentChain, INSPECT_FORMAT, readLatentChain, type LatentMonitor } from "./monitorability.js";
@@ -70,12 +68,7 @@ export async function inspectRun(dir: string, opts: InspectOptions): Promise<Ins
   const cfg = run.config;
   const task = getTask(cfg.task.name);
   const vocab = task.vocab(cfg.task.options);
-  const limits = runLimits(cfg);
-  const reasoner = makeReasoner(reasonerConfigOf(cfg, vocab.size));
-  const recipe = recipeFor(cfg.method.name, cfg.model.latentSteps, cfg.method.options);
-  const template = initParams(recipe, reasoner as never, modelKey(0));
-  const { params, info } = await run.loadModel(template);
-  dispose(template);
+  const { limits, reasoner, recipe, params, info } = await loadTrainedModel(run, task);
   const seed = opts.seed ?? cfg.seed;
   const data = opts.data === undefined ? undefined : await readEvalData(cfg, opts.data, { n: opts.n, splitName: opts.splitName });
   const examples = data?.examples ?? task.generate(seed, opts.split, opts.n ?? 1000, cfg.task.options);
