@@ -209,3 +209,16 @@ test("bet arms: likelihood-reward policy gradient and ES from scratch", () => {
   assert.equal(isBetArm({ id: "g", label: "", method: "grpo", options: { reward: "exact" } }), false);
   assert.throws(() => bootstrapRatio([1, 2], [1]), /equally many pairs/);
 });
+
+test("a bet arm with no finished run yet (a bet still running) is named as not finished, never weighed or shown as a number", () => {
+  const s = summaryOf({ neuralese: [[1000, 9000], [1200, 9000]], "grpo-loglik": [[1000, 9000], [1000, 9000]], es: [[4000, 9000], [5000, 9000]] });
+  const running = { ...s, runs: s.runs.map((r) => (r.arm === "grpo-loglik" ? { ...r, status: "missing" as const } : r)) };
+  const [v] = computeVerdicts(running);
+  assert.equal(v.comparisons.find((c) => c.arm === "grpo-loglik")!.examples.kind, "noData");
+  assert.match(v.answer, /^Not settled \(t, budget b, 2 seeds\): neuralese BPTT needed fewer examples than ES 4\.09× the examples, 4\.09× the FLOPs\. Not finished yet: GRPO loglik\.$/);
+  assert.doesNotMatch(v.answer, /\?/);
+  const none = { ...s, runs: s.runs.map((r) => (r.arm !== "neuralese" ? { ...r, status: "missing" as const } : r)) };
+  assert.match(computeVerdicts(none)[0].answer, /^No policy-gradient \(likelihood reward\) or ES arm has finished here .*the bet is not tested\. Not finished yet: GRPO loglik; ES\.$/);
+  const neither = verdictOf({ neuralese: [[null, 9000], [null, 9000]], es: [[null, 9000], [null, 9000]] });
+  assert.match(neither.answer, /ES \(neither reached\) the examples/);
+});

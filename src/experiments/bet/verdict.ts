@@ -139,20 +139,25 @@ function reachedBy(r: RunResult, toTarget: ArmSummary["examplesToTarget"], seeds
   return value === null ? null : { value, before: toTarget.before?.[i] ?? value };
 }
 
-const bound = (c: CostRatio) => (c.value === null ? "?" : `${c.kind === "atLeast" ? "≥ " : c.kind === "atMost" ? "≤ " : ""}${fmt(c.value)}×`);
+const NO_VALUE: Partial<Record<CostRatio["kind"], string>> = { neither: "neither reached", undetermined: "undetermined", noData: "no finished runs" };
+const bound = (c: CostRatio) => (c.value === null ? `(${NO_VALUE[c.kind] ?? "no value"})` : `${c.kind === "atLeast" ? "≥ " : c.kind === "atMost" ? "≤ " : ""}${fmt(c.value)}×`);
 
 /** The one-line answer to the bet for one task and budget. */
 function answerOf(reference: string, seeds: number, task: string, budget: string, target: string, comparisons: readonly Comparison[]): string {
-  const bet = comparisons.filter((c) => c.bet);
   const where = `${task}, ${budget}, ${seeds} seed${seeds === 1 ? "" : "s"}`;
-  if (bet.length === 0) return `No policy-gradient (likelihood reward) or ES arm ran here (${where}): the bet is not tested.`;
+  // an arm with no finished run to pair (a bet still running) is named, never weighed
+  const unrun = comparisons.filter((c) => c.bet && c.examples.kind === "noData");
+  const pending = unrun.length ? ` Not finished yet: ${unrun.map((c) => c.label).join("; ")}.` : "";
+  const bet = comparisons.filter((c) => c.bet && c.examples.kind !== "noData");
+  if (bet.length === 0) return `No policy-gradient (likelihood reward) or ES arm ${unrun.length ? "has finished" : "ran"} here (${where}): the bet is not tested.${pending}`;
   // the bet is on examples; the FLOPs beside them say what the examples cost in compute
   const list = (cs: readonly Comparison[]) => cs.map((c) => `${c.label} ${bound(c.examples)} the examples, ${bound(c.flops)} the FLOPs`).join("; ");
   const won = bet.filter((c) => c.outcome === "reference");
   const lost = bet.filter((c) => c.outcome === "other");
   const open = bet.filter((c) => c.outcome === "inconclusive");
   const flopsToo = won.every((c) => outcomeOf(c.flops) === "reference") ? " and fewer FLOPs" : "";
-  if (lost.length) return `No (${where}): ${list(lost)} — ${lost.length === 1 ? "this arm reached" : "these arms reached"} ${target} with fewer training examples than ${reference}.`;
-  if (open.length === 0) return `Yes (${where}): ${reference} reached ${target} with fewer training examples${flopsToo} than every policy-gradient and ES arm (what they need relative to it: ${list(won)}).`;
-  return `Not settled (${where}): ${won.length ? `${reference} needed fewer examples than ${list(won)}, but ` : ""}the intervals do not separate it from ${list(open)}.`;
+  if (lost.length) return `No (${where}): ${list(lost)} — ${lost.length === 1 ? "this arm reached" : "these arms reached"} ${target} with fewer training examples than ${reference}.${pending}`;
+  if (open.length === 0 && !unrun.length) return `Yes (${where}): ${reference} reached ${target} with fewer training examples${flopsToo} than every policy-gradient and ES arm (what they need relative to it: ${list(won)}).`;
+  if (open.length === 0) return `Not settled (${where}): ${reference} needed fewer examples than ${list(won)}.${pending}`;
+  return `Not settled (${where}): ${won.length ? `${reference} needed fewer examples than ${list(won)}, but ` : ""}the intervals do not separate it from ${list(open)}.${pending}`;
 }
