@@ -151,7 +151,7 @@ function answerOf(reference: string, seeds: number, task: string, budget: string
   const bet = comparisons.filter((c) => c.bet && c.examples.kind !== "noData");
   if (bet.length === 0) return `No policy-gradient (likelihood reward) or ES arm ${unrun.length ? "has finished" : "ran"} here (${where}): the bet is not tested.${pending}`;
   // the bet is on examples; the FLOPs beside them say what the examples cost in compute
-  const list = (cs: readonly Comparison[]) => cs.map((c) => `${c.label} ${bound(c.examples)} the examples, ${bound(c.flops)} the FLOPs`).join("; ");
+  const list = (cs: readonly Comparison[]) => cs.map((c) => (c.examples.value === null ? `${c.label} ${bound(c.examples)}` : `${c.label} ${bound(c.examples)} the examples, ${bound(c.flops)} the FLOPs`)).join("; ");
   const won = bet.filter((c) => c.outcome === "reference");
   const lost = bet.filter((c) => c.outcome === "other");
   const open = bet.filter((c) => c.outcome === "inconclusive");
