@@ -1,6 +1,6 @@
 // A bet that also scores its runs on data files (spec.evalData, `--eval-data`): every finished run
 // gets DIR/data-NAME.json equal to what `neuralese eval --data` prints for it, the summary and
-// results.md carry the scores, a resumed bet does not score again, and a file the runs cannot read
+// results.md carry the scores, a resumed bet scores again only when the file changed, and a file the runs cannot read
 // stops the bet before anything is written.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -64,6 +64,13 @@ test("a bet scores each finished run on --eval-data files, as `neuralese eval --
   const again = cli("bet", "--resume", "--out", out);
   assert.equal(again.status, 0, again.stderr);
   assert.equal((await stat(scored)).mtimeMs, before, "a resumed bet keeps the scores it has");
+
+  // the file changed since: its runs are scored again on what it holds now
+  await writeFile(file, data.stdout.split("\n").slice(10).join("\n"));
+  const changed = cli("bet", "--resume", "--out", out);
+  assert.equal(changed.status, 0, changed.stderr);
+  const rescored = JSON.parse(await readFile(join(out, "summary.json"), "utf8"));
+  assert.ok(rescored.runs.every((r: { data: { held: { examples: number } } }) => r.data.held.examples === 30));
 });
 
 test("a data file the runs cannot read stops the bet before anything is written, naming the file and the fix", { timeout: 60_000 }, async () => {

@@ -1,10 +1,13 @@
 // After a bet's runs: each finished run scored on the spec's data files (e.g. Coconut's real
 // ProsQA validation file), `jobs` child processes at a time. Scores are files in the run
-// directory, so a resumed bet scores only what is missing; a failure is reported, not thrown.
+// directory, so a resumed bet scores only what is missing or was scored on a file that has since
+// changed (its digest); a failure is reported, not thrown.
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { readFile } from "node:fs/promises";
 import { pathExists } from "../../common/path-exists.js";
-import { DataFileError, readEvalData, RUN_FILES } from "../../runs/index.js";
+import { DataFileError, readEvalData, RUN_FILES, type FileScore } from "../../runs/index.js";
+import { sha256 } from "../../runs/json.js";
 import { join } from "node:path";
 import { BetPlanError, type PlannedRun } from "./plan.js";
 import { runDirOf } from "./runner.js";
@@ -43,7 +46,7 @@ export async function scoreRunsOnData(betDir: string, runs: readonly PlannedRun[
     const dir = runDirOf(betDir, run);
     if (!(await pathExists(join(dir, RUN_FILES.summary)))) continue;
     const missing = [];
-    for (const f of files.filter((f) => f.task === run.task)) if (!(await pathExists(dataScoreFile(dir, f.name)))) missing.push(f);
+    for (const f of files.filter((f) => f.task === run.task)) if ((await scoredDigest(dataScoreFile(dir, f.name))) !== (await digestOf(f.path))) missing.push(f);
     if (missing.length) todo.push({ dir, id: run.id, files: missing });
   }
   const failed = new Map<string, string>();
@@ -56,6 +59,12 @@ export async function scoreRunsOnData(betDir: string, runs: readonly PlannedRun[
   await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, todo.length)) }, worker));
   return failed;
 }
+
+const digests = new Map<string, Promise<string>>();
+/** The file's digest as a score records it (read once a bet). */
+const digestOf = (path: string) => digests.get(path) ?? digests.set(path, readFile(path).then(sha256)).get(path)!;
+/** The digest of the file a stored score was computed on (null: no score yet). */
+const scoredDigest = (file: string) => readFile(file, "utf8").then((t) => (JSON.parse(t) as FileScore).data.sha256, () => null);
 
 function scoreInChild(dir: string, files: readonly EvalDataSpec[]): Promise<string | null> {
   return new Promise((resolve) => {
