@@ -224,16 +224,20 @@ test("a malformed job and path-traversing jobs are rejected with clear errors, n
     { id: id("e"), data: { format: "neuralese-run", run: "pointer-chase/direct/s24/s0", config: { ...good, init: join(evil, "x") }, monitor: null, init: "../x" }, why: /init "\.\.\/x" is not a run's job id/ },
     { id: id("f"), data: { hello: "world" }, why: /payload is not a neuralese run/ },
   ];
-  for (const j of jobs) await queue.add("hostile", j.data, { jobId: j.id, attempts: 3 });
-  for (const j of jobs) {
-    const job = await until(`job ${j.id} to fail`, async () => {
-      const found = await Job.fromId(queue, j.id);
-      return (await found?.getState()) === "failed" ? found : undefined;
-    }, 60_000);
-    assert.match(job.failedReason, j.why, j.id);
-    assert.equal(job.attemptsMade, 1, `${j.id}: not retried`);
+  // closed whatever happens: an open connection would keep this file's process alive after Redis stops
+  try {
+    for (const j of jobs) await queue.add("hostile", j.data, { jobId: j.id, attempts: 3 });
+    for (const j of jobs) {
+      const job = await until(`job ${j.id} to fail`, async () => {
+        const found = await Job.fromId(queue, j.id);
+        return (await found?.getState()) === "failed" ? found : undefined;
+      }, 60_000);
+      assert.match(job.failedReason, j.why, `${j.id}: ${job.failedReason}`);
+      assert.equal(job.attemptsMade, 1, `${j.id}: not retried`);
+    }
+  } finally {
+    await queue.close();
   }
-  await queue.close();
   assert.match(w.stderr(), /rejected: run .* is not a run id/);
   await stopWorkers();
   assert.ok(!existsSync(evil), "nothing written where the job pointed");
