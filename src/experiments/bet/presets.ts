@@ -3,7 +3,8 @@
 // sizes and an equal-FLOPs budget; `full` adds seeds and every exactly graded task; `hacking` is issue 10's reward-hacking
 // experiment on the inexact tasks compose and digest (SFT on good examples versus GRPO against a
 // learned, exploitable reward model); `halting` is issue 6's adaptive-length experiment (does a
-// learned continue probability spend more thoughts on harder questions, at fixed K's accuracy?).
+// learned continue probability spend more thoughts on harder questions, at fixed K's accuracy?);
+// `prosqa` is issue 25's Coconut comparison from scratch, scored on Coconut's real validation file.
 import { resolve } from "node:path";
 import { TASK_NAMES, TASKS } from "../../tasks/index.js";
 import { availableArms, HACKING_GRPO_STEPS } from "./arms.js";
