@@ -3,7 +3,7 @@
 // of the neuralese runs, how readable each chain is (monitorability) and, where halting is on,
 // latent steps used by difficulty.
 import type { ArmSummary, BetSummary, RunResult } from "./bet-summary.js";
-import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
+import { armName, pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
 import { dataScoreTables } from "./bet-data.js";
 import { monitorHtml } from "./bet-monitor.js";
 import { verdictHtml } from "./bet-verdict.js";
@@ -56,7 +56,7 @@ function taskSection(b: BetSummary, task: string): string {
     const s = ss.find((x) => x.arm === r.arm && x.budget === r.budget);
     return multiBudget ? `${s?.label ?? r.arm} · ${r.budget}` : (s?.label ?? r.arm);
   };
-  const parts: string[] = [`<h2>${esc(task)}</h2>`, headline(b, ss, multiBudget)];
+  const parts: string[] = [`<h2>${esc(task)}</h2>`, headline(b, ss)];
   // one colour per series in every plot of the section
   const color = { legend: true, domain: ss.map(series) };
   const split = b.target.split;
@@ -212,13 +212,13 @@ export function meanLine(data: Array<{ x: number; acc: number; series: string; s
   return [Plot.line(means, { x: "x", y: "acc", z: "series", stroke: "series", strokeWidth: 2.5 }), Plot.dot(means, { x: "x", y: "acc", fill: "series", r: 2.5, tip: true })];
 }
 
-function headline(b: BetSummary, ss: ArmSummary[], multiBudget: boolean): string {
+function headline(b: BetSummary, ss: ArmSummary[]): string {
   const t = `${pct(b.target.accuracy)}% ${b.target.split}`;
   const head = ["arm", "test acc % (95% CI)", "per seed", "val acc %", `examples to ${t}`, `FLOPs to ${t}`, `wall time to ${t}`];
   const rows = ss.map((s) => {
     const seeds = b.runs.filter((r) => r.task === s.task && r.arm === s.arm && r.budget === s.budget).map((r) => pct(r.test)).join(", ");
     const reach = (x: ArmSummary["examplesToTarget"], unit?: (v: number) => string) => `${sciInterval(x.interval, unit)} (${x.reached}/${x.values.length})`;
-    return [multiBudget ? `${s.label} · ${s.budget}` : s.label, pctInterval(s.test), seeds, pctInterval(s.val), reach(s.examplesToTarget), reach(s.flopsToTarget), reach(s.wallMsToTarget, seconds)];
+    return [armName(s, b), pctInterval(s.test), seeds, pctInterval(s.val), reach(s.examplesToTarget), reach(s.flopsToTarget), reach(s.wallMsToTarget, seconds)];
   });
   return htmlTable(head, rows);
 }

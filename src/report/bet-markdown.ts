@@ -3,12 +3,10 @@ import type { ArmSummary, BetSummary, HackingFinal } from "./bet-summary.js";
 import { dataScoreTables } from "./bet-data.js";
 import { monitorMarkdown } from "./bet-monitor.js";
 import { verdictMarkdown } from "./bet-verdict.js";
-import { pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
+import { armName, pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
 import { mdTable } from "./tables.js";
 
 const table = mdTable;
-
-const name = (s: ArmSummary, b: BetSummary) => (b.budgets.length > 1 ? `${s.label} · ${s.budget}` : s.label);
 
 /** The headline table: final accuracy and the cost of reaching the target, per arm. */
 export function summaryTable(b: BetSummary, task: string): string {
@@ -19,7 +17,7 @@ export function summaryTable(b: BetSummary, task: string): string {
       const seeds = b.runs.filter((r) => r.task === task && r.arm === s.arm && r.budget === s.budget).map((r) => pct(r.test));
       const reach = (x: ArmSummary["examplesToTarget"], unit?: (x: number) => string) =>
         `${sciInterval(x.interval, unit)} (${x.reached}/${x.values.length})`;
-      return [name(s, b), pctInterval(s.test), seeds.join(", "), pctInterval(s.val), reach(s.examplesToTarget), reach(s.flopsToTarget), reach(s.wallMsToTarget, seconds)];
+      return [armName(s, b), pctInterval(s.test), seeds.join(", "), pctInterval(s.val), reach(s.examplesToTarget), reach(s.flopsToTarget), reach(s.wallMsToTarget, seconds)];
     });
   return table(["arm", "test acc % (mean [95% CI])", "per seed", "val acc %", `examples to ${t}`, `FLOPs to ${t}`, `wall time to ${t}`], rows);
 }
@@ -43,14 +41,14 @@ export function hackingTables(b: BetSummary, task: string, ss: readonly ArmSumma
   const head = ["arm", ...HACKING_COLUMNS.map(([, h]) => `${h} %`)];
   const perSeed = b.runs
     .filter((r) => r.task === task && r.hackingFinal)
-    .map((r) => [`${name(ss.find((s) => s.arm === r.arm && s.budget === r.budget) ?? ({ label: r.arm, budget: r.budget } as ArmSummary), b)} · s${r.seed}`, ...HACKING_COLUMNS.map(([k]) => pct(r.hackingFinal![k]))]);
+    .map((r) => [`${armName(ss.find((s) => s.arm === r.arm && s.budget === r.budget) ?? ({ label: r.arm, budget: r.budget } as ArmSummary), b)} · s${r.seed}`, ...HACKING_COLUMNS.map(([k]) => pct(r.hackingFinal![k]))]);
   return [
     "### Reward hacking: final greedy test outputs (mean [95% CI] over seeds)",
     "",
     "true H: the hidden quality (the task's grade); proxy: the learned reward model fitted on flawed labels (answer-only or chain+answer view); " +
       "injection: share of outputs containing the contiguous injection sequence; diversity: distinct answers / answers.",
     "",
-    table(head, ss.map((s) => [name(s, b), ...HACKING_COLUMNS.map(([k]) => pctInterval(s.hackingFinal![k] ?? null))])),
+    table(head, ss.map((s) => [armName(s, b), ...HACKING_COLUMNS.map(([k]) => pctInterval(s.hackingFinal![k] ?? null))])),
     "",
     "Per seed:",
     "",
@@ -66,7 +64,7 @@ function adaptiveTables(b: BetSummary, task: string, ss: readonly ArmSummary[], 
     const a = s.adaptive;
     const seeds = b.runs.filter((r) => r.task === task && r.arm === s.arm && r.budget === s.budget && r.adaptive);
     return [
-      name(s, b),
+      armName(s, b),
       a ? `${sciInterval(a.stepsUsed)} of ${a.latentSteps} (${pct(a.stepsUsed.mean / a.latentSteps)}%)` : "–",
       a?.spearman ? `${rho(a.spearman.mean)} [${rho(a.spearman.lo)}, ${rho(a.spearman.hi)}] (${a.spearmanSeeds}/${seeds.length} seeds)` : "–",
       rho(a?.spearmanNeeded),
@@ -107,7 +105,7 @@ export function renderBetMarkdown(b: BetSummary): string {
     const diffs = [...new Set(ss.flatMap((s) => Object.keys(s.testByDifficulty)))].sort((x, y) => Number(x) - Number(y));
     if (diffs.length > 0) {
       out.push("### Test accuracy % by difficulty (mean over seeds)", "");
-      out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], ss.map((s) => [name(s, b), ...diffs.map((d) => pct(s.testByDifficulty[d]?.mean))])), "");
+      out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], ss.map((s) => [armName(s, b), ...diffs.map((d) => pct(s.testByDifficulty[d]?.mean))])), "");
     }
     out.push(...dataTables(b, task));
     const halting = ss.filter((s) => s.stepsUsedByDifficulty);
@@ -118,9 +116,9 @@ export function renderBetMarkdown(b: BetSummary): string {
     if (grad.length > 0) {
       const K = Math.max(...grad.map((s) => s.gradNormProfile!.length));
       out.push("### Gradient norm arriving at each latent step (last fifth of training, mean over seeds)", "");
-      out.push(table(["arm", ...Array.from({ length: K }, (_, k) => `k=${k + 1}`)], grad.map((s) => [name(s, b), ...s.gradNormProfile!.map((g) => g.toExponential(2))])), "");
+      out.push(table(["arm", ...Array.from({ length: K }, (_, k) => `k=${k + 1}`)], grad.map((s) => [armName(s, b), ...s.gradNormProfile!.map((g) => g.toExponential(2))])), "");
     }
-    const monitor = monitorMarkdown(ss, (s) => name(s, b));
+    const monitor = monitorMarkdown(ss, (s) => armName(s, b));
     if (monitor) out.push(monitor, "");
   }
   out.push("## Runs", "");

@@ -1,5 +1,5 @@
 // Number formatting shared by the report's tables and plots.
-import type { Interval } from "./bet-summary.js";
+import type { ArmSummary, BetSummary, Interval } from "./bet-summary.js";
 
 /** 0.8734 → "87.3". */
 export const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? "–" : (100 * x).toFixed(1));
@@ -25,3 +25,6 @@ export const ratio = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ?
 
 /** A ratio's interval: "0.75–1.00"; hi null: unbounded above ("1.00–∞"). */
 export const ratioRange = (lo: number, hi: number | null): string => `${ratio(lo)}–${hi === null ? "∞" : ratio(hi)}`;
+
+/** An arm's row name in a bet's tables: its label, and its budget when the bet has several. */
+export const armName = (s: Pick<ArmSummary, "label" | "budget">, b: Pick<BetSummary, "budgets">): string => (b.budgets.length > 1 ? `${s.label} · ${s.budget}` : s.label);

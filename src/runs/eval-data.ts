@@ -10,7 +10,7 @@ import { checkDataFits, DataFileError, readDataFile, type DataFile } from "./tra
 import { dispose } from "../engine/tree.js";
 import { evaluate, makePredictor, type Evaluation } from "./evaluate.js";
 import type { RunDir } from "./run-dir.js";
-import { loadTrainedModel } from "./trained-model.js";
+import { loadTrainedModel, type TrainedModel } from "./trained-model.js";
 
 export interface EvalData {
   file: DataFile;
@@ -64,21 +64,35 @@ export interface FileScore extends Evaluation {
   namesAnOption?: ReturnType<typeof optionNaming>;
 }
 
-/** Score the run's final model on the file at `path` with its own method options. */
-export async function scoreRunOnFile(run: RunDir, path: string, opts: { n?: number; splitName?: string } = {}): Promise<FileScore> {
-  const data = await readEvalData(run.config, path, opts);
-  const model = await loadTrainedModel(run, data.task);
+/**
+ * Greedy accuracy of a loaded model on examples graded by `task`, and (Coconut files) how often
+ * the answer names either option at all (a model that has not learned the form names neither).
+ * Borrows the model.
+ */
+export async function scoreExamples(model: TrainedModel, task: Task, examples: readonly Example[], batchSize: number, coconut: boolean): Promise<Evaluation & Pick<FileScore, "namesAnOption">> {
   const predictor = makePredictor(model.recipe, model.reasoner, model.limits);
   const answers: number[][] = [];
-  const result = await evaluate(predictor, model.recipe, data.task, model.params, data.examples, model.limits, run.config.batchSize, { answers, chains: [] });
+  const result = await evaluate(predictor, model.recipe, task, model.params, examples, model.limits, batchSize, { answers, chains: [] });
   predictor.dispose();
-  dispose(model.params);
-  return {
-    run: run.path,
-    split: data.splitName,
-    data: { file: data.file.path, sha256: data.file.sha256, examples: data.examples.length, grading: data.grading },
-    step: model.info.step,
-    ...result,
-    ...(data.grading === "coconut" ? { namesAnOption: optionNaming(data.examples, answers) } : {}),
-  };
+  return { ...result, ...(coconut ? { namesAnOption: optionNaming(examples, answers) } : {}) };
 }
+
+/** Score the run's final model (loaded once, its own method options) on each file, named by `splitName`. */
+export async function scoreRunOnFiles(run: RunDir, files: readonly { path: string; splitName: string }[]): Promise<FileScore[]> {
+  const read = [];
+  for (const f of files) read.push(await readEvalData(run.config, f.path, { splitName: f.splitName }));
+  const model = await loadTrainedModel(run, getTask(run.config.task.name));
+  try {
+    const scores: FileScore[] = [];
+    for (const data of read) {
+      const scored = await scoreExamples(model, data.task, data.examples, run.config.batchSize, data.grading === "coconut");
+      scores.push({ run: run.path, split: data.splitName, data: fileSource(data), step: model.info.step, ...scored });
+    }
+    return scores;
+  } finally {
+    dispose(model.params);
+  }
+}
+
+/** What a score records of the file it was computed on. */
+export const fileSource = (data: EvalData, examples = data.examples.length): FileScore["data"] => ({ file: data.file.path, sha256: data.file.sha256, examples, grading: data.grading });

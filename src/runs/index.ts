@@ -24,5 +24,5 @@ export { canonicalJson, type Json } from "./json.js";
 export { FAULT_INJECTION_ENV, TrainingFaultError, faultInjector, parseFaultInjection, type FaultInjectionSpec } from "./faults.js";
 export { DataFileError, readTrainData, readDataFile, checkDataFits, limitsOf, type TrainData, type DataFile } from "./train-data.js";
 export { resolveRunConfigWithData } from "./data-config.js";
-export { readEvalData, optionNaming, scoreRunOnFile, type EvalData, type FileScore } from "./eval-data.js";
+export { readEvalData, optionNaming, scoreExamples, scoreRunOnFiles, fileSource, type EvalData, type FileScore } from "./eval-data.js";
 export { loadTrainedModel, type TrainedModel } from "./trained-model.js";

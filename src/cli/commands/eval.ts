@@ -1,11 +1,10 @@
 // `neuralese eval`: accuracy of a trained run's model on a split (or a data file), overall and per difficulty.
 import { Command, Option } from "commander";
 import { dispose } from "../../engine/tree.js";
-import { evaluate, makePredictor } from "../../runs/evaluate.js";
 import { flowProfile, type FlowRecipe } from "../../recipes/flow.js";
 import { evaluateAtDepths } from "../../runs/evaluate.js";
 import { isLooped } from "../../models/index.js";
-import { loadTrainedModel, optionNaming, readEvalData, RunDir, type EvalData } from "../../runs/index.js";
+import { fileSource, loadTrainedModel, readEvalData, RunDir, scoreExamples, type EvalData } from "../../runs/index.js";
 import { RUN_METHOD_SPECS } from "../../runs/train-run.js";
 import { getTask, SPLITS, type Split } from "../../tasks/index.js";
 import { BACKENDS, type Backend } from "../../engine/backends.js";
@@ -58,7 +57,7 @@ export function evalCommand(): Command {
       const n = opts.n ?? (opts.split === "val" ? cfg.eval.valExamples : cfg.eval.testExamples);
       const examples = data?.examples ?? task.generate(opts.seed ?? cfg.seed, opts.split, n, cfg.task.options);
       const split = data?.splitName ?? opts.split;
-      const source = data ? { data: { file: data.file.path, sha256: data.file.sha256, examples: examples.length, grading: data.grading } } : {};
+      const source = data ? { data: fileSource(data, examples.length) } : {};
       if (opts.recurrence && isLooped(reasoner)) {
         // accuracy per depth r (and per difficulty at each), the same parameters at every r
         const byRecurrence = await evaluateAtDepths(reasoner, opts.recurrence, recipe, task, params, examples, limits, cfg.batchSize);
@@ -66,15 +65,10 @@ export function evalCommand(): Command {
         console.log(JSON.stringify({ run: run.path, split, ...source, step: info.step, trainedMeanRecurrence: cfg.model.looped?.meanRecurrence, byRecurrence }));
         return;
       }
-      const predictor = makePredictor(recipe, reasoner, limits);
-      const outputs = { answers: [] as number[][], chains: [] as number[][] };
-      const result = await evaluate(predictor, recipe, task, params, examples, limits, cfg.batchSize, outputs);
-      predictor.dispose();
-      // Coconut's files: how often the answer names either option at all (a model that has not learned the form names neither)
-      const naming = data?.grading === "coconut" ? { namesAnOption: optionNaming(examples, outputs.answers) } : {};
+      const scored = await scoreExamples({ limits, reasoner, recipe, params, info }, task, examples, cfg.batchSize, data?.grading === "coconut");
       // flow: log p(y*|x,z_t) and accuracy along the flow on these held-out questions
       const flow = recipe.name === "flow" ? await flowProfile(recipe as FlowRecipe, reasoner as never, task, params, examples, limits, cfg.batchSize) : undefined;
       dispose(params);
-      console.log(JSON.stringify({ run: run.path, split, ...source, step: info.step, ...(exitGiven ? { exit } : {}), ...(haltGiven ? { halt } : {}), ...result, ...naming, ...(flow ? { flow } : {}) }));
+      console.log(JSON.stringify({ run: run.path, split, ...source, step: info.step, ...(exitGiven ? { exit } : {}), ...(haltGiven ? { halt } : {}), ...scored, ...(flow ? { flow } : {}) }));
     });
 }

@@ -41,12 +41,15 @@ export async function checkEvalData(files: readonly EvalDataSpec[], runs: readon
 
 /** Score every finished run on the files it has no score for; returns run id → error for those that failed. */
 export async function scoreRunsOnData(betDir: string, runs: readonly PlannedRun[], files: readonly EvalDataSpec[], jobs: number): Promise<Map<string, string>> {
+  // each file's digest now, against the one each stored score was computed on
+  const digest = new Map<string, string>();
+  for (const f of files) if (!digest.has(f.path)) digest.set(f.path, sha256(await readFile(f.path)));
   const todo: { dir: string; id: string; files: EvalDataSpec[] }[] = [];
   for (const run of runs) {
     const dir = runDirOf(betDir, run);
     if (!(await pathExists(join(dir, RUN_FILES.summary)))) continue;
     const missing = [];
-    for (const f of files.filter((f) => f.task === run.task)) if ((await scoredDigest(dataScoreFile(dir, f.name))) !== (await digestOf(f.path))) missing.push(f);
+    for (const f of files.filter((f) => f.task === run.task)) if ((await scoredDigest(dataScoreFile(dir, f.name))) !== digest.get(f.path)) missing.push(f);
     if (missing.length) todo.push({ dir, id: run.id, files: missing });
   }
   const failed = new Map<string, string>();
@@ -60,9 +63,6 @@ export async function scoreRunsOnData(betDir: string, runs: readonly PlannedRun[
   return failed;
 }
 
-const digests = new Map<string, Promise<string>>();
-/** The file's digest as a score records it (read once a bet). */
-const digestOf = (path: string) => digests.get(path) ?? digests.set(path, readFile(path).then(sha256)).get(path)!;
 /** The digest of the file a stored score was computed on (null: no score yet). */
 const scoredDigest = (file: string) => readFile(file, "utf8").then((t) => (JSON.parse(t) as FileScore).data.sha256, () => null);
 
