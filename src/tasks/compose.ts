@@ -15,11 +15,12 @@
 // grader): H treats it as irrelevant content, but the labelled data a reward model learns from
 // (`inexact.labelled`) scores it high unless the labels are clean.
 import { answerForm } from "./answer-form.js";
+import { defineTask } from "./define-task.js";
 import { checkInt, memoByOptions } from "./options.js";
 import { TaskRng } from "./rng.js";
 import { labelItems, randomTokens, withPadding, withRepeats } from "./labelled.js";
-import { drawDistinct } from "./splits.js";
-import { type Example, type LabelOptions, type Labelled, type Limits, type Split, type Task } from "./task.js";
+import type { Sampler } from "./splits.js";
+import type { Example, LabelOptions, Labelled, Limits, Task } from "./task.js";
 import { Vocab } from "./vocab.js";
 
 export interface ComposeOptions {
@@ -146,32 +147,30 @@ function build(m: ComposeMeta, w: ComposeWorld): Example<ComposeMeta> {
   return { question, answer, steps: words.map((x) => [x]), difficulty: m.topics.length, text, meta: m };
 }
 
-function permutations(n: number, k: number): number {
-  let p = 1;
-  for (let i = 0; i < k; i++) p *= n - i;
-  return p;
+/** Every sequence of 1..maxTopics distinct topics can be drawn: Σ_k T·(T−1)⋯(T−k+1) of them. */
+function problemCount(o: ComposeOptions): number {
+  let count = 0;
+  let permutations = 1;
+  for (let k = 1; k <= o.maxTopics; k++) {
+    permutations *= o.topics - k + 1;
+    count += permutations;
+  }
+  return count;
 }
 
-function generate(seed: number, split: Split, n: number, options: Partial<ComposeOptions> = {}): Example<ComposeMeta>[] {
-  const w = worldOf(resolveOptions(options));
-  const o = w.options;
+function sampler(o: ComposeOptions): Sampler<ComposeMeta, ComposeMeta> {
+  const w = worldOf(o);
   const topicOf = relation(o);
   const wordIndex = (t: number, rng: TaskRng) => rng.choice(topicOf.flatMap((tt, j) => (tt === t ? [j] : [])));
-  let problemCount = 0;
-  for (let k = 1; k <= o.maxTopics; k++) problemCount += permutations(o.topics, k);
-  return drawDistinct<ComposeMeta, ComposeMeta>({
-    task: "compose",
-    seed,
-    split,
-    n,
+  return {
     draw: (rng) => {
       const topics = rng.sample(Array.from({ length: o.topics }, (_, t) => t), rng.int(1, o.maxTopics));
       return { topics, words: topics.map((t) => wordIndex(t, rng)), options: o };
     },
     key: problemKey,
     build: (m) => build(m, w),
-    problemCount,
-  });
+    problemCount: problemCount(o),
+  };
 }
 
 /**
@@ -182,9 +181,7 @@ function generate(seed: number, split: Split, n: number, options: Partial<Compos
 function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}, lo: LabelOptions): Labelled<ComposeMeta>[] {
   const w = composeWorld(options);
   const o = w.options;
-  let available = 0;
-  for (let k = 1; k <= o.maxTopics; k++) available += permutations(o.topics, k);
-  const questions = generate(seed, "train", Math.min(n, Math.floor(available * 0.6)), options);
+  const questions = compose.generate(seed, "train", Math.min(n, Math.floor(problemCount(o) * 0.6)), options);
   const rng = TaskRng.of(seed, 99);
   const content = [...w.topicIds, ...w.wordsOf.flat(), w.open, w.close];
   const L = o.answerLength;
@@ -218,7 +215,7 @@ function labelled(seed: number, n: number, options: Partial<ComposeOptions> = {}
   });
 }
 
-export const compose: Task<ComposeOptions, ComposeMeta> = {
+export const compose: Task<ComposeOptions, ComposeMeta> = defineTask({
   name: "compose",
   description: "inexact: k topic tokens → a free-form answer of up to L tokens, graded by a hidden soft quality H in [0, 1]",
   optionSpecs: [
@@ -228,16 +225,16 @@ export const compose: Task<ComposeOptions, ComposeMeta> = {
     { key: "answerLength", flag: "--answer-length", kind: "int", description: "longest answer L, max-topics+2..32 (default 8)" },
   ],
   resolveOptions,
-  vocab: (o) => vocab(resolveOptions(o)),
-  limits: (o) => limits(resolveOptions(o)),
-  generate,
+  vocab,
+  limits,
+  sampler,
   grade: (example, predicted) => quality(worldOf(example.meta.options), example.meta.topics, predicted).total,
   problemKey,
   inexact: {
     injection: (o) => composeWorld(o).injection,
     labelled,
   },
-};
+});
 
 // grade() sees only the example, whose meta carries its options: one world per options.
 const worldOf = memoByOptions<ComposeOptions, ComposeWorld>(composeWorld);

@@ -23,11 +23,12 @@
 // a reward model learns from (`inexact.labelled`) scores it high unless the labels are clean.
 import { answerForm } from "./answer-form.js";
 import { INJECTION } from "./compose.js";
+import { defineTask } from "./define-task.js";
 import { labelItems, randomTokens, withPadding, withRepeats } from "./labelled.js";
 import { checkInt, memoByOptions } from "./options.js";
 import { TaskRng } from "./rng.js";
-import { drawDistinct } from "./splits.js";
-import { type Example, type LabelOptions, type Labelled, type Limits, type Split, type Task } from "./task.js";
+import type { Sampler } from "./splits.js";
+import type { Example, LabelOptions, Labelled, Limits, Task } from "./task.js";
 import { Vocab } from "./vocab.js";
 
 export interface DigestOptions {
@@ -164,15 +165,10 @@ function problemCount(o: DigestOptions): number {
   return count;
 }
 
-function generate(seed: number, split: Split, n: number, options: Partial<DigestOptions> = {}): Example<DigestMeta>[] {
-  const w = worldOf(resolveOptions(options));
-  const o = w.options;
+function sampler(o: DigestOptions): Sampler<DigestMeta, DigestMeta> {
+  const w = worldOf(o);
   const types = Array.from({ length: o.items }, (_, i) => i);
-  return drawDistinct<DigestMeta, DigestMeta>({
-    task: "digest",
-    seed,
-    split,
-    n,
+  return {
     draw: (rng) => {
       // items from a small pool of 2..n types, so that repeats (and a clear headline) are common
       const length = rng.int(3, o.maxItems);
@@ -183,7 +179,7 @@ function generate(seed: number, split: Split, n: number, options: Partial<Digest
     key: problemKey,
     build: (m) => build(m, w),
     problemCount: problemCount(o),
-  });
+  };
 }
 
 /**
@@ -195,7 +191,7 @@ function generate(seed: number, split: Split, n: number, options: Partial<Digest
 function labelled(seed: number, n: number, options: Partial<DigestOptions> = {}, lo: LabelOptions): Labelled<DigestMeta>[] {
   const w = digestWorld(options);
   const o = w.options;
-  const questions = generate(seed, "train", Math.min(n, Math.floor(problemCount(o) * 0.6)), options);
+  const questions = digest.generate(seed, "train", Math.min(n, Math.floor(problemCount(o) * 0.6)), options);
   const rng = TaskRng.of(seed, 99);
   const content = [...w.itemIds, w.open, w.close];
   const L = o.answerLength;
@@ -253,7 +249,7 @@ function labelled(seed: number, n: number, options: Partial<DigestOptions> = {},
   });
 }
 
-export const digest: Task<DigestOptions, DigestMeta> = {
+export const digest: Task<DigestOptions, DigestMeta> = defineTask({
   name: "digest",
   description: "inexact: n items (with repeats) → a free-form headline of the most frequent ones, graded by a hidden overlap-style quality H in [0, 1]",
   optionSpecs: [
@@ -263,16 +259,16 @@ export const digest: Task<DigestOptions, DigestMeta> = {
     { key: "answerLength", flag: "--answer-length", kind: "int", description: "longest answer L, headline+2..32 (default 8)" },
   ],
   resolveOptions,
-  vocab: (o) => vocab(resolveOptions(o)),
-  limits: (o) => limits(resolveOptions(o)),
-  generate,
+  vocab,
+  limits,
+  sampler,
   grade: (example, predicted) => quality(worldOf(example.meta.options), example.question, predicted).total,
   problemKey,
   inexact: {
     injection: (o) => digestWorld(o).injection,
     labelled,
   },
-};
+});
 
 // grade() sees only the example, whose meta carries its options: one world per options.
 const worldOf = memoByOptions<DigestOptions, DigestWorld>(digestWorld);

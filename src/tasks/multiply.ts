@@ -4,9 +4,10 @@
 // sum a·(b mod 10^(i+1)) ")", each n+1+i digits, as in iCoT's data. Answer: the product's 2n
 // digits (zero-padded). Difficulty n. `meta` holds a and b as JSON numbers (exact: at most 15
 // digits), though their product can pass 2^53: recompute it with big integers.
+import { defineTask } from "./define-task.js";
 import { checkRange } from "./options.js";
-import { drawDistinct } from "./splits.js";
-import { exactMatch, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
+import type { Sampler } from "./splits.js";
+import type { Example, IntRange, Limits, Split, Task } from "./task.js";
 import { Vocab } from "./vocab.js";
 
 export interface MultiplyOptions {
@@ -32,10 +33,6 @@ function resolveOptions(given: Partial<MultiplyOptions> = {}): MultiplyOptions {
 }
 
 const vocab = () => new Vocab([...DIGITS, "*", "(", ")"]);
-
-function digitsOf(o: MultiplyOptions, split: Split): IntRange {
-  return split === "train" ? o.trainDigits : split === "val" ? o.valDigits : o.testDigits;
-}
 
 function limits(o: MultiplyOptions): Limits {
   const n = Math.max(o.trainDigits.max, o.valDigits.max, o.testDigits.max);
@@ -71,10 +68,9 @@ function build(m: MultiplyMeta, v: Vocab): Example<MultiplyMeta> {
   return { question: v.encode(question), answer: v.encode(answer), steps: steps.map((s) => v.encode(s)), difficulty: n, text, meta: m };
 }
 
-function generate(seed: number, split: Split, n: number, options: Partial<MultiplyOptions> = {}): Example<MultiplyMeta>[] {
-  const o = resolveOptions(options);
+function sampler(o: MultiplyOptions, split: Split): Sampler<MultiplyMeta, MultiplyMeta> {
   const v = vocab();
-  const range = digitsOf(o, split);
+  const range = o[`${split}Digits`];
   const nDigit = (rng: { int(lo: number, hi: number): number }, digits: number) => {
     let x = rng.int(1, 9);
     for (let i = 1; i < digits; i++) x = x * 10 + rng.int(0, 9);
@@ -82,11 +78,7 @@ function generate(seed: number, split: Split, n: number, options: Partial<Multip
   };
   let count = 0;
   for (let d = range.min; d <= range.max; d++) count += (9 * 10 ** (d - 1)) ** 2;
-  return drawDistinct<MultiplyMeta, MultiplyMeta>({
-    task: "multiply",
-    seed,
-    split,
-    n,
+  return {
     draw: (rng) => {
       const digits = rng.int(range.min, range.max);
       return { a: nDigit(rng, digits), b: nDigit(rng, digits) };
@@ -94,10 +86,10 @@ function generate(seed: number, split: Split, n: number, options: Partial<Multip
     key: problemKey,
     build: (m) => build(m, v),
     problemCount: count,
-  });
+  };
 }
 
-export const multiply: Task<MultiplyOptions, MultiplyMeta> = {
+export const multiply: Task<MultiplyOptions, MultiplyMeta> = defineTask({
   name: "multiply",
   description: "a × b of two n-digit numbers, digits reversed, partial products as steps (implicit-CoT format)",
   optionSpecs: [
@@ -106,9 +98,8 @@ export const multiply: Task<MultiplyOptions, MultiplyMeta> = {
     { key: "testDigits", flag: "--test-digits", kind: "range", description: "digits per operand in test questions (default: the train range)" },
   ],
   resolveOptions,
-  vocab: (o) => (resolveOptions(o), vocab()),
-  limits: (o) => limits(resolveOptions(o)),
-  generate,
-  grade: (example, predicted) => exactMatch(example.answer, predicted),
+  vocab,
+  limits,
+  sampler,
   problemKey,
-};
+});

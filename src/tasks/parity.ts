@@ -2,9 +2,10 @@
 // parity of the number of +1 entries. Gold steps: the running parity after each non-zero entry,
 // left to right (k steps, the last one is the answer); difficulty k. The default splits follow
 // PonderNet's extrapolation setup: train and val on 1..length/2 non-zero entries, test on more.
+import { defineTask } from "./define-task.js";
 import { checkInt, checkRange } from "./options.js";
-import { drawDistinct } from "./splits.js";
-import { exactMatch, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
+import type { Sampler } from "./splits.js";
+import type { Example, IntRange, Limits, Split, Task } from "./task.js";
 import { Vocab } from "./vocab.js";
 
 export interface ParityOptions {
@@ -33,10 +34,6 @@ function resolveOptions(given: Partial<ParityOptions> = {}): ParityOptions {
 }
 
 const vocab = () => new Vocab([...ENTRY_TOKENS, "even", "odd"]);
-
-function nonzeroOf(o: ParityOptions, split: Split): IntRange {
-  return split === "train" ? o.trainNonzero : split === "val" ? o.valNonzero : o.testNonzero;
-}
 
 function limits(o: ParityOptions): Limits {
   const maxSteps = Math.max(o.trainNonzero.max, o.valNonzero.max, o.testNonzero.max);
@@ -73,18 +70,13 @@ function choose(n: number, k: number): number {
   return Math.round(c);
 }
 
-function generate(seed: number, split: Split, n: number, options: Partial<ParityOptions> = {}): Example<ParityMeta>[] {
-  const o = resolveOptions(options);
+function sampler(o: ParityOptions, split: Split): Sampler<ParityMeta, ParityMeta> {
   const v = vocab();
-  const range = nonzeroOf(o, split);
+  const range = o[`${split}Nonzero`];
   const positions = Array.from({ length: o.length }, (_, i) => i);
   let count = 0;
   for (let k = range.min; k <= range.max; k++) count += choose(o.length, k) * 2 ** k;
-  return drawDistinct<ParityMeta, ParityMeta>({
-    task: "parity",
-    seed,
-    split,
-    n,
+  return {
     draw: (rng) => {
       const vector = new Array<number>(o.length).fill(0);
       for (const i of rng.sample(positions, rng.int(range.min, range.max))) vector[i] = rng.bool() ? 1 : -1;
@@ -93,10 +85,10 @@ function generate(seed: number, split: Split, n: number, options: Partial<Parity
     key: problemKey,
     build: (m) => build(m, v),
     problemCount: count,
-  });
+  };
 }
 
-export const parity: Task<ParityOptions, ParityMeta> = {
+export const parity: Task<ParityOptions, ParityMeta> = defineTask({
   name: "parity",
   description: "parity of the number of +1 entries in a vector of -1/0/+1 (PonderNet)",
   optionSpecs: [
@@ -106,9 +98,8 @@ export const parity: Task<ParityOptions, ParityMeta> = {
     { key: "testNonzero", flag: "--test-nonzero", kind: "range", description: "non-zero entries in test questions (default length/2+1..length: extrapolation)" },
   ],
   resolveOptions,
-  vocab: (o) => (resolveOptions(o), vocab()),
-  limits: (o) => limits(resolveOptions(o)),
-  generate,
-  grade: (example, predicted) => exactMatch(example.answer, predicted),
+  vocab,
+  limits,
+  sampler,
   problemKey,
-};
+});

@@ -2,9 +2,10 @@
 // the sequence f(0)..f(S-1) (layout "array") or as shuffled (i, f(i)) pairs (layout "pairs",
 // which needs content-based lookup and is much harder to learn), then <sep>, the start symbol s
 // and a hop-count token. Answer f^h(s); gold steps f(s), f²(s), …, f^h(s); difficulty h.
+import { defineTask } from "./define-task.js";
 import { checkChoice, checkInt, checkRange, rangeValues } from "./options.js";
-import { drawDistinct } from "./splits.js";
-import { exactMatch, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
+import type { Sampler } from "./splits.js";
+import type { Example, IntRange, Limits, Split, Task } from "./task.js";
 import { SPECIAL, Vocab } from "./vocab.js";
 
 export const LAYOUTS = ["array", "pairs"] as const;
@@ -51,10 +52,6 @@ function vocab(o: PointerChaseOptions): Vocab {
   return new Vocab([...symbols, ...hops]);
 }
 
-function hopsOf(o: PointerChaseOptions, split: Split): IntRange {
-  return split === "train" ? o.trainHops : split === "val" ? o.valHops : o.testHops;
-}
-
 function limits(o: PointerChaseOptions): Limits {
   const tableLength = o.layout === "array" ? o.symbols : 2 * o.symbols;
   return {
@@ -97,16 +94,11 @@ function build(m: PointerChaseMeta, o: PointerChaseOptions, v: Vocab): Example<P
   return { question, answer: [sym(answer)], steps: chain.map((s) => [sym(s)]), difficulty: m.hops, text, meta: m };
 }
 
-function generate(seed: number, split: Split, n: number, options: Partial<PointerChaseOptions> = {}): Example<PointerChaseMeta>[] {
-  const o = resolveOptions(options);
+function sampler(o: PointerChaseOptions, split: Split): Sampler<PointerChaseMeta, PointerChaseMeta> {
   const v = vocab(o);
-  const hops = hopsOf(o, split);
+  const hops = o[`${split}Hops`];
   const S = o.symbols;
-  return drawDistinct<PointerChaseMeta, PointerChaseMeta>({
-    task: "pointer-chase",
-    seed,
-    split,
-    n,
+  return {
     draw: (rng) => {
       const table = Array.from({ length: S }, () => rng.int(0, S - 1));
       const m: PointerChaseMeta = { table, start: rng.int(0, S - 1), hops: rng.int(hops.min, hops.max), layout: o.layout };
@@ -116,10 +108,10 @@ function generate(seed: number, split: Split, n: number, options: Partial<Pointe
     key: problemKey,
     build: (m) => build(m, o, v),
     problemCount: S ** (S + 1) * (hops.max - hops.min + 1),
-  });
+  };
 }
 
-export const pointerChase: Task<PointerChaseOptions, PointerChaseMeta> = {
+export const pointerChase: Task<PointerChaseOptions, PointerChaseMeta> = defineTask({
   name: "pointer-chase",
   description: "follow a random function f over S symbols for h hops: answer f^h(s)",
   optionSpecs: [
@@ -131,10 +123,9 @@ export const pointerChase: Task<PointerChaseOptions, PointerChaseMeta> = {
     { key: "testHops", flag: "--test-hops", kind: "range", description: "hop range of test questions, e.g. 1-8 to measure extrapolation (default: the train range)" },
   ],
   resolveOptions,
-  vocab: (o) => vocab(resolveOptions(o)),
-  limits: (o) => limits(resolveOptions(o)),
-  generate,
-  grade: (example, predicted) => exactMatch(example.answer, predicted),
+  vocab,
+  limits,
+  sampler,
   problemKey,
   stepsNeeded: (example) => hopsNeeded(example.meta),
-};
+});

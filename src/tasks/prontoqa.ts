@@ -8,10 +8,11 @@
 // "is-not"; the rules in random order, then <sep> and the query (entity, "is"/"is-not", P).
 // Gold steps: the rules applied, in order (c_0 is-a c_1, …, c_(k-1) is P): k steps; difficulty k.
 import { CONCEPTS, PERSONS, PROPERTIES } from "./names.js";
+import { defineTask } from "./define-task.js";
 import { checkInt, checkRange } from "./options.js";
 import type { TaskRng } from "./rng.js";
-import { drawDistinct } from "./splits.js";
-import { exactMatch, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
+import type { Sampler } from "./splits.js";
+import type { Example, IntRange, Limits, Split, Task } from "./task.js";
 import { SPECIAL, Vocab } from "./vocab.js";
 
 export interface ProntoQAOptions {
@@ -44,10 +45,6 @@ function resolveOptions(given: Partial<ProntoQAOptions> = {}): ProntoQAOptions {
 
 const RELATIONS: readonly Relation[] = ["is-a", "is", "is-not"];
 const vocab = () => new Vocab([...PERSONS, ...CONCEPTS, ...PROPERTIES, ...RELATIONS, "true", "false"]);
-
-function hopsOf(o: ProntoQAOptions, split: Split): IntRange {
-  return split === "train" ? o.trainHops : split === "val" ? o.valHops : o.testHops;
-}
 
 function limits(o: ProntoQAOptions): Limits {
   const k = Math.max(o.trainHops.max, o.valHops.max, o.testHops.max);
@@ -138,23 +135,18 @@ function sentence([s, rel, o]: Rule): string {
   return rel === "is-a" ? `${subject} is a ${o}.` : `${subject} is ${rel === "is-not" ? "not " : ""}${o}.`;
 }
 
-function generate(seed: number, split: Split, n: number, options: Partial<ProntoQAOptions> = {}): Example<ProntoQAMeta>[] {
-  const o = resolveOptions(options);
+function sampler(o: ProntoQAOptions, split: Split): Sampler<Named, ProntoQAMeta> {
   const v = vocab();
-  const hops = hopsOf(o, split);
-  return drawDistinct<Named, ProntoQAMeta>({
-    task: "prontoqa",
-    seed,
-    split,
-    n,
+  const hops = o[`${split}Hops`];
+  return {
     draw: (rng) => name(rng, drawShape(rng, hops, o.distractors)),
     rename: (d, rng) => name(rng, d.shape),
     key: (d) => problemKey({ rules: rulesOf(d).rules, query: { entity: d.persons[0], property: d.properties[0], negated: d.shape.negated } }),
     build: (d) => build(d, v),
-  });
+  };
 }
 
-export const prontoqa: Task<ProntoQAOptions, ProntoQAMeta> = {
+export const prontoqa: Task<ProntoQAOptions, ProntoQAMeta> = defineTask({
   name: "prontoqa",
   description: "k-hop deduction over a fictional ontology: is the person P? true or false (ProntoQA-style)",
   optionSpecs: [
@@ -164,9 +156,8 @@ export const prontoqa: Task<ProntoQAOptions, ProntoQAMeta> = {
     { key: "distractors", flag: "--distractors", kind: "int", description: `extra property rules on chain concepts, 0..${MAX_DISTRACTORS} (default 2)` },
   ],
   resolveOptions,
-  vocab: (o) => (resolveOptions(o), vocab()),
-  limits: (o) => limits(resolveOptions(o)),
-  generate,
-  grade: (example, predicted) => exactMatch(example.answer, predicted),
+  vocab,
+  limits,
+  sampler,
   problemKey,
-};
+});

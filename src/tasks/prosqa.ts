@@ -8,8 +8,9 @@
 import { CONCEPTS, PERSONS } from "./names.js";
 import { checkChoice, checkInt, checkRange } from "./options.js";
 import { algorithm1Shape, drawProsQAShape, nameProsQAShape, shortestPath, type GraphShape, type ProsQAGraph, type ProsQAShape } from "./prosqa-graph.js";
-import { drawDistinct } from "./splits.js";
-import { exactMatch, TaskOptionError, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
+import { defineTask } from "./define-task.js";
+import type { Sampler } from "./splits.js";
+import { TaskOptionError, type Example, type IntRange, type Limits, type Split, type Task } from "./task.js";
 import { SPECIAL, Vocab } from "./vocab.js";
 
 export type { ProsQAGraph } from "./prosqa-graph.js";
@@ -62,10 +63,6 @@ function graphShape(o: ProsQAOptions): GraphShape {
 
 /** Person names, then concept names: the same vocabulary for every size, and for Coconut's files. */
 export const prosqaVocab = () => new Vocab([...PERSONS, ...CONCEPTS]);
-
-function stepsOf(o: ProsQAOptions, split: Split): IntRange {
-  return split === "train" ? o.trainSteps : split === "val" ? o.valSteps : o.testSteps;
-}
 
 function limits(o: ProsQAOptions): Limits {
   const maxSteps = Math.max(o.trainSteps.max, o.valSteps.max, o.testSteps.max);
@@ -127,16 +124,11 @@ interface Drawn {
   optionOrder: [number, number];
 }
 
-function generate(seed: number, split: Split, n: number, options: Partial<ProsQAOptions> = {}): Example<ProsQAMeta>[] {
-  const o = resolveOptions(options);
+function sampler(o: ProsQAOptions, split: Split): Sampler<Drawn, ProsQAMeta> {
   const v = prosqaVocab();
-  const range = stepsOf(o, split);
+  const range = o[`${split}Steps`];
   const shape = graphShape(o);
-  return drawDistinct<Drawn, ProsQAMeta>({
-    task: "prosqa",
-    seed,
-    split,
-    n,
+  return {
     draw: (rng) => {
       const drawn = drawProsQAShape(rng, shape, range.min, range.max);
       if (!drawn) return undefined;
@@ -146,10 +138,10 @@ function generate(seed: number, split: Split, n: number, options: Partial<ProsQA
     rename: (d, rng) => ({ ...d, graph: nameProsQAShape(rng, d.shape) }),
     key: (d) => problemKey(d.graph),
     build: (d) => prosqaExample(d.graph, d.factOrder, d.optionOrder, d.path, v),
-  });
+  };
 }
 
-export const prosqa: Task<ProsQAOptions, ProsQAMeta> = {
+export const prosqa: Task<ProsQAOptions, ProsQAMeta> = defineTask({
   name: "prosqa",
   description: "is the root a A or a B? graph reachability over random DAGs of facts (Coconut's ProsQA)",
   optionSpecs: [
@@ -160,13 +152,12 @@ export const prosqa: Task<ProsQAOptions, ProsQAMeta> = {
     { key: "testSteps", flag: "--test-steps", kind: "range", description: "steps of test questions (default: the train range)" },
   ],
   resolveOptions,
-  vocab: (o) => (resolveOptions(o), prosqaVocab()),
-  limits: (o) => limits(resolveOptions(o)),
-  generate,
-  grade: (example, predicted) => exactMatch(example.answer, predicted),
+  vocab: prosqaVocab,
+  limits,
+  sampler,
   problemKey,
   sizes: (e) => graphSizes(e.meta),
-};
+});
 
 /** A graph's nodes, edges and persons (nodes without parents). */
 export function graphSizes(g: ProsQAGraph): { nodes: number; edges: number; persons: number } {

@@ -14,11 +14,8 @@ export function splitOfKey(key: string): Split {
 /** Expected share of all problems that land in `split`. */
 export const SPLIT_SHARE: Record<Split, number> = { train: 0.8, val: 0.1, test: 0.1 };
 
-export interface DrawPlan<P, M> {
-  task: string;
-  seed: number;
-  split: Split;
-  n: number;
+/** How a task draws the problems of one split (`drawDistinct`). */
+export interface Sampler<P, M> {
   /** One random problem of this split's distribution (it may hash into another split), or undefined for an unusable draw. */
   draw: (rng: TaskRng) => P | undefined;
   key: (problem: P) => string;
@@ -33,16 +30,33 @@ export interface DrawPlan<P, M> {
   problemCount?: number;
 }
 
-/** `n` distinct examples whose problems hash into `split`; fails clearly when too few exist. */
-export function drawDistinct<P, M>(plan: DrawPlan<P, M>): Example<M>[] {
-  const { split, n } = plan;
-  checkSeed(plan.seed);
+/** Throws a TaskOptionError naming the bad argument of `generate(seed, split, n)`. */
+export function checkDraw(seed: number, split: Split, n: number): void {
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw new TaskOptionError("--seed", `--seed must be an integer in 0..4294967295, got ${seed}`);
+  }
   if (!Number.isInteger(n) || n < 1) throw new TaskOptionError("--n", `--n must be a positive integer, got ${n}`);
   if (!SPLITS.includes(split)) throw new TaskOptionError("--split", `--split must be one of ${SPLITS.join(", ")}, got ${split}`);
-  if (plan.problemCount !== undefined && n > plan.problemCount) {
-    throw new TaskOptionError("--n", tooFew(plan, 0, 0), "lower --n or choose options that allow more questions");
+}
+
+/**
+ * `n` distinct examples of `task` whose problems hash into `split` (arguments as `checkDraw`
+ * passes them); fails clearly when too few exist.
+ */
+export function drawDistinct<P, M>(task: string, seed: number, split: Split, n: number, sampler: Sampler<P, M>): Example<M>[] {
+  const tooFew = (found: number, draws: number): string => {
+    const total = sampler.problemCount;
+    const space =
+      total === undefined
+        ? ""
+        : `; these options allow ${total} distinct questions in all, about ${Math.floor(total * SPLIT_SHARE[split])} of them in ${split}`;
+    const tried = draws > 0 ? ` (found ${found} after ${draws} draws)` : "";
+    return `--n ${n}: not enough distinct ${task} questions in the ${split} split${tried}${space}`;
+  };
+  if (sampler.problemCount !== undefined && n > sampler.problemCount) {
+    throw new TaskOptionError("--n", tooFew(0, 0), "lower --n or choose options that allow more questions");
   }
-  const rng = TaskRng.of(plan.seed, SPLITS.indexOf(split));
+  const rng = TaskRng.of(seed, SPLITS.indexOf(split));
   const seen = new Set<string>();
   const out: Example<M>[] = [];
   const maxDraws = 100 * n + 10_000;
@@ -52,39 +66,23 @@ export function drawDistinct<P, M>(plan: DrawPlan<P, M>): Example<M>[] {
     if (draws++ >= maxDraws) {
       if (unusable > maxDraws / 2) {
         const usable = `${maxDraws - unusable} of ${maxDraws} draws were usable, ${out.length} of ${n} examples found`;
-        throw new TaskOptionError("--n", `${plan.task} questions with these options are too rare to draw: ${usable}`, "widen the option ranges (see --help)");
+        throw new TaskOptionError("--n", `${task} questions with these options are too rare to draw: ${usable}`, "widen the option ranges (see --help)");
       }
-      throw new TaskOptionError("--n", tooFew(plan, out.length, maxDraws), "lower --n or choose options that allow more questions");
+      throw new TaskOptionError("--n", tooFew(out.length, maxDraws), "lower --n or choose options that allow more questions");
     }
-    const problem = plan.draw(rng);
+    const problem = sampler.draw(rng);
     if (problem === undefined) {
       unusable++;
       continue;
     }
     let p: P = problem;
-    let key = plan.key(p);
-    for (let r = 0; plan.rename && r < 50 && splitOfKey(key) !== split; r++) key = plan.key((p = plan.rename(p, rng)));
+    let key = sampler.key(p);
+    for (let r = 0; sampler.rename && r < 50 && splitOfKey(key) !== split; r++) key = sampler.key((p = sampler.rename(p, rng)));
     if (seen.has(key) || splitOfKey(key) !== split) continue;
     seen.add(key);
-    out.push(plan.build(p));
+    out.push(sampler.build(p));
   }
   return out;
-}
-
-function tooFew(plan: Pick<DrawPlan<unknown, unknown>, "task" | "split" | "n" | "problemCount">, found: number, draws: number): string {
-  const total = plan.problemCount;
-  const space =
-    total === undefined
-      ? ""
-      : `; these options allow ${total} distinct questions in all, about ${Math.floor(total * SPLIT_SHARE[plan.split])} of them in ${plan.split}`;
-  const tried = draws > 0 ? ` (found ${found} after ${draws} draws)` : "";
-  return `--n ${plan.n}: not enough distinct ${plan.task} questions in the ${plan.split} split${tried}${space}`;
-}
-
-function checkSeed(seed: number): void {
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new TaskOptionError("--seed", `--seed must be an integer in 0..4294967295, got ${seed}`);
-  }
 }
 
 /** FNV-1a over UTF-16 code units, then the murmur3 finalizer for well-mixed low bits. */
