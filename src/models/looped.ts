@@ -13,18 +13,16 @@
 // MODEL.md states the equations.
 import { lax, np, type Array } from "../engine/jax.js";
 import { splitKey } from "../engine/rng.js";
-import { leafPaths, map, type Tree } from "../engine/tree.js";
+import { map, type Tree } from "../engine/tree.js";
 import {
   embed,
-  initAttention,
   initEmbedding,
   initKvCache,
   initLayerNorm,
   initLinear,
-  initMlp,
+  initTransformerBlock,
   layerNorm,
   linear,
-  transformerBlockChunk,
   type Embedding,
   type InitOpts,
   type KvCache,
@@ -34,8 +32,7 @@ import {
 } from "../nn/index.js";
 import { SPECIAL } from "../tasks/vocab.js";
 import type { LoopedShape, Reasoner, ReasonerConfig, ReasonerState } from "./reasoner.js";
-import { slotMethods } from "./slot-methods.js";
-import { lastRealSlot } from "./transformer.js";
+import { chunkLatent, chunkPositions, lastRealSlot, runBlocks, slotMethods, slotStateMask } from "./slot-methods.js";
 
 export type LoopedParams = {
   embed: Embedding;
@@ -101,35 +98,14 @@ export function loopedReasoner(config: ReasonerConfig): LoopedReasoner {
     const carry = state.carry as LoopedCarry;
     if (carry.core.length !== r) throw new Error(`looped: a state started at ${carry.core.length} iterations run at ${r}`);
     const lastReal = real ? lastRealSlot(real.ref) : null;
-    const before = carry.valid.ref.astype(np.int32).sum(-1, { keepdims: true }); // [B, 1]
-    const slots = np.arange(maxLen);
-    const here = np.logicalAnd(np.greaterEqual(slots.ref, offset), np.less(slots, offset + L)).reshape([1, maxLen]);
-    let ids: Array;
-    let valid: Array;
-    if (real) {
-      ids = before.add(np.cumsum(real.ref.astype(np.int32), 1)).sub(1);
-      valid = np.where(here, np.pad(real, [[0, 0], [offset, maxLen - offset - L]]), carry.valid);
-    } else {
-      ids = before.add(np.arange(L).reshape([1, L]));
-      valid = np.logicalOr(carry.valid, here);
-    }
-    const validOut = valid.ref;
+    const [ids, valid] = chunkPositions(carry.valid, real, offset, L);
     const [e, prelude] = runBlocks(p.prelude, carry.prelude, inputs.add(embed(p.pos, ids)), offset, valid, heads, outputs);
     const s0 = np.zeros([B, L, dim], { dtype: e.dtype });
     const [s, core] = loopCore(p, e, s0, carry.core, { offset, valid: valid.ref, heads, frozen }, outputs);
     const [x, coda] = runBlocks(p.coda, carry.coda, s, offset, valid, heads, outputs);
     const hidden = layerNorm(p.lnFinal, x);
-    let latent: Array;
-    if (lastReal) {
-      const [pick, anyReal] = lastReal;
-      const chosen = np.matmul(pick.astype(hidden.dtype).reshape([B, 1, L]), hidden.ref).reshape([B, dim]);
-      latent = np.where(anyReal.reshape([B, 1]), chosen, state.latent);
-    } else {
-      latent = hidden.ref.slice([], L - 1);
-      state.latent.dispose();
-    }
-    valid.dispose();
-    const next: LoopedCarry = { prelude, core, coda, valid: validOut };
+    const latent = chunkLatent(hidden, lastReal, state.latent);
+    const next: LoopedCarry = { prelude, core, coda, valid };
     return [hidden, { latent, carry: next, position: offset + L }];
   }
 
@@ -139,29 +115,15 @@ export function loopedReasoner(config: ReasonerConfig): LoopedReasoner {
   }
 
   const initBlocks = (key: Array, n: number, opts: InitOpts): TransformerBlock[] =>
-    (n === 0 ? (key.dispose(), []) : n === 1 ? [key] : splitKey(key, n)).map((k) => {
-        const [kAttn, kMlp] = splitKey(k);
-        return {
-          ln1: initLayerNorm(dim, opts),
-          attn: initAttention(kAttn, dim, heads, opts),
-          ln2: initLayerNorm(dim, opts),
-          mlp: initMlp(kMlp, dim, MLP_RATIO * dim, opts),
-        };
-    });
+    (n === 0 ? (key.dispose(), []) : n === 1 ? [key] : splitKey(key, n)).map((k) =>
+      initTransformerBlock(k, dim, heads, MLP_RATIO * dim, opts),
+    );
 
   return {
     config,
     looped: shape,
     atDepth: (recurrence, backpropDepth = shape.backpropDepth) => loopedReasoner({ ...config, looped: { ...shape, recurrence, backpropDepth } }),
-    recurrentStateMask(state) {
-      // the latent, and in every cache the slot the step wrote (as the transformer's)
-      const written = np.equal(np.arange(maxLen), state.position - 1).reshape([1, maxLen, 1]);
-      const mask = leafPaths({ latent: state.latent, carry: state.carry } as unknown as Tree).map((path) =>
-        path === "latent" ? true : path === "carry.valid" ? false : written.ref,
-      );
-      written.dispose();
-      return mask;
-    },
+    recurrentStateMask: (state) => slotStateMask(state, maxLen),
     positionFlops,
     init(key, opts = {}) {
       const [kEmbed, kPos, kPrelude, kAdapter, kCore, kCoda, kHead] = splitKey(key, 7);
@@ -189,17 +151,6 @@ export function loopedReasoner(config: ReasonerConfig): LoopedReasoner {
     },
     ...slotMethods(dim, advance, readHidden),
   };
-}
-
-/** Run `blocks` on x [B, L, dim] over their caches (borrows `valid`); pushes each block's output when `outputs`. */
-function runBlocks(blocks: TransformerBlock[], caches: KvCache[], x: Array, offset: number, valid: Array, heads: number, outputs?: Array[]): [Array, KvCache[]] {
-  const next = blocks.map((block, l) => {
-    const [y, cache] = transformerBlockChunk(block, x, caches[l], offset, valid.ref, heads);
-    x = y;
-    outputs?.push(y.ref);
-    return cache;
-  });
-  return [x, next];
 }
 
 /** Where a chunk sits: its first slot, the attendable keys bool [B, maxLen], heads, and how many leading iterations run without gradient. */

@@ -12,19 +12,10 @@
 // position_ids), and a pad leaves the latent alone, so a padded sequence gives the same logits
 // at its real slots. MODEL.md states the equations.
 import { np, type Array } from "../engine/jax.js";
-import { dispose } from "../engine/tree.js";
-import {
-  embed,
-  initTransformer,
-  layerNorm,
-  transformerBlockChunk,
-  type InitOpts,
-  type KvCache,
-  type Transformer,
-} from "../nn/index.js";
+import { embed, initTransformer, initTransformerCache, layerNorm, type KvCache, type Transformer } from "../nn/index.js";
 import { SPECIAL } from "../tasks/vocab.js";
 import type { Reasoner, ReasonerConfig, ReasonerState } from "./reasoner.js";
-import { slotMethods } from "./slot-methods.js";
+import { chunkLatent, chunkPositions, lastRealSlot, runBlocks, slotMethods, slotStateMask } from "./slot-methods.js";
 
 export type TransformerParams = Transformer;
 
@@ -52,44 +43,15 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
    * `blockOutputs` is given, each block's output [B, L, dim] is pushed onto it (for probes).
    */
   function advance(p: TransformerParams, state: ReasonerState, inputs: Array, real: Array | null, blockOutputs?: Array[]): [Array, ReasonerState] {
-    const [B, L] = inputs.shape;
+    const [, L] = inputs.shape;
     const offset = state.position;
     if (offset + L > maxLen) throw new Error(`transformer: positions up to ${offset + L} exceed maxLen ${maxLen}`);
     const { caches, valid } = state.carry as TransformerCarry;
-    // The latent is the hidden state of the chunk's last real slot; a chunk of pads keeps the
-    // previous one, as recurrent reasoners keep their state through pads.
     const lastReal = real ? lastRealSlot(real.ref) : null;
-    // Position id = number of real positions before this one in its own sequence.
-    const before = valid.ref.astype(np.int32).sum(-1, { keepdims: true }); // [B, 1]
-    const slots = np.arange(maxLen);
-    const here = np.logicalAnd(np.greaterEqual(slots.ref, offset), np.less(slots, offset + L)).reshape([1, maxLen]);
-    let ids: Array;
-    let newValid: Array;
-    if (real) {
-      ids = before.add(np.cumsum(real.ref.astype(np.int32), 1)).sub(1); // [B, L]
-      newValid = np.where(here, np.pad(real, [[0, 0], [offset, maxLen - offset - L]]), valid);
-    } else {
-      // all real (latent steps): fewer kernels on the per-thought path
-      ids = before.add(np.arange(L).reshape([1, L]));
-      newValid = np.logicalOr(valid, here);
-    }
-    let x = inputs.add(embed(p.pos, ids));
-    const newCaches = p.blocks.map((block, l) => {
-      const [y, cache] = transformerBlockChunk(block, x, caches[l], offset, newValid.ref, heads);
-      x = y;
-      blockOutputs?.push(y.ref);
-      return cache;
-    });
+    const [ids, newValid] = chunkPositions(valid, real, offset, L);
+    const [x, newCaches] = runBlocks(p.blocks, caches, inputs.add(embed(p.pos, ids)), offset, newValid, heads, blockOutputs);
     const hidden = layerNorm(p.lnFinal, x); // [B, L, dim]
-    let latent: Array;
-    if (lastReal) {
-      const [pick, anyReal] = lastReal;
-      const chosen = np.matmul(pick.astype(hidden.dtype).reshape([B, 1, L]), hidden.ref).reshape([B, dim]);
-      latent = np.where(anyReal.reshape([B, 1]), chosen, state.latent);
-    } else {
-      latent = hidden.ref.slice([], L - 1);
-      state.latent.dispose();
-    }
+    const latent = chunkLatent(hidden, lastReal, state.latent);
     const carry: TransformerCarry = { caches: newCaches, valid: newValid };
     return [hidden, { latent, carry, position: offset + L }];
   }
@@ -101,34 +63,16 @@ export function transformerReasoner(config: ReasonerConfig): Reasoner<Transforme
 
   return {
     config,
-    recurrentStateMask(state) {
-      // {latent, carry: {caches: [{k, v} per layer], valid}} in flatten order
-      const written = np.equal(np.arange(maxLen), state.position - 1).reshape([1, maxLen, 1]);
-      const slots = globalThis.Array.from({ length: 2 * layers }, () => written.ref);
-      written.dispose();
-      return [true, ...slots, false];
-    },
+    recurrentStateMask: (state) => slotStateMask(state, maxLen),
     positionFlops,
     init: (key, opts = {}) => initTransformer(key, nnConfig, opts),
     start(batch, opts = {}) {
-      const dtype = opts.dtype ?? np.float32;
-      const zeros = () => np.zeros([batch, maxLen, dim], { dtype });
       const carry: TransformerCarry = {
-        caches: globalThis.Array.from({ length: layers }, () => ({ k: zeros(), v: zeros() })),
+        caches: initTransformerCache(nnConfig, batch, opts),
         valid: np.zeros([batch, maxLen], { dtype: np.bool }),
       };
-      return { latent: np.zeros([batch, dim], { dtype }), carry, position: 0 };
+      return { latent: np.zeros([batch, dim], { dtype: opts.dtype ?? np.float32 }), carry, position: 0 };
     },
     ...slotMethods(dim, advance, readHidden),
   };
-}
-
-/** real: bool [B, L] → [one-hot of each row's last real slot [B, L], whether the row has one [B]]. Consumes `real`. */
-export function lastRealSlot(real: Array): [Array, Array] {
-  const [, L] = real.shape;
-  const slots = np.arange(L);
-  const last = np.max(np.where(real.ref, slots.ref, -1), -1, { keepdims: true }); // [B, 1], −1: none
-  const anyReal = np.greaterEqual(last.ref.reshape([-1]), 0);
-  real.dispose();
-  return [np.equal(slots, last), anyReal];
 }

@@ -24,6 +24,7 @@ export {
   type TransformerBlock,
   type Transformer,
   initTransformer,
+  initTransformerBlock,
   transformerBlock,
   transformerLogits,
   initTransformerCache,

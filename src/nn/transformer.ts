@@ -60,17 +60,20 @@ export function initTransformer(key: Array, cfg: TransformerConfig, opts: InitOp
   return {
     embed: initEmbedding(kEmbed, vocab, dim, opts),
     pos: initEmbedding(kPos, maxLen, dim, opts),
-    blocks: kBlocks.map((k) => {
-      const [kAttn, kMlp] = splitKey(k);
-      return {
-        ln1: initLayerNorm(dim, opts),
-        attn: initAttention(kAttn, dim, heads, opts),
-        ln2: initLayerNorm(dim, opts),
-        mlp: initMlp(kMlp, dim, hidden, opts),
-      };
-    }),
+    blocks: kBlocks.map((k) => initTransformerBlock(k, dim, heads, hidden, opts)),
     lnFinal: initLayerNorm(dim, opts),
     head: initLinear(kHead, dim, vocab, opts),
+  };
+}
+
+/** One block with an MLP of width `hidden`. Consumes `key`. */
+export function initTransformerBlock(key: Array, dim: number, heads: number, hidden: number, opts: InitOpts = {}): TransformerBlock {
+  const [kAttn, kMlp] = splitKey(key);
+  return {
+    ln1: initLayerNorm(dim, opts),
+    attn: initAttention(kAttn, dim, heads, opts),
+    ln2: initLayerNorm(dim, opts),
+    mlp: initMlp(kMlp, dim, hidden, opts),
   };
 }
 
