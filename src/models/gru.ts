@@ -11,9 +11,9 @@ export type GruParams = RecurrentParams<Gru>;
 export type GruCarry = { h: Array[] };
 
 const gru: RecurrentCell<Gru, Array> = {
-  init: (key, dIn, dHidden, opts) => initGru(key, dIn, dHidden, opts),
+  init: initGru,
   zero: (batch, dim, opts) => np.zeros([batch, dim], { dtype: opts.dtype ?? np.float32 }),
-  step: (p, h, x) => gruCell(p, h, x),
+  step: gruCell,
   hidden: (h) => h,
   pack: (states) => ({ latent: states[states.length - 1], carry: { h: states.slice(0, -1) } satisfies GruCarry }),
   unpack: (latent, carry) => [...(carry as GruCarry).h, latent],

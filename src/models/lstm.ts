@@ -11,9 +11,9 @@ export type LstmParams = RecurrentParams<Lstm>;
 export type LstmCarry = { h: Array[]; c: Array[] };
 
 const lstm: RecurrentCell<Lstm, LstmState> = {
-  init: (key, dIn, dHidden, opts) => initLstm(key, dIn, dHidden, opts),
-  zero: (batch, dim, opts) => initLstmState(batch, dim, opts),
-  step: (p, state, x) => lstmCell(p, state, x),
+  init: initLstm,
+  zero: initLstmState,
+  step: lstmCell,
   hidden: (state) => state.h,
   pack(states) {
     const carry: LstmCarry = { h: states.slice(0, -1).map((s) => s.h), c: states.map((s) => s.c) };

@@ -98,22 +98,6 @@ export function initTransformerCache(cfg: TransformerConfig, batch: number, opts
 }
 
 /**
- * `transformerBlock` at one position: x: [B, dim] at position `pos` (int32 scalar Array).
- * Returns [x': [B, dim], updated cache]. Borrows `p`; consumes `x`, `cache` and `pos`.
- */
-export function transformerBlockStep(
-  p: TransformerBlock,
-  x: Array,
-  cache: KvCache,
-  pos: Array,
-  heads: number,
-): [Array, KvCache] {
-  const [a, newCache] = attendStep(p.attn, layerNorm(p.ln1, x.ref), cache, pos, heads);
-  const y = x.add(a);
-  return [y.ref.add(mlp(p.mlp, layerNorm(p.ln2, y))), newCache];
-}
-
-/**
  * `transformerBlock` on L consecutive positions offset … offset+L−1 continuing a KV cache
  * (attention.ts `attendChunk`; keyMask: bool [B, maxLen], the attendable keys after this write).
  * x: [B, L, dim]. Returns [x': [B, L, dim], updated cache].
@@ -127,7 +111,12 @@ export function transformerBlockChunk(
   keyMask: Array,
   heads: number,
 ): [Array, KvCache] {
-  const [a, newCache] = attendChunk(p.attn, layerNorm(p.ln1, x.ref), cache, offset, keyMask, heads);
+  return cachedBlock(p, x, (h) => attendChunk(p.attn, h, cache, offset, keyMask, heads));
+}
+
+/** A block whose attention continues a KV cache: `attend` maps ln1(x) to [attention output, updated cache]. Consumes `x`. */
+function cachedBlock(p: TransformerBlock, x: Array, attend: (h: Array) => [Array, KvCache]): [Array, KvCache] {
+  const [a, newCache] = attend(layerNorm(p.ln1, x.ref));
   const y = x.add(a);
   return [y.ref.add(mlp(p.mlp, layerNorm(p.ln2, y))), newCache];
 }
@@ -147,7 +136,7 @@ export function transformerStepLogits(
 ): [Array, KvCache[]] {
   let x = embed(p.embed, token).add(embed(p.pos, pos.ref.reshape([1])));
   const newCaches = p.blocks.map((block, l) => {
-    const [y, c] = transformerBlockStep(block, x, caches[l], pos.ref, cfg.heads);
+    const [y, c] = cachedBlock(block, x, (h) => attendStep(block.attn, h, caches[l], pos.ref, cfg.heads));
     x = y;
     return c;
   });
