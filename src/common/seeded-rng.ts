@@ -26,15 +26,6 @@ export class SeededRng {
     return [...this.gen.getState()];
   }
 
-  /** An independent stream 2^64 draws ahead; this generator skips past it. */
-  fork(): SeededRng {
-    const child = this.gen.clone();
-    child.jump();
-    this.gen.jump();
-    this.gen.jump();
-    return new SeededRng(child);
-  }
-
   /** Integer uniform in [lo, hi], inclusive. */
   int(lo: number, hi: number): number {
     if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo <= hi)) throw new Error(`rng.int: need integers lo <= hi, got ${lo}, ${hi}`);

@@ -2,7 +2,7 @@
 // Convention across neuralese, so that callers rarely write `.ref`:
 //   - parameters are BORROWED: nn functions take `p.w.ref` themselves and never free a parameter;
 //   - activations are MOVED: a function consumes the activation it is given;
-//   - whoever owns a parameter tree frees it once (see `borrowing`).
+//   - whoever owns a parameter tree frees it once.
 import type { Array } from "./jax.js";
 import { dispose, type Tree } from "./tree.js";
 
@@ -12,15 +12,6 @@ export function copies(x: Array, n = 2): Array[] {
   for (let i = 0; i < n - 1; i++) out.push(x.ref);
   out.push(x);
   return out;
-}
-
-/** Run `f` with a borrowed view of an owned tree, then free the tree: the tree is used, not moved. */
-export function borrowing<T extends Tree, R>(owned: T, f: (borrowed: T) => R): R {
-  try {
-    return f(owned);
-  } finally {
-    dispose(owned);
-  }
 }
 
 /** Free values a function received but does not need (jit and vjp consume every argument). */
