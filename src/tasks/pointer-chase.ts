@@ -54,12 +54,8 @@ function vocab(o: PointerChaseOptions): Vocab {
 
 function limits(o: PointerChaseOptions): Limits {
   const tableLength = o.layout === "array" ? o.symbols : 2 * o.symbols;
-  return {
-    maxQuestionLength: tableLength + 3,
-    maxAnswerLength: 1,
-    maxSteps: Math.max(o.trainHops.max, o.valHops.max, o.testHops.max),
-    maxStepLength: 1,
-  };
+  const maxSteps = Math.max(o.trainHops.max, o.valHops.max, o.testHops.max);
+  return { maxQuestionLength: tableLength + 3, maxAnswerLength: 1, maxSteps, maxStepLength: 1 };
 }
 
 function problemKey(m: PointerChaseMeta): string {

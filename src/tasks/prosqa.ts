@@ -38,8 +38,8 @@ const MAX_NODES = CONCEPTS.length + 2; // every node but the two start nodes may
  * probability 0.2 (the files have ~2.5 persons per graph), at most 28 nodes and 16–54 edges kept, and
  * shortest paths of 3–6 steps thinned by the step weights to the files' 41/44/13/2% mix.
  */
-const COCONUT = { grownMin: 17, grownMax: 29, maxNodes: 28, minEdges: 16, maxEdges: 54, parentless: 0.2, meanParents: 1.7, steps: { min: 3, max: 6 } };
-const COCONUT_STEP_WEIGHTS: Readonly<Record<number, number>> = { 3: 0.57, 4: 1, 5: 0.86, 6: 0.68 };
+const COCONUT: GraphShape = { grownMin: 17, grownMax: 29, maxNodes: 28, minEdges: 16, maxEdges: 54, parentless: 0.2, meanParents: 1.7, stepWeights: { 3: 0.57, 4: 1, 5: 0.86, 6: 0.68 } };
+const COCONUT_STEPS: IntRange = { min: 3, max: 6 };
 
 function resolveOptions(given: Partial<ProsQAOptions> = {}): ProsQAOptions {
   const graphs = checkChoice("--graphs", given.graphs ?? "algorithm1", PROSQA_GRAPHS);
@@ -48,7 +48,7 @@ function resolveOptions(given: Partial<ProsQAOptions> = {}): ProsQAOptions {
   }
   const nodes = graphs === "coconut" ? COCONUT.maxNodes : checkInt("--nodes", given.nodes ?? 12, MIN_NODES, MAX_NODES);
   const why = `a path in a graph of ${nodes} nodes has 1..${nodes - 2} steps; raise --nodes for longer paths`;
-  const trainSteps = checkRange("--train-steps", given.trainSteps ?? (graphs === "coconut" ? COCONUT.steps : { min: 2, max: 4 }), 1, nodes - 2, why);
+  const trainSteps = checkRange("--train-steps", given.trainSteps ?? (graphs === "coconut" ? COCONUT_STEPS : { min: 2, max: 4 }), 1, nodes - 2, why);
   const valSteps = checkRange("--val-steps", given.valSteps ?? trainSteps, 1, nodes - 2, why);
   const testSteps = checkRange("--test-steps", given.testSteps ?? trainSteps, 1, nodes - 2, why);
   return { graphs, nodes, trainSteps, valSteps, testSteps };
@@ -56,9 +56,7 @@ function resolveOptions(given: Partial<ProsQAOptions> = {}): ProsQAOptions {
 
 /** How this configuration draws its graphs. */
 function graphShape(o: ProsQAOptions): GraphShape {
-  if (o.graphs === "algorithm1") return algorithm1Shape(o.nodes);
-  const { grownMin, grownMax, maxNodes, minEdges, maxEdges, parentless, meanParents } = COCONUT;
-  return { grownMin, grownMax, maxNodes, minEdges, maxEdges, parentless, meanParents, stepWeights: COCONUT_STEP_WEIGHTS };
+  return o.graphs === "algorithm1" ? algorithm1Shape(o.nodes) : COCONUT;
 }
 
 /** Person names, then concept names: the same vocabulary for every size, and for Coconut's files. */
@@ -119,7 +117,6 @@ export function prosqaExample(
 interface Drawn {
   shape: ProsQAShape;
   graph: ProsQAGraph;
-  path: [number, number][];
   factOrder: [number, number][];
   optionOrder: [number, number];
 }
@@ -133,11 +130,11 @@ function sampler(o: ProsQAOptions, split: Split): Sampler<Drawn, ProsQAMeta> {
       const drawn = drawProsQAShape(rng, shape, range.min, range.max);
       if (!drawn) return undefined;
       const optionOrder: [number, number] = rng.bool() ? [drawn.target, drawn.neg_target] : [drawn.neg_target, drawn.target];
-      return { shape: drawn, graph: nameProsQAShape(rng, drawn), path: shortestPath(drawn), factOrder: rng.shuffle(drawn.edges), optionOrder };
+      return { shape: drawn, graph: nameProsQAShape(rng, drawn), factOrder: rng.shuffle(drawn.edges), optionOrder };
     },
     rename: (d, rng) => ({ ...d, graph: nameProsQAShape(rng, d.shape) }),
     key: (d) => problemKey(d.graph),
-    build: (d) => prosqaExample(d.graph, d.factOrder, d.optionOrder, d.path, v),
+    build: (d) => prosqaExample(d.graph, d.factOrder, d.optionOrder, shortestPath(d.shape), v),
   };
 }
 
