@@ -11,10 +11,6 @@ import { HACKING_COLUMNS } from "./bet-markdown.js";
 import { Plot, plotHtml } from "./plot.js";
 import { esc, htmlTable } from "./tables.js";
 
-
-export const WIDTH = 520;
-export const HEIGHT = 280;
-
 export type Axis = { key: "examples" | "flops" | "wallMs"; label: string; log: boolean; scale: number; format: string };
 export const AXES: Axis[] = [
   { key: "examples", label: "training examples drawn", log: false, scale: 1, format: "~s" },
@@ -71,8 +67,6 @@ function taskSection(b: BetSummary, task: string): string {
     parts.push(`<h3>Final test accuracy across budgets (bars: 95% CI over seeds)</h3>`);
     parts.push(
       plotHtml({
-        width: WIDTH,
-        height: HEIGHT,
         color: { legend: true, domain: [...new Set(ss.map((s) => s.label))] },
         x: { label: "budget", domain: b.budgets.map((x) => x.id), type: "point", padding: 0.3 },
         y: { label: "test accuracy", domain: [0, 1], grid: true },
@@ -109,8 +103,6 @@ function taskSection(b: BetSummary, task: string): string {
     parts.push(`<h3>Latent steps used by difficulty (test)</h3>`);
     parts.push(
       plotHtml({
-        width: WIDTH,
-        height: HEIGHT,
         color,
         x: { label: "difficulty", tickFormat: "d" },
         y: { label: "mean latent steps used", grid: true },
@@ -124,8 +116,6 @@ function taskSection(b: BetSummary, task: string): string {
 /** Accuracy by difficulty, one line per series, with interval bars (lo = hi for a single run). */
 export function difficultyPlot(diff: Array<{ series: string; difficulty: number; acc: number; lo: number; hi: number }>, color: Plot.ScaleOptions, yLabel = "test accuracy"): string {
   return plotHtml({
-    width: WIDTH,
-    height: HEIGHT,
     color,
     x: { label: "difficulty", ticks: [...new Set(diff.map((d) => d.difficulty))], tickFormat: "d" },
     y: { label: yLabel, domain: [0, 1], grid: true },
@@ -140,8 +130,6 @@ export function difficultyPlot(diff: Array<{ series: string; difficulty: number;
 /** The gradient norm arriving at each latent step k (log scale), one line per series. */
 export function gradProfilePlot(grad: Array<{ series: string; step: number; norm: number }>, color: Plot.ScaleOptions): string {
   return plotHtml({
-    width: WIDTH,
-    height: HEIGHT,
     color,
     x: { label: "latent step k", ticks: [...new Set(grad.map((g) => g.step))], tickFormat: "d" },
     y: { label: "‖∂L/∂h_k‖ (log)", type: "log", grid: true },
@@ -166,8 +154,6 @@ function hackingSection(runs: RunResult[], series: (r: RunResult) => string, col
     const data = hacked.flatMap((r) => r.hacking!.map((p) => ({ x: p.step, step: p.step, acc: p[key], series: series(r), run: r.id })));
     parts.push(
       `<div class="plot">${plotHtml({
-        width: WIDTH,
-        height: HEIGHT,
         color,
         x: { label: "step", grid: true },
         y: { label, grid: true },
@@ -184,8 +170,6 @@ export function curvePlot(points: Array<RunResult["curve"][number] & { acc: numb
   const data = points.map((p) => ({ ...p, x: p[axis.key] * axis.scale }));
   const positive = axis.log ? data.filter((d) => d.x > 0) : data;
   return plotHtml({
-    width: WIDTH,
-    height: HEIGHT,
     color,
     x: { label: axis.label, type: axis.log ? "log" : "linear", grid: true, tickFormat: axis.format },
     y: { label: yLabel, domain: yDomain ?? undefined, grid: true },
