@@ -68,6 +68,12 @@ export function oneOf<T extends string>(option: string, choices: readonly T[]) {
   };
 }
 
+/** Throw `err` again: as a UserError (its message and hint) when it is one of `kinds`, the errors a command expects and knows the fix of. */
+export function throwAsUserError(err: unknown, ...kinds: (abstract new (...args: never[]) => Error & { hint?: string })[]): never {
+  if (kinds.some((k) => err instanceof k)) throw new UserError((err as Error).message, (err as { hint?: string }).hint);
+  throw err;
+}
+
 /** Print an error the way every command does; returns the process exit code. */
 export function reportError(err: unknown, debug: boolean): number {
   if (err instanceof UserError) {

@@ -5,7 +5,7 @@ import { TASKS, TASK_NAMES, SPLITS, TaskOptionError, type Split, type Task } fro
 import { parseOptionValue, formatRange } from "../../tasks/options.js";
 import { exampleStats, type ExampleStats } from "../../tasks/stats.js";
 import { readDataFile, type DataFile } from "../../runs/index.js";
-import { UserError, positiveInt, oneOf } from "../errors.js";
+import { UserError, positiveInt, oneOf, throwAsUserError } from "../errors.js";
 import { translateRunErrors } from "../run-config.js";
 
 interface DataOptions {
@@ -119,7 +119,6 @@ function asUserError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof TaskOptionError) throw new UserError(err.message, err.hint);
-    throw err;
+    throwAsUserError(err, TaskOptionError);
   }
 }
