@@ -18,7 +18,7 @@ import { dataTables, summaryTable } from "../../report/bet-markdown.js";
 import { verdictText } from "../../report/bet-verdict.js";
 import { TASK_NAMES } from "../../tasks/index.js";
 import { BACKENDS, type Backend } from "../../engine/backends.js";
-import { oneOf, positiveInt, throwAsUserError, UserError } from "../errors.js";
+import { numberOption, oneOf, positiveInt, throwAsUserError, UserError } from "../errors.js";
 import { createProgress } from "../progress.js";
 import { serveDuring } from "./serve.js";
 
@@ -202,12 +202,6 @@ function evalDataList(value: string, tasks: string[]): NonNullable<BetSpec["eval
   });
 }
 
-function monitorExamples(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || (n !== 0 && n < 40)) throw new UserError(`--monitor must be 0 (off) or a whole number ≥ 40, got "${v}"`, "half the questions fit the probes and half score them, e.g. --monitor 500");
-  return n;
-}
-
 async function readSpecFile(file: string): Promise<BetSpec> {
   let value: unknown;
   try {
@@ -259,6 +253,8 @@ function armList(value: string): string[] {
   }
   return arms;
 }
+
+const monitorExamples = numberOption("--monitor", "0 (off) or a whole number ≥ 40", (n) => Number.isInteger(n) && (n === 0 || n >= 40), "half the questions fit the probes and half score them, e.g. --monitor 500");
 
 const BUDGET_KEYS: Record<string, (v: number) => Record<string, unknown>> = {
   steps: (v) => ({ budget: { maxSteps: v } }),

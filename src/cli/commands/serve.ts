@@ -3,7 +3,7 @@
 import { Command } from "commander";
 import { ServeDirError } from "../../experiments/serve/live-dir.js";
 import { startDashboard } from "../../experiments/serve/server.js";
-import { throwAsUserError, UserError } from "../errors.js";
+import { numberOption, throwAsUserError, UserError } from "../errors.js";
 
 export function serveCommand(): Command {
   return new Command("serve")
@@ -38,8 +38,4 @@ function serveError(err: unknown): never {
   throwAsUserError(err, ServeDirError);
 }
 
-function port(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UserError(`--port must be a whole number from 0 to 65535, got "${v}"`, "for example --port 8080, or leave it out for a free port");
-  return n;
-}
+const port = numberOption("--port", "a whole number from 0 to 65535", (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "for example --port 8080, or leave it out for a free port");
