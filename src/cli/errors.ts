@@ -9,16 +9,28 @@ export class UserError extends Error {
   }
 }
 
-/** Parse a positive integer option, naming the option in the error. */
-export function positiveInt(option: string) {
+/** Parse a number option: the number where `ok` takes it, else a UserError naming the option, what it `must` be, and the `hint`. */
+export function numberOption(option: string, must: string, ok: (x: number, text: string) => boolean, hint?: string) {
   return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) {
-      throw new UserError(`${option} must be a positive integer, got "${value}"`, `for example ${option} 20`);
-    }
-    return n;
+    const x = Number(value);
+    if (!ok(x, value)) throw new UserError(`${option} must be ${must}, got "${value}"`, hint);
+    return x;
   };
 }
+
+/** A positive integer option (a count). */
+export const positiveInt = (option: string) => numberOption(option, "a positive integer", (n) => Number.isInteger(n) && n > 0, `for example ${option} 20`);
+
+/** A non-negative integer option (a seed). */
+export const nonNegativeInt = (option: string) => numberOption(option, "a non-negative integer", (n) => Number.isInteger(n) && n >= 0);
+
+/** A finite number >= 0 (a threshold). */
+export const nonNegativeNumber = (option: string) =>
+  numberOption(option, "a number >= 0", (x, text) => text.trim() !== "" && Number.isFinite(x) && x >= 0, `for example ${option} 0.01`);
+
+/** A number strictly between 0 and 1 (a probability threshold). */
+export const probability = (option: string) =>
+  numberOption(option, "a number strictly between 0 and 1", (x, text) => text.trim() !== "" && Number.isFinite(x) && x > 0 && x < 1, `for example ${option} 0.5`);
 
 /** Parse a comma-separated list of positive integers (depths), naming the option in the error. */
 export function positiveIntList(option: string) {
@@ -31,33 +43,6 @@ export function positiveIntList(option: string) {
   };
 }
 
-/** Parse a non-negative integer option (a seed), naming the option in the error. */
-export function nonNegativeInt(option: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw new UserError(`${option} must be a non-negative integer, got "${value}"`);
-    return n;
-  };
-}
-
-/** Parse a finite number >= 0 (a threshold), naming the option in the error. */
-export function nonNegativeNumber(option: string) {
-  return (value: string): number => {
-    const x = Number(value);
-    if (value.trim() === "" || !Number.isFinite(x) || x < 0) throw new UserError(`${option} must be a number >= 0, got "${value}"`, `for example ${option} 0.01`);
-    return x;
-  };
-}
-
-/** Parse a number strictly between 0 and 1 (a probability threshold), naming the option in the error. */
-export function probability(option: string) {
-  return (value: string): number => {
-    const x = Number(value);
-    if (value.trim() === "" || !Number.isFinite(x) || x <= 0 || x >= 1) throw new UserError(`${option} must be a number strictly between 0 and 1, got "${value}"`, `for example ${option} 0.5`);
-    return x;
-  };
-}
-
 /** Parse one choice out of a fixed list, naming the option in the error. */
 export function oneOf<T extends string>(option: string, choices: readonly T[]) {
   return (value: string): T => {
@@ -66,6 +51,12 @@ export function oneOf<T extends string>(option: string, choices: readonly T[]) {
     }
     return value as T;
   };
+}
+
+/** Throw `err` again: as a UserError (its message and hint) when it is one of `kinds`, the errors a command expects and knows the fix of. */
+export function throwAsUserError(err: unknown, ...kinds: (abstract new (...args: never[]) => Error & { hint?: string })[]): never {
+  if (kinds.some((k) => err instanceof k)) throw new UserError((err as Error).message, (err as { hint?: string }).hint);
+  throw err;
 }
 
 /** Print an error the way every command does; returns the process exit code. */

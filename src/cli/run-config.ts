@@ -15,7 +15,7 @@ import {
   type MethodConfigSpecs,
   type RunConfig,
 } from "../runs/index.js";
-import { UserError } from "./errors.js";
+import { throwAsUserError, UserError } from "./errors.js";
 
 /** A flag and the config field (dotted path) it sets. */
 interface ConfigFlag {
@@ -125,8 +125,7 @@ export async function translateRunErrors<T>(fn: () => Promise<T>): Promise<T> {
       });
       throw new UserError(`${err.message.split("\n")[0]}\n${lines.join("\n")}`);
     }
-    if (err instanceof RunDirError || err instanceof DataFileError || err instanceof TrainingFaultError) throw new UserError(err.message, err.hint);
-    throw err;
+    throwAsUserError(err, RunDirError, DataFileError, TrainingFaultError);
   }
 }
 

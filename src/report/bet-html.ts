@@ -2,18 +2,15 @@
 // against examples drawn, FLOPs and wall time, accuracy by difficulty, the gradient-norm profile
 // of the neuralese runs, how readable each chain is (monitorability) and, where halting is on,
 // latent steps used by difficulty.
-import type { ArmSummary, BetSummary, RunResult } from "./bet-summary.js";
-import { armName, pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
-import { dataScoreTables } from "./bet-data.js";
+import type { BetSummary, RunResult } from "./bet-summary.js";
+import { pct, pctInterval } from "./format.js";
 import { monitorHtml } from "./bet-monitor.js";
+import { dataScoreTables, HACKING_COLUMNS, headlineTable, runsTable, seriesName, type Table } from "./bet-tables.js";
 import { verdictHtml } from "./bet-verdict.js";
-import { HACKING_COLUMNS } from "./bet-markdown.js";
 import { Plot, plotHtml } from "./plot.js";
 import { esc, htmlTable } from "./tables.js";
 
-
-export const WIDTH = 520;
-export const HEIGHT = 280;
+const table = (t: Table) => htmlTable(t.head, t.rows);
 
 export type Axis = { key: "examples" | "flops" | "wallMs"; label: string; log: boolean; scale: number; format: string };
 export const AXES: Axis[] = [
@@ -42,7 +39,7 @@ Accuracy is the task's exact grade on held-out questions. Intervals are 95% perc
 Machine: ${esc(b.wall.machine)}, ${b.wall.jobs} runs at a time.</p>
 ${sections}
 <h2>Runs</h2>
-${runsTable(b.runs)}
+<details><summary>${b.runs.length} runs (directories under runs/)</summary>${table(runsTable(b.runs, (e) => e.slice(0, 200)))}</details>
 ${b.notes.length ? `<ul>${b.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>` : ""}
 </body></html>
 `;
@@ -51,12 +48,8 @@ ${b.notes.length ? `<ul>${b.notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul
 function taskSection(b: BetSummary, task: string): string {
   const ss = b.summaries.filter((s) => s.task === task);
   const runs = b.runs.filter((r) => r.task === task && r.status === "finished");
-  const multiBudget = b.budgets.length > 1;
-  const series = (r: { arm: string; budget: string }) => {
-    const s = ss.find((x) => x.arm === r.arm && x.budget === r.budget);
-    return multiBudget ? `${s?.label ?? r.arm} · ${r.budget}` : (s?.label ?? r.arm);
-  };
-  const parts: string[] = [`<h2>${esc(task)}</h2>`, headline(b, ss)];
+  const series = (r: { arm: string; budget: string }) => seriesName(b, ss, r);
+  const parts: string[] = [`<h2>${esc(task)}</h2>`, table(headlineTable(b, task, "test acc % (95% CI)"))];
   // one colour per series in every plot of the section
   const color = { legend: true, domain: ss.map(series) };
   const split = b.target.split;
@@ -66,13 +59,11 @@ function taskSection(b: BetSummary, task: string): string {
     for (const axis of AXES) parts.push(`<div class="plot">${curvePlot(points, axis, split, color)}</div>`);
     parts.push(`</div>`);
   }
-  if (multiBudget) {
+  if (b.budgets.length > 1) {
     const sweep = ss.filter((s) => s.test).map((s) => ({ arm: s.label, budget: s.budget, acc: s.test!.mean, lo: s.test!.lo, hi: s.test!.hi }));
     parts.push(`<h3>Final test accuracy across budgets (bars: 95% CI over seeds)</h3>`);
     parts.push(
       plotHtml({
-        width: WIDTH,
-        height: HEIGHT,
         color: { legend: true, domain: [...new Set(ss.map((s) => s.label))] },
         x: { label: "budget", domain: b.budgets.map((x) => x.id), type: "point", padding: 0.3 },
         y: { label: "test accuracy", domain: [0, 1], grid: true },
@@ -93,7 +84,7 @@ function taskSection(b: BetSummary, task: string): string {
     parts.push(`<h3>Gradient norm arriving at each latent step (last fifth of training)</h3>`);
     parts.push(gradProfilePlot(grad, color));
   }
-  for (const t of dataScoreTables(b, task)) parts.push(`<h3>${esc(t.title)}</h3>`, htmlTable(t.head, t.rows));
+  for (const t of dataScoreTables(b, task)) parts.push(`<h3>${esc(t.title)}</h3>`, table(t));
   parts.push(hackingSection(runs, series, color));
   parts.push(monitorHtml(ss, series, color));
   const hackedFinal = ss.filter((s) => s.hackingFinal);
@@ -109,8 +100,6 @@ function taskSection(b: BetSummary, task: string): string {
     parts.push(`<h3>Latent steps used by difficulty (test)</h3>`);
     parts.push(
       plotHtml({
-        width: WIDTH,
-        height: HEIGHT,
         color,
         x: { label: "difficulty", tickFormat: "d" },
         y: { label: "mean latent steps used", grid: true },
@@ -124,8 +113,6 @@ function taskSection(b: BetSummary, task: string): string {
 /** Accuracy by difficulty, one line per series, with interval bars (lo = hi for a single run). */
 export function difficultyPlot(diff: Array<{ series: string; difficulty: number; acc: number; lo: number; hi: number }>, color: Plot.ScaleOptions, yLabel = "test accuracy"): string {
   return plotHtml({
-    width: WIDTH,
-    height: HEIGHT,
     color,
     x: { label: "difficulty", ticks: [...new Set(diff.map((d) => d.difficulty))], tickFormat: "d" },
     y: { label: yLabel, domain: [0, 1], grid: true },
@@ -140,8 +127,6 @@ export function difficultyPlot(diff: Array<{ series: string; difficulty: number;
 /** The gradient norm arriving at each latent step k (log scale), one line per series. */
 export function gradProfilePlot(grad: Array<{ series: string; step: number; norm: number }>, color: Plot.ScaleOptions): string {
   return plotHtml({
-    width: WIDTH,
-    height: HEIGHT,
     color,
     x: { label: "latent step k", ticks: [...new Set(grad.map((g) => g.step))], tickFormat: "d" },
     y: { label: "‖∂L/∂h_k‖ (log)", type: "log", grid: true },
@@ -166,8 +151,6 @@ function hackingSection(runs: RunResult[], series: (r: RunResult) => string, col
     const data = hacked.flatMap((r) => r.hacking!.map((p) => ({ x: p.step, step: p.step, acc: p[key], series: series(r), run: r.id })));
     parts.push(
       `<div class="plot">${plotHtml({
-        width: WIDTH,
-        height: HEIGHT,
         color,
         x: { label: "step", grid: true },
         y: { label, grid: true },
@@ -184,8 +167,6 @@ export function curvePlot(points: Array<RunResult["curve"][number] & { acc: numb
   const data = points.map((p) => ({ ...p, x: p[axis.key] * axis.scale }));
   const positive = axis.log ? data.filter((d) => d.x > 0) : data;
   return plotHtml({
-    width: WIDTH,
-    height: HEIGHT,
     color,
     x: { label: axis.label, type: axis.log ? "log" : "linear", grid: true, tickFormat: axis.format },
     y: { label: yLabel, domain: yDomain ?? undefined, grid: true },
@@ -210,22 +191,4 @@ export function meanLine(data: Array<{ x: number; acc: number; series: string; s
   const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const means = [...groups.values()].map((g) => ({ series: g.series, step: g.step, x: avg(g.xs), acc: avg(g.accs) })).sort((a, b) => a.step - b.step);
   return [Plot.line(means, { x: "x", y: "acc", z: "series", stroke: "series", strokeWidth: 2.5 }), Plot.dot(means, { x: "x", y: "acc", fill: "series", r: 2.5, tip: true })];
-}
-
-function headline(b: BetSummary, ss: ArmSummary[]): string {
-  const t = `${pct(b.target.accuracy)}% ${b.target.split}`;
-  const head = ["arm", "test acc % (95% CI)", "per seed", "val acc %", `examples to ${t}`, `FLOPs to ${t}`, `wall time to ${t}`];
-  const rows = ss.map((s) => {
-    const seeds = b.runs.filter((r) => r.task === s.task && r.arm === s.arm && r.budget === s.budget).map((r) => pct(r.test)).join(", ");
-    const reach = (x: ArmSummary["examplesToTarget"], unit?: (v: number) => string) => `${sciInterval(x.interval, unit)} (${x.reached}/${x.values.length})`;
-    return [armName(s, b), pctInterval(s.test), seeds, pctInterval(s.val), reach(s.examplesToTarget), reach(s.flopsToTarget), reach(s.wallMsToTarget, seconds)];
-  });
-  return htmlTable(head, rows);
-}
-
-function runsTable(runs: RunResult[]): string {
-  return `<details><summary>${runs.length} runs (directories under runs/)</summary>${htmlTable(
-    ["run", "status", "test %", "val %", "steps", "examples", "FLOPs", "wall"],
-    runs.map((r) => [r.id, r.status + (r.error ? `: ${r.error.slice(0, 200)}` : ""), pct(r.test), pct(r.val), String(r.steps), sci(r.examples), sci(r.flops), seconds(r.wallMs)]),
-  )}</details>`;
 }

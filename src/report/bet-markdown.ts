@@ -1,58 +1,36 @@
 // results.md: the bet's tables (also what the terminal shows at the end of a bet).
-import type { ArmSummary, BetSummary, HackingFinal } from "./bet-summary.js";
-import { dataScoreTables } from "./bet-data.js";
+import type { ArmSummary, BetSummary } from "./bet-summary.js";
 import { monitorMarkdown } from "./bet-monitor.js";
+import { dataScoreTables, HACKING_COLUMNS, headlineTable, runsTable, seriesName, type Table } from "./bet-tables.js";
 import { verdictMarkdown } from "./bet-verdict.js";
-import { armName, pct, pctInterval, sci, sciInterval, seconds } from "./format.js";
+import { armName, pct, pctInterval, sci, sciInterval } from "./format.js";
 import { mdTable } from "./tables.js";
 
-const table = mdTable;
+const table = (t: Table) => mdTable(t.head, t.rows);
 
 /** The headline table: final accuracy and the cost of reaching the target, per arm. */
-export function summaryTable(b: BetSummary, task: string): string {
-  const t = `${pct(b.target.accuracy)}% ${b.target.split}`;
-  const rows = b.summaries
-    .filter((s) => s.task === task)
-    .map((s) => {
-      const seeds = b.runs.filter((r) => r.task === task && r.arm === s.arm && r.budget === s.budget).map((r) => pct(r.test));
-      const reach = (x: ArmSummary["examplesToTarget"], unit?: (x: number) => string) =>
-        `${sciInterval(x.interval, unit)} (${x.reached}/${x.values.length})`;
-      return [armName(s, b), pctInterval(s.test), seeds.join(", "), pctInterval(s.val), reach(s.examplesToTarget), reach(s.flopsToTarget), reach(s.wallMsToTarget, seconds)];
-    });
-  return table(["arm", "test acc % (mean [95% CI])", "per seed", "val acc %", `examples to ${t}`, `FLOPs to ${t}`, `wall time to ${t}`], rows);
-}
+export const summaryTable = (b: BetSummary, task: string): string => table(headlineTable(b, task, "test acc % (mean [95% CI])"));
 
-/** The data-file tables (bet-data.ts) as markdown. */
-export const dataTables = (b: BetSummary, task: string): string[] => dataScoreTables(b, task).flatMap((t) => [`### ${t.title}`, "", table(t.head, t.rows), ""]);
-
-/** The hacking columns: final test outputs' true quality, learned graders' scores (percent), injection rates. */
-export const HACKING_COLUMNS: [keyof HackingFinal, string][] = [
-  ["trueQuality", "true H"],
-  ["proxyAnswer", "proxy (answer view)"],
-  ["proxyChain", "proxy (chain view)"],
-  ["injectionAnswer", "injection in answer"],
-  ["injectionChain", "injection in chain"],
-  ["injectionTokens", "any injection token"],
-  ["diversity", "diversity"],
-];
+/** The data-file tables (bet-tables.ts) as markdown. */
+export const dataTables = (b: BetSummary, task: string): string[] => dataScoreTables(b, task).flatMap((t) => [`### ${t.title}`, "", table(t), ""]);
 
 /** Reward hacking (inexact tasks): each arm's final test outputs, mean [95% CI] over seeds, then per seed. */
-export function hackingTables(b: BetSummary, task: string, ss: readonly ArmSummary[]): string[] {
+function hackingTables(b: BetSummary, task: string, ss: readonly ArmSummary[]): string[] {
   const head = ["arm", ...HACKING_COLUMNS.map(([, h]) => `${h} %`)];
   const perSeed = b.runs
     .filter((r) => r.task === task && r.hackingFinal)
-    .map((r) => [`${armName(ss.find((s) => s.arm === r.arm && s.budget === r.budget) ?? ({ label: r.arm, budget: r.budget } as ArmSummary), b)} · s${r.seed}`, ...HACKING_COLUMNS.map(([k]) => pct(r.hackingFinal![k]))]);
+    .map((r) => [`${seriesName(b, ss, r)} · s${r.seed}`, ...HACKING_COLUMNS.map(([k]) => pct(r.hackingFinal![k]))]);
   return [
     "### Reward hacking: final greedy test outputs (mean [95% CI] over seeds)",
     "",
     "true H: the hidden quality (the task's grade); proxy: the learned reward model fitted on flawed labels (answer-only or chain+answer view); " +
       "injection: share of outputs containing the contiguous injection sequence; diversity: distinct answers / answers.",
     "",
-    table(head, ss.map((s) => [armName(s, b), ...HACKING_COLUMNS.map(([k]) => pctInterval(s.hackingFinal![k] ?? null))])),
+    mdTable(head, ss.map((s) => [armName(s, b), ...HACKING_COLUMNS.map(([k]) => pctInterval(s.hackingFinal![k] ?? null))])),
     "",
     "Per seed:",
     "",
-    table(head, perSeed),
+    mdTable(head, perSeed),
     "",
   ];
 }
@@ -83,7 +61,7 @@ function adaptiveTables(b: BetSummary, task: string, ss: readonly ArmSummary[], 
       "a hindsight lower bound (it reads the grade, which no halting head can). " +
       "Per seed: steps / Spearman. d=…: mean steps used at each difficulty, mean over seeds.",
     "",
-    table(["arm", "steps used", "Spearman(difficulty, steps)", "Spearman(needed, steps)", "oracle", "per seed", ...diffs.map((d) => `d=${d}`)], rows),
+    mdTable(["arm", "steps used", "Spearman(difficulty, steps)", "Spearman(needed, steps)", "oracle", "per seed", ...diffs.map((d) => `d=${d}`)], rows),
     "",
   ];
 }
@@ -105,7 +83,7 @@ export function renderBetMarkdown(b: BetSummary): string {
     const diffs = [...new Set(ss.flatMap((s) => Object.keys(s.testByDifficulty)))].sort((x, y) => Number(x) - Number(y));
     if (diffs.length > 0) {
       out.push("### Test accuracy % by difficulty (mean over seeds)", "");
-      out.push(table(["arm", ...diffs.map((d) => `d=${d}`)], ss.map((s) => [armName(s, b), ...diffs.map((d) => pct(s.testByDifficulty[d]?.mean))])), "");
+      out.push(mdTable(["arm", ...diffs.map((d) => `d=${d}`)], ss.map((s) => [armName(s, b), ...diffs.map((d) => pct(s.testByDifficulty[d]?.mean))])), "");
     }
     out.push(...dataTables(b, task));
     const halting = ss.filter((s) => s.stepsUsedByDifficulty);
@@ -116,19 +94,13 @@ export function renderBetMarkdown(b: BetSummary): string {
     if (grad.length > 0) {
       const K = Math.max(...grad.map((s) => s.gradNormProfile!.length));
       out.push("### Gradient norm arriving at each latent step (last fifth of training, mean over seeds)", "");
-      out.push(table(["arm", ...Array.from({ length: K }, (_, k) => `k=${k + 1}`)], grad.map((s) => [armName(s, b), ...s.gradNormProfile!.map((g) => g.toExponential(2))])), "");
+      out.push(mdTable(["arm", ...Array.from({ length: K }, (_, k) => `k=${k + 1}`)], grad.map((s) => [armName(s, b), ...s.gradNormProfile!.map((g) => g.toExponential(2))])), "");
     }
     const monitor = monitorMarkdown(ss, (s) => armName(s, b));
     if (monitor) out.push(monitor, "");
   }
   out.push("## Runs", "");
-  out.push(
-    table(
-      ["run", "status", "test %", "val %", "steps", "examples", "FLOPs", "wall"],
-      b.runs.map((r) => [r.id, r.status + (r.error ? `: ${r.error.replace(/\|/g, "/").slice(0, 120)}` : ""), pct(r.test), pct(r.val), String(r.steps), sci(r.examples), sci(r.flops), seconds(r.wallMs)]),
-    ),
-    "",
-  );
+  out.push(table(runsTable(b.runs, (e) => e.replace(/\|/g, "/").slice(0, 120))), "");
   out.push(`Machine: ${b.wall.machine}; ${b.wall.jobs} runs at a time (wall times include that sharing).`, "");
   for (const n of b.notes) out.push(`- ${n}`);
   return `${out.join("\n")}\n`;

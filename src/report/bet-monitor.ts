@@ -51,8 +51,6 @@ export function monitorHtml<T extends Monitored>(ss: T[], label: Labelled<T>, co
   );
   const control = read.flatMap((s) => (s.monitor!.control ?? []).flatMap((c, k) => (c === null ? [] : [{ series: label(s), step: k + 1, acc: c }])));
   const plot = plotHtml({
-    width: 520,
-    height: 280,
     color,
     x: { label: "reasoning step k", ticks: [...new Set(points.map((p) => p.step))], tickFormat: "d" },
     y: { label: "step k's variable read from the chain", domain: [0, 1], grid: true },

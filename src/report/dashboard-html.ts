@@ -1,7 +1,7 @@
 // The live dashboard's HTML (`neuralese serve`): the page shell and its sections, drawn with the
 // report's own plots (bet-html.ts) from a LiveBet or LiveRun, server-side as inline SVG. The page
 // replaces a section's HTML when it changes (dashboard-client.ts); nothing is drawn twice.
-import { AXES, curvePlot, difficultyPlot, gradProfilePlot, HEIGHT, WIDTH } from "./bet-html.js";
+import { AXES, curvePlot, difficultyPlot, gradProfilePlot } from "./bet-html.js";
 import { monitorHtml } from "./bet-monitor.js";
 import type { CurvePoint } from "./bet-summary.js";
 import { pct, sci, seconds } from "./format.js";
@@ -186,8 +186,6 @@ function gradOverTraining(run: LiveRun): string {
   const data = perStep.length ? perStep : run.train.map((p) => ({ x: p.examples, norm: p.gradNorm, k: "global" }));
   const positive = data.filter((d) => d.norm > 0 && Number.isFinite(d.norm));
   return plotHtml({
-    width: WIDTH,
-    height: HEIGHT,
     color: { legend: true },
     x: { label: AXES[0].label, grid: true, tickFormat: "~s" },
     y: { label: perStep.length ? "‖∂L/∂h_k‖ (log)" : "gradient norm (log)", type: "log", grid: true },

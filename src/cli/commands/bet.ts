@@ -18,7 +18,7 @@ import { dataTables, summaryTable } from "../../report/bet-markdown.js";
 import { verdictText } from "../../report/bet-verdict.js";
 import { TASK_NAMES } from "../../tasks/index.js";
 import { BACKENDS, type Backend } from "../../engine/backends.js";
-import { oneOf, positiveInt, UserError } from "../errors.js";
+import { numberOption, oneOf, positiveInt, throwAsUserError, UserError } from "../errors.js";
 import { createProgress } from "../progress.js";
 import { serveDuring } from "./serve.js";
 
@@ -91,49 +91,49 @@ export function betCommand(): Command {
         await mkdir(out, { recursive: true });
         await writeFile(join(out, TUNING_FILES.plan), `${JSON.stringify(tuned, null, 2)}\n`);
       }
-      const summary = await betErrors(() =>
-        runBet(spec, {
-          out,
-          jobs: flags.jobs,
-          resume: Boolean(flags.resume),
-          ...(flags.queue ? { queue: { url: flags.queue } } : {}),
-          hooks: {
-            onPlan(runs: readonly PlannedRun[]) {
-              total = runs.length;
-              stepsTotal = runs.reduce((a, r) => a + (r.config.budget.maxSteps ?? 0), 0);
-              progress = createProgress({ label: "bet", total: stepsTotal || undefined });
-              console.error(flags.queue ? `bet ${out}: ${runs.length} runs through the queue on ${redactUrl(flags.queue)}` : `bet ${out}: ${runs.length} runs, ${flags.jobs} at a time`);
-            },
-            onStep(run, step) {
-              stepsDone += step - (stepOf.get(run.id) ?? 0);
-              stepOf.set(run.id, step);
-              show();
-            },
-            onQueue(counts) {
-              // who holds what, logged when it changes; the counts ride on the bar
-              const held = [...counts.holders].map(([run, worker]) => `${run}@${worker}`).join(", ");
-              if (held !== holders) progress?.log({ running: held || "(none)" });
-              holders = held;
-              queueDetail = `${counts.queued} queued, ${counts.running} running, ${counts.done} done, ${counts.failed} failed`;
-              show();
-            },
-            onNotice(line) {
-              progress?.log({ notice: line });
-            },
-            onEnd(run, status) {
-              done++;
-              const planned = run.config.budget.maxSteps ?? stepOf.get(run.id) ?? 0;
-              stepsDone += planned - (stepOf.get(run.id) ?? 0);
-              stepOf.set(run.id, planned);
-              progress?.log({ run: run.id, status: status.status, ...(status.status === "failed" ? { error: status.error } : { reused: status.reused }) });
-              show();
-            },
+      const summary = await runBet(spec, {
+        out,
+        jobs: flags.jobs,
+        resume: Boolean(flags.resume),
+        ...(flags.queue ? { queue: { url: flags.queue } } : {}),
+        hooks: {
+          onPlan(runs: readonly PlannedRun[]) {
+            total = runs.length;
+            stepsTotal = runs.reduce((a, r) => a + (r.config.budget.maxSteps ?? 0), 0);
+            progress = createProgress({ label: "bet", total: stepsTotal || undefined });
+            console.error(flags.queue ? `bet ${out}: ${runs.length} runs through the queue on ${redactUrl(flags.queue)}` : `bet ${out}: ${runs.length} runs, ${flags.jobs} at a time`);
           },
-        }),
-      ).finally(() => {
-        stopServing?.();
-        process.off("SIGINT", interrupted);
-      });
+          onStep(run, step) {
+            stepsDone += step - (stepOf.get(run.id) ?? 0);
+            stepOf.set(run.id, step);
+            show();
+          },
+          onQueue(counts) {
+            // who holds what, logged when it changes; the counts ride on the bar
+            const held = [...counts.holders].map(([run, worker]) => `${run}@${worker}`).join(", ");
+            if (held !== holders) progress?.log({ running: held || "(none)" });
+            holders = held;
+            queueDetail = `${counts.queued} queued, ${counts.running} running, ${counts.done} done, ${counts.failed} failed`;
+            show();
+          },
+          onNotice(line) {
+            progress?.log({ notice: line });
+          },
+          onEnd(run, status) {
+            done++;
+            const planned = run.config.budget.maxSteps ?? stepOf.get(run.id) ?? 0;
+            stepsDone += planned - (stepOf.get(run.id) ?? 0);
+            stepOf.set(run.id, planned);
+            progress?.log({ run: run.id, status: status.status, ...(status.status === "failed" ? { error: status.error } : { reused: status.reused }) });
+            show();
+          },
+        },
+      })
+        .catch(betErrors)
+        .finally(() => {
+          stopServing?.();
+          process.off("SIGINT", interrupted);
+        });
       progress?.stop();
       printSummary(summary, out);
       await writeTuning(summary, out);
@@ -149,7 +149,7 @@ export function reportCommand(): Command {
     .description("re-render a bet's report.html, results.md and summary.json from its run directories")
     .argument("<dir>", "the bet directory")
     .action(async (dir: string) => {
-      const summary = await betErrors(() => renderBet(dir));
+      const summary = await renderBet(dir).catch(betErrors);
       printSummary(summary, dir);
       await writeTuning(summary, dir);
     });
@@ -202,12 +202,6 @@ function evalDataList(value: string, tasks: string[]): NonNullable<BetSpec["eval
   });
 }
 
-function monitorExamples(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || (n !== 0 && n < 40)) throw new UserError(`--monitor must be 0 (off) or a whole number ≥ 40, got "${v}"`, "half the questions fit the probes and half score them, e.g. --monitor 500");
-  return n;
-}
-
 async function readSpecFile(file: string): Promise<BetSpec> {
   let value: unknown;
   try {
@@ -223,14 +217,8 @@ async function readSpecFile(file: string): Promise<BetSpec> {
   return parsed.data;
 }
 
-async function betErrors<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof BetPlanError || err instanceof QueueError) throw new UserError(err.message, err.hint);
-    throw err;
-  }
-}
+/** A bad plan or an unusable queue is the user's to fix. */
+const betErrors = (err: unknown) => throwAsUserError(err, BetPlanError, QueueError);
 
 /** "3" → 0, 1, 2 (`single` "count"; "seed": just 3); "2-4" → 2, 3, 4; "5,7" → 5, 7. */
 export function seedList(option: string, single: "count" | "seed" = "count") {
@@ -265,6 +253,8 @@ function armList(value: string): string[] {
   }
   return arms;
 }
+
+const monitorExamples = numberOption("--monitor", "0 (off) or a whole number ≥ 40", (n) => Number.isInteger(n) && (n === 0 || n >= 40), "half the questions fit the probes and half score them, e.g. --monitor 500");
 
 const BUDGET_KEYS: Record<string, (v: number) => Record<string, unknown>> = {
   steps: (v) => ({ budget: { maxSteps: v } }),

@@ -5,7 +5,7 @@ import { TASKS, TASK_NAMES, SPLITS, TaskOptionError, type Split, type Task } fro
 import { parseOptionValue, formatRange } from "../../tasks/options.js";
 import { exampleStats, type ExampleStats } from "../../tasks/stats.js";
 import { readDataFile, type DataFile } from "../../runs/index.js";
-import { UserError, positiveInt, oneOf } from "../errors.js";
+import { UserError, numberOption, positiveInt, oneOf, throwAsUserError } from "../errors.js";
 import { translateRunErrors } from "../run-config.js";
 
 interface DataOptions {
@@ -108,18 +108,13 @@ function formatStats(h: { task: string; split: string; seed: number; options: ob
   ].join("\n");
 }
 
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!/^\d+$/.test(value) || seed > 0xffffffff) throw new UserError(`--seed must be an integer in 0..4294967295, got "${value}"`);
-  return seed;
-}
+const parseSeed = numberOption("--seed", "an integer in 0..4294967295", (seed, text) => /^\d+$/.test(text) && seed <= 0xffffffff);
 
 /** Task errors become the CLI's user errors (message and hint kept). */
 function asUserError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof TaskOptionError) throw new UserError(err.message, err.hint);
-    throw err;
+    throwAsUserError(err, TaskOptionError);
   }
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { rm } from "node:fs/promises";
 import { QueueError } from "../../experiments/queue/connection.js";
 import { startQueueWorker } from "../../experiments/queue/worker.js";
-import { positiveInt, UserError } from "../errors.js";
+import { positiveInt, throwAsUserError } from "../errors.js";
 
 interface WorkerFlags {
   queue: string;
@@ -24,14 +24,8 @@ export function workerCommand(): Command {
     .option("--stall-ms <ms>", "a worker silent this long loses its runs to another worker, which resumes them from their last checkpoint", positiveInt("--stall-ms"), 30_000)
     .action(async (flags: WorkerFlags) => {
       const scratch = flags.scratch ?? join(tmpdir(), `neuralese-worker-${process.pid}`);
-      let worker;
-      try {
-        worker = await startQueueWorker({ url: flags.queue, concurrency: flags.concurrency, scratch, stallMs: flags.stallMs });
-      } catch (err) {
-        if (err instanceof QueueError) throw new UserError(err.message, err.hint);
-        throw err;
-      }
-      const running = worker;
+      const options = { url: flags.queue, concurrency: flags.concurrency, scratch, stallMs: flags.stallMs };
+      const running = await startQueueWorker(options).catch((err) => throwAsUserError(err, QueueError));
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           console.error(`worker ${running.name}: ${signal}: stopping; its unfinished runs go to other workers (from their last checkpoint)`);

@@ -5,8 +5,8 @@ import { fork, type ChildProcess } from "node:child_process";
 import { pathExists } from "../../common/path-exists.js";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RUN_FILES } from "../../runs/index.js";
-import type { ChildMessage } from "./run-child.js";
+import { RUN_FILES, type RunConfig } from "../../runs/index.js";
+import type { ChildMessage, ChildOptions } from "./run-child.js";
 import { inspectable, INSPECT_FILE } from "../monitor/inspect.js";
 import type { PlannedRun } from "./plan.js";
 import type { MonitorSpec } from "./spec.js";
@@ -24,11 +24,28 @@ const CHILD = fileURLToPath(new URL("./run-child.ts", import.meta.url));
 
 export const runDirOf = (betDir: string, run: Pick<PlannedRun, "id">) => join(betDir, "runs", run.id);
 
+/** The run's config as its child gets it: `init` is the absolute directory of the run it starts from. */
+export const childConfig = (betDir: string, run: PlannedRun): RunConfig =>
+  run.initFrom === undefined ? run.config : { ...run.config, init: resolve(runDirOf(betDir, { id: run.initFrom })) };
+
 /** A run is done when it has finished training and, where the bet monitors it, been inspected. */
-export async function isRunDone(betDir: string, run: PlannedRun, monitor: MonitorSpec | null): Promise<boolean> {
+async function isRunDone(betDir: string, run: PlannedRun, monitor: MonitorSpec | null): Promise<boolean> {
   const dir = runDirOf(betDir, run);
   if (!(await pathExists(join(dir, RUN_FILES.summary)))) return false;
   return !monitor || !inspectable(run.config) || pathExists(join(dir, INSPECT_FILE));
+}
+
+/** The runs already done, each reported to `onEnd` as finished and reused; `todo`: the others. */
+export async function reuseDone(betDir: string, runs: readonly PlannedRun[], monitor: MonitorSpec | null, hooks: RunnerHooks): Promise<{ results: Map<string, RunStatus>; todo: PlannedRun[] }> {
+  const results = new Map<string, RunStatus>();
+  const todo: PlannedRun[] = [];
+  for (const run of runs) {
+    if (await isRunDone(betDir, run, monitor)) {
+      results.set(run.id, { status: "finished", reused: true });
+      hooks.onEnd?.(run, results.get(run.id)!);
+    } else todo.push(run);
+  }
+  return { results, todo };
 }
 
 /** Run every planned run not done yet; resolves when all have ended (a failed run does not stop the others). */
@@ -39,14 +56,7 @@ export async function executeRuns(
   hooks: RunnerHooks = {},
   monitor: MonitorSpec | null = null,
 ): Promise<Map<string, RunStatus>> {
-  const results = new Map<string, RunStatus>();
-  const queue: PlannedRun[] = [];
-  for (const run of runs) {
-    if (await isRunDone(betDir, run, monitor)) {
-      results.set(run.id, { status: "finished", reused: true });
-      hooks.onEnd?.(run, results.get(run.id)!);
-    } else queue.push(run);
-  }
+  const { results, todo: queue } = await reuseDone(betDir, runs, monitor, hooks);
   // a run that starts from another run's parameters goes after it (plans allow one level), else in plan order
   const at = new Map(queue.map((r, i) => [r.id, i]));
   const key = (r: PlannedRun) => (r.initFrom === undefined ? at.get(r.id)! : Math.max(at.get(r.id)!, (at.get(r.initFrom) ?? -1) + 0.5));
@@ -68,8 +78,7 @@ export async function executeRuns(
           status = { status: "failed", error: `the run it starts from, ${run.initFrom}, failed: ${from.error}` };
         } else {
           hooks.onStart?.(run);
-          const config = run.initFrom === undefined ? run.config : { ...run.config, init: resolve(runDirOf(betDir, { id: run.initFrom })) };
-          status = await runChild(betDir, { ...run, config }, children, hooks, monitor);
+          status = await runChild(betDir, run, children, hooks, monitor);
         }
         results.set(run.id, status);
         endOf.get(run.id)?.(status);
@@ -83,25 +92,36 @@ export async function executeRuns(
   return results;
 }
 
-function runChild(betDir: string, run: PlannedRun, children: Set<ChildProcess>, hooks: RunnerHooks, monitor: MonitorSpec | null): Promise<RunStatus> {
-  return new Promise((resolve) => {
-    const child = fork(CHILD, [JSON.stringify(run.config), runDirOf(betDir, run), JSON.stringify(monitor)], {
-      execArgv: ["--import", "tsx"],
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-    });
-    children.add(child);
-    let error: string | undefined;
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on("message", (m: ChildMessage) => {
-      if (m.type === "step") hooks.onStep?.(run, m.step, m.total);
-      else if (m.type === "error") error = m.message;
-    });
-    child.on("exit", (code, signal) => {
-      children.delete(child);
-      if (code === 0) resolve({ status: "finished", reused: false });
-      else resolve({ status: "failed", error: error ?? `the run's process ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().split("\n").slice(-3).join(" | ")}` });
-    });
+async function runChild(betDir: string, run: PlannedRun, children: Set<ChildProcess>, hooks: RunnerHooks, monitor: MonitorSpec | null): Promise<RunStatus> {
+  const { child, ended } = forkRun(childConfig(betDir, run), runDirOf(betDir, run), monitor, {}, (m) => {
+    if (m.type === "step") hooks.onStep?.(run, m.step, m.total);
   });
+  children.add(child);
+  const error = await ended;
+  children.delete(child);
+  return error === null ? { status: "finished", reused: false } : { status: "failed", error };
 }
 
+/**
+ * Train `config` into `out` (then inspect it, where `monitor` asks) in a run-child.ts process of
+ * its own; `onMessage` sees each of its messages. `ended`: null once it exits with 0, else why it
+ * failed (its own error, or how it ended and the last lines of its stderr).
+ */
+export function forkRun(config: RunConfig, out: string, monitor: MonitorSpec | null, options: ChildOptions, onMessage: (m: ChildMessage) => void, env?: NodeJS.ProcessEnv): { child: ChildProcess; ended: Promise<string | null> } {
+  const child = fork(CHILD, [JSON.stringify(config), out, JSON.stringify(monitor), JSON.stringify(options)], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    ...(env ? { env } : {}),
+  });
+  let error: string | undefined;
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  child.on("message", (m: ChildMessage) => {
+    if (m.type === "error") error = m.message;
+    onMessage(m);
+  });
+  const ended = new Promise<string | null>((resolve) =>
+    child.on("exit", (code, signal) => resolve(code === 0 ? null : (error ?? `the run's process ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`))),
+  );
+  return { child, ended };
+}

@@ -46,27 +46,18 @@ export function costRatio(reference: readonly RunResult[], other: readonly RunRe
   const seeds = pairs.length;
   const referenceReached = pairs.filter((p) => p.rv !== null).length;
   const otherReached = pairs.filter((p) => p.ov !== null).length;
-  const base = { seeds, referenceReached, otherReached };
-  if (seeds === 0) return { kind: "noData", value: null, lo: null, hi: null, censoredAt: null, ...base, text: `no seed finished in both arms` };
   const budget = (r: RunResult) => (metric === "examples" ? r.examples : r.flops);
   const censored = pairs.flatMap((p) => [...(p.rv === null ? [budget(p.r)] : []), ...(p.ov === null ? [budget(p.o)] : [])]);
   const censoredAt = censored.length ? Math.max(...censored) : null;
+  const result = (kind: CostRatio["kind"], text: string, r: Pick<CostRatio, "value" | "lo" | "hi"> = { value: null, lo: null, hi: null }): CostRatio =>
+    ({ kind, ...r, censoredAt, seeds, referenceReached, otherReached, text });
+  if (seeds === 0) return result("noData", `no seed finished in both arms`);
   const what = metric === "examples" ? "the training examples" : "the FLOPs";
   const of = `${seeds === 1 ? "1 seed" : `${seeds} seeds`}`;
-  if (referenceReached === 0 && otherReached === 0) {
-    return { kind: "neither", value: null, lo: null, hi: null, censoredAt, ...base, text: `neither reached ${names.target} within ${amount(censoredAt!, metric)} (${of})` };
-  }
+  if (referenceReached === 0 && otherReached === 0) return result("neither", `neither reached ${names.target} within ${amount(censoredAt!, metric)} (${of})`);
   const refCensored = referenceReached < seeds, otherCensored = otherReached < seeds;
   if (refCensored && otherCensored) {
-    return {
-      kind: "undetermined",
-      value: null,
-      lo: null,
-      hi: null,
-      censoredAt,
-      ...base,
-      text: `undetermined: ${names.reference} reached ${names.target} in ${referenceReached} of ${seeds} seeds, ${names.other} in ${otherReached}`,
-    };
+    return result("undetermined", `undetermined: ${names.reference} reached ${names.target} in ${referenceReached} of ${seeds} seeds, ${names.other} in ${otherReached}`);
   }
   // a censored run's whole budget stands in for its cost: a lower bound on it
   const num = pairs.map((p) => p.ov ?? budget(p.o));
@@ -81,15 +72,13 @@ export function costRatio(reference: readonly RunResult[], other: readonly RunRe
   const hi = lowDen.some((d) => d === 0) ? null : bootstrapRatio(num, lowDen).hi;
   const r = { value: point.value, lo, hi };
   const ci = interval(r, seeds);
-  if (!refCensored && !otherCensored) {
-    return { kind: "ratio", ...r, censoredAt, ...base, text: `${names.other} needs ${fmt(r.value)}× ${what} ${names.reference} needs to reach ${names.target}${ci}` };
-  }
+  if (!refCensored && !otherCensored) return result("ratio", `${names.other} needs ${fmt(r.value)}× ${what} ${names.reference} needs to reach ${names.target}${ci}`, r);
   if (otherCensored) {
     const lead = otherReached === 0 ? `${names.other}: not reached within ${amount(censoredAt!, metric)}` : `${names.other}: reached ${names.target} in ${otherReached} of ${seeds} seeds, the rest not within ${amount(censoredAt!, metric)}`;
-    return { kind: "atLeast", ...r, censoredAt, ...base, text: `${lead}: at least ${fmt(r.value)}× ${what} ${names.reference} needs${ci}` };
+    return result("atLeast", `${lead}: at least ${fmt(r.value)}× ${what} ${names.reference} needs${ci}`, r);
   }
   const lead = referenceReached === 0 ? `${names.reference}: not reached within ${amount(censoredAt!, metric)}` : `${names.reference}: reached ${names.target} in ${referenceReached} of ${seeds} seeds, the rest not within ${amount(censoredAt!, metric)}`;
-  return { kind: "atMost", ...r, censoredAt, ...base, text: `${lead}: ${names.other} needs at most ${fmt(r.value)}× ${what}${ci}` };
+  return result("atMost", `${lead}: ${names.other} needs at most ${fmt(r.value)}× ${what}${ci}`, r);
 }
 
 /** Who needed less, as far as the interval settles it. */

@@ -11,7 +11,7 @@ import { Job, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { RUN_FILES } from "../../runs/index.js";
 import type { PlannedRun } from "../bet/plan.js";
-import { isRunDone, runDirOf, type RunnerHooks, type RunStatus } from "../bet/runner.js";
+import { childConfig, reuseDone, runDirOf, type RunnerHooks, type RunStatus } from "../bet/runner.js";
 import type { MonitorSpec } from "../bet/spec.js";
 import { ArtifactStore, writeRunFiles } from "./artifacts.js";
 import { connectChecked, connectionOptions, outageReporter } from "./connection.js";
@@ -49,17 +49,10 @@ export async function executeRunsOnQueue(
 ): Promise<Map<string, RunStatus>> {
   const startedAt = Date.now();
   const notice = hooks.onNotice ?? ((l: string) => console.error(l));
-  const results = new Map<string, RunStatus>();
   const bet = resolve(betDir);
-  const jobIdFor = (run: PlannedRun) => jobIdOf(bet, run.id, configOf(bet, run));
+  const jobIdFor = (run: PlannedRun) => jobIdOf(bet, run.id, childConfig(bet, run));
   const byId = new Map(runs.map((r) => [r.id, r]));
-  const pending: PlannedRun[] = [];
-  for (const run of runs) {
-    if (await isRunDone(betDir, run, monitor)) {
-      results.set(run.id, { status: "finished", reused: true });
-      hooks.onEnd?.(run, results.get(run.id)!);
-    } else pending.push(run);
-  }
+  const { results, todo: pending } = await reuseDone(betDir, runs, monitor, hooks);
   if (pending.length === 0) return results;
 
   const redis = await connectChecked(opts.url);
@@ -74,7 +67,7 @@ export async function executeRunsOnQueue(
   const toAdd: PlannedRun[] = []; // ready to be added (kept here until Redis has taken them)
   const initRuns = new Set(runs.flatMap((r) => (r.initFrom === undefined ? [] : [r.initFrom])));
 
-  const payload = (run: PlannedRun, initJob: string | null): RunJob => ({ format: "neuralese-run", run: run.id, config: configOf(bet, run), monitor, init: initJob });
+  const payload = (run: PlannedRun, initJob: string | null): RunJob => ({ format: "neuralese-run", run: run.id, config: childConfig(bet, run), monitor, init: initJob });
   const enqueue = async (run: PlannedRun) => {
     const jobId = jobIdFor(run);
     let initJob: string | null = null;
@@ -184,9 +177,4 @@ export async function executeRunsOnQueue(
     const queued = tracked.size - holders.size + toAdd.length + [...waitingFor.values()].reduce((a, l) => a + l.length, 0);
     hooks.onQueue({ queued, running: holders.size, done: results.size - failed, failed, holders });
   }
-}
-
-/** The run's config as the local runner gives it to its child: `init` is the absolute directory of the run it starts from. */
-function configOf(bet: string, run: PlannedRun) {
-  return run.initFrom === undefined ? run.config : { ...run.config, init: resolve(runDirOf(bet, { id: run.initFrom })) };
 }

@@ -4,20 +4,18 @@
 // goes on, so a job taken over after this worker died resumes from it; the finished run directory
 // goes back through Redis too. The training runs in a child so this process's event loop stays
 // free to renew the job's lock (a blocked loop would let the job run twice).
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { RUN_FILES } from "../../runs/index.js";
-import type { ChildMessage, ChildOptions, ParentMessage } from "../bet/run-child.js";
+import type { ChildOptions, ParentMessage } from "../bet/run-child.js";
+import { forkRun } from "../bet/runner.js";
 import { ArtifactStore, readRunFiles, writeRunFiles } from "./artifacts.js";
 import { connectChecked, connectionOptions, outageReporter } from "./connection.js";
 import { BadJobError, parseRunJob, QUEUE_NAME, type RunJob } from "./job.js";
-
-const CHILD = fileURLToPath(new URL("../bet/run-child.ts", import.meta.url));
 
 export interface WorkerOptions {
   url: string;
@@ -127,34 +125,23 @@ export async function startQueueWorker(opts: WorkerOptions): Promise<RunningWork
   }
 
   function train(job: Job, run: RunJob, out: string, options: ChildOptions): Promise<void> {
-    return new Promise((resolveRun, reject) => {
-      if (stopping) return reject(new Error("the worker is stopping"));
-      const child = fork(CHILD, [JSON.stringify(run.config), out, JSON.stringify(run.monitor), JSON.stringify(options)], {
-        execArgv: ["--import", "tsx"],
-        stdio: ["ignore", "ignore", "pipe", "ipc"],
-        // caches (reward-model fits) stay inside the scratch directory too, shared by this worker's runs
-        env: { ...process.env, NEURALESE_CACHE_DIR: process.env.NEURALESE_CACHE_DIR ?? join(scratch, "cache") },
-      });
-      children.set(job.id!, child);
-      let error: string | undefined;
-      let stderr = "";
-      child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-      child.on("message", (m: ChildMessage) => {
-        if (m.type === "step") void job.updateProgress({ step: m.step, total: m.total, worker: name } satisfies JobProgress).catch(() => {});
-        else if (m.type === "error") error = m.message;
-        else if (m.type === "checkpoint") {
-          // training waits until the checkpoint is in Redis; a failed upload only costs resumability
-          void readRunFiles(out)
-            .then((files) => store.put(job.id!, "checkpoint", files))
-            .catch((err: Error) => log(`worker ${name}: could not ship ${run.run}'s checkpoint at step ${m.step}: ${err.message}`))
-            .finally(() => child.connected && child.send({ type: "shipped", step: m.step } satisfies ParentMessage));
-        }
-      });
-      child.on("exit", (code, signal) => {
-        children.delete(job.id!);
-        if (code === 0) resolveRun();
-        else reject(new Error(error ?? `the run's process ended with ${signal ?? `exit code ${code}`}: ${stderr.trim().split("\n").slice(-3).join(" | ")}`));
-      });
+    if (stopping) return Promise.reject(new Error("the worker is stopping"));
+    // caches (reward-model fits) stay inside the scratch directory too, shared by this worker's runs
+    const env = { ...process.env, NEURALESE_CACHE_DIR: process.env.NEURALESE_CACHE_DIR ?? join(scratch, "cache") };
+    const { child, ended } = forkRun(run.config, out, run.monitor, options, (m) => {
+      if (m.type === "step") void job.updateProgress({ step: m.step, total: m.total, worker: name } satisfies JobProgress).catch(() => {});
+      else if (m.type === "checkpoint") {
+        // training waits until the checkpoint is in Redis; a failed upload only costs resumability
+        void readRunFiles(out)
+          .then((files) => store.put(job.id!, "checkpoint", files))
+          .catch((err: Error) => log(`worker ${name}: could not ship ${run.run}'s checkpoint at step ${m.step}: ${err.message}`))
+          .finally(() => child.connected && child.send({ type: "shipped", step: m.step } satisfies ParentMessage));
+      }
+    }, env);
+    children.set(job.id!, child);
+    return ended.then((error) => {
+      children.delete(job.id!);
+      if (error !== null) throw new Error(error);
     });
   }
 

@@ -13,7 +13,7 @@ import { BET_FILES, readBetSpec } from "../bet/bet.js";
 import { EVENTS_FILE, readLastEvents, type BetEvent } from "../bet/events.js";
 import { planBet } from "../bet/plan.js";
 import type { BetSpec } from "../bet/spec.js";
-import { LiveRunReader, readJsonInside, type RunMeta } from "./live-run.js";
+import { LiveRunReader, readJsonInside, stampOf, type RunMeta } from "./live-run.js";
 import { insideRoot, plainRelative } from "./safe-path.js";
 
 export class ServeDirError extends Error {
@@ -126,12 +126,10 @@ export class LiveDir {
 
   /** The final report from summary.json (validated, drawn by the report's own renderer), once the bet has written it. */
   private async refreshReport(): Promise<string> {
-    const file = await insideRoot(this.realRoot, BET_FILES.summary);
-    const s = file ? await stat(file).catch(() => null) : null;
-    const stamp = s ? `${s.size}:${s.mtimeMs}` : "-";
+    const stamp = await stampOf(await insideRoot(this.realRoot, BET_FILES.summary));
     if (stamp === this.finalReport.stamp) return stamp;
     this.finalReport = { stamp, body: null, error: null };
-    if (!s) return stamp;
+    if (stamp === "-") return stamp;
     const parsed = betSummarySchema.safeParse(await readJsonInside(this.realRoot, BET_FILES.summary));
     if (parsed.success) this.finalReport.body = reportBody(renderBetHtml(parsed.data));
     else this.finalReport.error = `${BET_FILES.summary} could not be read by this version: ${parsed.error.issues[0]?.message ?? "invalid"}`;

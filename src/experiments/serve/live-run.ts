@@ -19,19 +19,14 @@ const MAX_ERROR = 1000;
 /** Largest summary.json / inspect.json / config.json / worker.json read. */
 export const MAX_JSON_BYTES = 16 * 1024 * 1024;
 
-export interface RunMeta {
-  id: string;
-  task: string;
-  arm: string;
-  label: string;
-  seed: number;
-  budget: string;
+export type RunMeta = Pick<LiveRun, "id" | "task" | "arm" | "label" | "seed" | "budget"> & {
   /** The run's budget limits and batch size (from its planned config, or its config.json). */
   limits: { maxSteps: number | null; maxExamples: number | null; maxFlops: number | null; batchSize: number } | null;
-}
+};
 
 type Stamp = string;
-const stampOf = async (file: string | null): Promise<Stamp> => {
+/** A file's size and modification time ("-" when there is none). */
+export const stampOf = async (file: string | null): Promise<Stamp> => {
   if (!file) return "-";
   try {
     const s = await stat(file);
