@@ -13,7 +13,10 @@ export {
   recurrentNorm,
   unitNormPerExample,
   stopGradientState,
+  disposeState,
+  refState,
   floatDtype,
+  vectorOf,
 } from "./chain-state.js";
 export { FEEDBACKS, type FeedbackKind, type FeedbackMlp, type WithFeedback, applyFeedback, feedbackFlops, initFeedback, withFeedback } from "./feedback.js";
 export { EXIT_RULES, type ExitRule, type ExitRuleName, exitSteps, klDivergence, relativeChange, selectByStep } from "./exit.js";

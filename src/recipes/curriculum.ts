@@ -16,11 +16,10 @@
 // (a continuous thought), pause reads its learned `<latent>` filler token ("pause as thought").
 import { z } from "zod";
 import { SeededRng } from "../common/seeded-rng.js";
-import { np } from "../engine/jax.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
-import { answerWidth, promptGrid, type TokenGrid } from "./framing.js";
+import { answerWidth, type TokenGrid } from "./framing.js";
 import type { Batch } from "./batch.js";
-import { tokens } from "./supervised-parts.js";
+import { forcedBatch } from "./supervised-parts.js";
 
 export const OPTIMIZER_RESETS = ["never", "stage", "epoch"] as const;
 export const MIXINGS = ["batch", "example"] as const;
@@ -148,12 +147,7 @@ export function stageFrame(examples: readonly Example[], limits: Limits, layout:
     targets.ids.set(target, r * width);
     target.forEach((t, i) => (mask[r * width + i] = t === SPECIAL.answer ? 0 : 1));
   });
-  return {
-    prompt: tokens(promptGrid(examples, limits)),
-    restIn: tokens(inputs),
-    restTarget: tokens(targets),
-    restMask: np.array(mask).reshape([B, width]),
-  };
+  return forcedBatch(examples, limits, "rest", { inputs, targets, mask });
 }
 
 /** The recipe side of a curriculum: the schedule, and the recipe that trains stage k. */

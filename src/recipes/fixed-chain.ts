@@ -12,9 +12,10 @@ import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerFromChain, answerWidth, chainFromDecoded, promptWidth } from "./framing.js";
-import { chooseToken, contentOnlyBias, disposeState, targetLogProbs } from "./greedy.js";
+import { disposeState } from "../reasoning/index.js";
+import { chooseToken, contentOnlyBias, targetLogProbs } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
-import { tokenRows } from "./supervised-parts.js";
+import { readPrompt, tokenRows } from "./supervised-parts.js";
 
 /** Tokens a fixed chain's row holds after `<bot>`: K chain tokens, `<eot> <ans>`, the answer and its `<eos>`. */
 export const fixedChainWidth = (chainTokens: number, limits: Limits) => chainTokens + 2 + answerWidth(limits);
@@ -143,8 +144,7 @@ export function fixedChain(chainTokens: number): SupervisedRecipe {
     frame: (): Batch => noGold(),
     lossAndGrad: () => noGold(),
     predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
-      const state = reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
-      return decodeFixedChain(reasoner, p, state, chainTokens, limits, 0, null);
+      return decodeFixedChain(reasoner, p, readPrompt(reasoner, p, prompt), chainTokens, limits, 0, null);
     },
     answerOf: answerFromChain,
     chainOf: chainFromDecoded,

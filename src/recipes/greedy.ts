@@ -3,8 +3,9 @@
 // Written as an unrolled JS loop so a whole decode traces into one jit.
 import { jnn, np, random, type Array } from "../engine/jax.js";
 import { oneHot } from "../nn/index.js";
-import { dispose, type Tree } from "../engine/tree.js";
+import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
+import { disposeState } from "../reasoning/index.js";
 import { SPECIAL_TOKENS } from "../tasks/index.js";
 
 /** −1e9 on the special tokens' logits, 0 on the task's own tokens: [V]. */
@@ -74,10 +75,4 @@ export function targetLogProbs(logits: Array, targets: Array, temperature: numbe
   const V = logits.shape[logits.shape.length - 1];
   const l = scaled(logits, temperature);
   return jnn.logSoftmax(bias ? l.add(bias) : l, -1).mul(oneHot(targets, V)).sum(-1);
-}
-
-/** Free a state that is no longer needed. */
-export function disposeState(state: ReasonerState): void {
-  state.latent.dispose();
-  dispose(state.carry);
 }
