@@ -13,7 +13,7 @@ import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerFromChain, answerWidth, chainFromDecoded, promptWidth } from "./framing.js";
 import { disposeState } from "../reasoning/index.js";
-import { chooseToken, contentOnlyBias, targetLogProbs } from "./greedy.js";
+import { chooseToken, contentOnlyBias, decodeTokens, targetLogProbs } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
 import { readPrompt, tokenRows } from "./supervised-parts.js";
 
@@ -72,7 +72,6 @@ export function decodeFixedChain<P extends Tree>(
   first?: Array,
 ): Array {
   const [B] = state.latent.shape;
-  const V = reasoner.config.vocab;
   const n = answerWidth(limits);
   const keys = key === null ? null : random.split(key, chainTokens + n);
   const written = writeChain(reasoner, p, state, chainTokens, temperature, keys === null ? null : keys.ref.slice([0, chainTokens]), first);
@@ -83,26 +82,12 @@ export function decodeFixedChain<P extends Tree>(
     return written.chain;
   }
   written.logits.dispose(); // what follows the chain is forced: <eot> <ans>
-  state = written.state;
-  const step = (token: Array): Array => {
-    const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
-    state = next;
-    return logits.reshape([B, V]);
-  };
-  step(tokenRows(B, [SPECIAL.endThought])).dispose();
-  let logits = step(tokenRows(B, [SPECIAL.answer]));
-  const bias = contentOnlyBias(V);
-  const answer: Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const token = chooseToken(i === 0 ? logits.add(bias.ref) : logits, temperature, keys === null ? null : keys.ref.slice(chainTokens + i));
-    answer.push(token.ref);
-    if (i < n - 1) logits = step(token);
-    else token.dispose();
-  }
-  bias.dispose();
+  const [eotLogits, afterEot] = reasoner.decode(p, written.state, tokenRows(B, [SPECIAL.endThought]));
+  eotLogits.dispose();
+  const answerKeys = keys === null ? null : keys.ref.slice([chainTokens, chainTokens + n]);
   keys?.dispose();
-  disposeState(state);
-  return np.concatenate([written.chain, tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), np.stack(answer, 1)], 1);
+  const answer = decodeTokens(reasoner, p, afterEot, tokenRows(B, [SPECIAL.answer]).reshape([B]), n, { keys: answerKeys, temperature, contentFirst: true });
+  return np.concatenate([written.chain, tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), answer], 1);
 }
 
 /**

@@ -18,9 +18,9 @@ export function contentOnlyBias(vocab: number): Array {
 /**
  * Starting from `state`, feed `first` [B] int32, then each chosen token in turn: returns the
  * `steps` tokens chosen [B, steps] int32 — argmax, or with a `key` a draw from
- * softmax(logits / temperature) (policy-gradient sampling). `contentFirst`: the first token
- * chosen is one of the task's own tokens (an answer is never empty). Consumes `state`, `first`
- * and `key`.
+ * softmax(logits / temperature) (policy-gradient sampling; `keys`: one key per step, already
+ * split). `contentFirst`: the first token chosen is one of the task's own tokens (an answer is
+ * never empty). Consumes `state`, `first` and the key(s).
  */
 export function decodeTokens<P extends Tree>(
   reasoner: Reasoner<P>,
@@ -28,12 +28,12 @@ export function decodeTokens<P extends Tree>(
   state: ReasonerState,
   first: Array,
   steps: number,
-  opts: { key?: Array; temperature?: number; contentFirst?: boolean } = {},
+  opts: { key?: Array; keys?: Array | null; temperature?: number; contentFirst?: boolean } = {},
 ): Array {
   const [B] = first.shape;
   const V = reasoner.config.vocab;
   const temperature = opts.temperature ?? 0;
-  const keys = opts.key ? random.split(opts.key, steps) : null;
+  const keys = opts.keys ?? (opts.key ? random.split(opts.key, steps) : null);
   let token = first;
   const chosen: Array[] = [];
   for (let i = 0; i < steps; i++) {
