@@ -101,13 +101,7 @@ export function esTrainer(setup: TrainerSetup): MethodTrainer {
         b > a ? p.call<Float32Array>(w, { theta: shared!, batch, keys: keys.slice(a, b), sigma: o.sigma } satisfies EsWorkerRequest) : new Float32Array(0),
       ),
     );
-    const out = new Float32Array(4 * keys.length);
-    let off = 0;
-    for (const part of parts) {
-      out.set(part, off);
-      off += part.length;
-    }
-    return out;
+    return Float32Array.from(parts.flatMap((part) => [...part]));
   };
 
   return stateTrainer(state, {

@@ -7,7 +7,7 @@
 // optionally subsampled to M rows by systematic resampling ∝ |weight| (unbiased). The memory is
 // a JSON map in checkpoints; use a fixed training set (--train-examples) so questions recur.
 import { z } from "zod";
-import { np, type Array } from "../engine/jax.js";
+import { np, type Array, type OwnedFunction } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import { SeededRng } from "../common/seeded-rng.js";
 import type { Reasoner } from "../models/reasoner.js";
@@ -18,7 +18,7 @@ import { addCharges, fullRow, fullWidth, goldRow, makeSampler, passCharges, roll
 import { valueAndGradAux } from "../recipes/supervised-parts.js";
 import { mean } from "../common/mean.js";
 import type { MethodTrainer, TrainerSetup } from "./trainer.js";
-import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
+import { stateTrainer, stepReport, trainerState } from "./trainer-state.js";
 
 export const triceOptions = z.strictObject({
   /** A question's first memory: its gold chain and answer, or the first chain sampled for it (possibly wrong; rechecked each step). */
@@ -77,7 +77,7 @@ function makeTriceUpdate<P extends Tree, S extends Tree>(reasoner: Reasoner<P>, 
   return makeGuardedTrainStep<P, Record<string, Array>, S, TriceMetrics>((params, batch) => {
     const [[loss], grads] = valueAndGradAux((p: P) => [weightedLogLik(reasoner, p, batch, temperature), {}], params);
     return { loss, grads, metrics: {} };
-  }, optimizer) as unknown as (params: P, state: S, batch: Record<string, Array>) => [Array, P, S, TriceMetrics, StepHealth];
+  }, optimizer) as unknown as OwnedFunction<(params: P, state: S, batch: Record<string, Array>) => [Array, P, S, TriceMetrics, StepHealth]>;
 }
 
 const keyOf = (e: Example) => e.question.join(" ");
@@ -130,19 +130,15 @@ export function triceTrainer(setup: TrainerSetup): MethodTrainer {
       }
       const r = rolloutGrids(pick.index.map((k) => owners[k]), pick.index.map((k) => rows[k]), limits);
       const [loss, , health] = state.advance(update(state.trees.params, state.trees.optimizer, { ...rolloutArrays(r), weight: np.array(Float32Array.from(pick.weight)) }));
-      const [l, gradNorm, applied] = await Promise.all([loss, health.gradNorm, health.applied].map(scalar));
-      return {
-        loss: l,
+      return stepReport(loss, health, {
         accuracy: mean(c),
-        gradNorm,
-        applied: applied === 1,
         charge: addCharges({ examples: B }, charges.sample(B, width), charges.update(R)),
         diagnostics: { memoryCorrect: mean(c.map((ci, i) => ci || m[i])), beta: mean(w.beta), memories: memory.size },
-      };
+      });
     },
     dispose() {
-      (sampler as { dispose(): void }).dispose();
-      (update as unknown as { dispose(): void }).dispose();
+      sampler.dispose();
+      update.dispose();
     },
   });
 }
