@@ -29,7 +29,7 @@ export interface EvalContext {
 /** The budget's counters a metrics record carries with an evaluation. */
 const spent = (budget: Budget) => {
   const c = budget.counters;
-  return { examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs };
+  return { examples: c.examples, flops: budget.flops, wallMs: c.wallMs };
 };
 
 /** An evaluation as a metrics record's fields. */

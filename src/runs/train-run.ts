@@ -16,8 +16,6 @@ import { evaluateDuring, finishRun, type EvalHooks } from "./run-finish.js";
 import { checkCurriculum, resume, trainerMaker, type Training } from "./run-start.js";
 import { rollBack, type RollbackEvent } from "./run-rollback.js";
 
-export type { RollbackEvent } from "./run-rollback.js";
-
 /** A step's numbers, as written to metrics.jsonl. */
 export interface StepLog {
   step: number;
