@@ -2,17 +2,12 @@
 export {
   latentChainValueAndGrad,
   type LatentChainOptions,
-  type LatentChainResult,
   type Readout,
 } from "./latent-chain.js";
 export { thinkSteps, traceThoughts, type ThoughtTrace } from "./unroll.js";
 export {
-  type ChainState,
-  UNIT_NORM_EPS,
-  perExampleNorm,
   recurrentNorm,
   unitNormPerExample,
-  stopGradientState,
   disposeState,
   refState,
   floatDtype,
@@ -26,7 +21,6 @@ export {
   velocity,
   velocityFlops,
   clipNorm,
-  unitRows,
   flowStep,
   sequenceLogProb,
   ascentDirection,
