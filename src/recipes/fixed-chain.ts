@@ -20,19 +20,13 @@ import { readPrompt, tokenRows } from "./supervised-parts.js";
 /** Tokens a fixed chain's row holds after `<bot>`: K chain tokens, `<eot> <ans>`, the answer and its `<eos>`. */
 export const fixedChainWidth = (chainTokens: number, limits: Limits) => chainTokens + 2 + answerWidth(limits);
 
-/** A fixed chain written: its K tokens [B, K], the state after the last one was fed, and the logits that followed it. */
-interface WrittenChain {
-  chain: Array;
-  state: ReasonerState;
-  logits: Array;
-}
-
 /**
- * Feed `<bot>` and choose K content tokens from `state` (the prompt read), feeding each back.
- * `keys` null: greedy; else one key per choice (`keys.ref.slice(i)`). `first` [B]: the first
- * token is this one, not chosen (a corrupted step, for monitoring). Consumes state and first.
+ * Feed `<bot>` and choose K content tokens from `state` (the prompt read), feeding each back:
+ * returns the K tokens [B, K] and the state after the last was fed. `keys` null: greedy; else one
+ * key per choice (`keys.ref.slice(i)`). `first` [B]: the first token is this one, not chosen (a
+ * corrupted step, for monitoring). Consumes state and first.
  */
-function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, keys: Array | null, first?: Array): WrittenChain {
+function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, keys: Array | null, first?: Array): [Array, ReasonerState] {
   const [B] = state.latent.shape;
   const V = reasoner.config.vocab;
   const bias = contentOnlyBias(V);
@@ -50,7 +44,8 @@ function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: Reasoner
     [logits, next] = reasoner.decode(p, next, token.reshape([B, 1]));
   }
   bias.dispose();
-  return { chain: np.stack(chosen, 1), state: next, logits: logits.reshape([B, V]) };
+  logits.dispose(); // what follows the chain is the caller's
+  return [np.stack(chosen, 1), next];
 }
 
 /**
@@ -74,20 +69,19 @@ export function decodeFixedChain<P extends Tree>(
   const [B] = state.latent.shape;
   const n = answerWidth(limits);
   const keys = key === null ? null : random.split(key, chainTokens + n);
-  const written = writeChain(reasoner, p, state, chainTokens, temperature, keys === null ? null : keys.ref.slice([0, chainTokens]), first);
+  const [chain, written] = writeChain(reasoner, p, state, chainTokens, temperature, keys === null ? null : keys.ref.slice([0, chainTokens]), first);
   if (!withAnswer) {
     keys?.dispose();
-    written.logits.dispose();
-    disposeState(written.state);
-    return written.chain;
+    disposeState(written);
+    return chain;
   }
-  written.logits.dispose(); // what follows the chain is forced: <eot> <ans>
-  const [eotLogits, afterEot] = reasoner.decode(p, written.state, tokenRows(B, [SPECIAL.endThought]));
+  // what follows the chain is forced: <eot> <ans>
+  const [eotLogits, afterEot] = reasoner.decode(p, written, tokenRows(B, [SPECIAL.endThought]));
   eotLogits.dispose();
   const answerKeys = keys === null ? null : keys.ref.slice([chainTokens, chainTokens + n]);
   keys?.dispose();
   const answer = decodeTokens(reasoner, p, afterEot, tokenRows(B, [SPECIAL.answer]).reshape([B]), n, { keys: answerKeys, temperature, contentFirst: true });
-  return np.concatenate([written.chain, tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), answer], 1);
+  return np.concatenate([chain, tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), answer], 1);
 }
 
 /**
@@ -108,12 +102,11 @@ export function fixedChainWithGoldLogp<P extends Tree>(
   answerTargets: Array,
 ): [Array, Array] {
   const [B, n] = answerTargets.shape;
-  const written = writeChain(reasoner, p, state, chainTokens, temperature, random.split(key, chainTokens));
-  written.logits.dispose();
+  const [chain, written] = writeChain(reasoner, p, state, chainTokens, temperature, random.split(key, chainTokens));
   // one chunk `<eot> <ans> a₁ …`: the logits after `<ans>` onwards predict the targets
-  const [logits, end] = reasoner.decode(p, written.state, np.concatenate([tokenRows(B, [SPECIAL.endThought]), answerInputs], 1));
+  const [logits, end] = reasoner.decode(p, written, np.concatenate([tokenRows(B, [SPECIAL.endThought]), answerInputs], 1));
   disposeState(end);
-  return [written.chain, targetLogProbs(logits.slice([], [1, n + 1]), answerTargets, temperature)];
+  return [chain, targetLogProbs(logits.slice([], [1, n + 1]), answerTargets, temperature)];
 }
 
 /** The recipe of a token chain of exactly `chainTokens` tokens (what the policy-gradient arms evaluate). */

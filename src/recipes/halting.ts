@@ -155,12 +155,10 @@ export function halting(latentSteps: number, opts: HaltingOptions): SupervisedRe
     sequenceLength,
     frame: promptAnswerBatch,
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
-      type Aux = Omit<HaltingForward, "loss">;
-      const f = (q: HaltingParams<P>): [Array, Aux] => {
-        const { loss, ...aux } = haltingForward(reasoner, q, batch, latentSteps, opts);
+      const [[loss, aux], grads] = valueAndGradAux((q: P): [Array, Omit<HaltingForward, "loss">] => {
+        const { loss, ...aux } = haltingForward(reasoner, q as unknown as HaltingParams<P>, batch, latentSteps, opts);
         return [loss, aux];
-      };
-      const [[loss, aux], grads] = valueAndGradAux(f as never, params) as unknown as [[Array, Aux], Tree];
+      }, params);
       return {
         loss,
         correct: aux.correct,
