@@ -13,7 +13,7 @@ import { mean } from "../common/mean.js";
 import { ref } from "../engine/tree.js";
 import type { Example } from "../tasks/index.js";
 import { groupRows, scheduledStage, stageAt, stagesAt, stepsPerStage } from "../recipes/curriculum.js";
-import { frameGroup, makeMixedUpdate, makeStageAccumulator, zeroSums, type MixedUpdate } from "./curriculum-mixed-step.js";
+import { frameGroup, makeMixedUpdate, makeStageAccumulator, zeroSums } from "./curriculum-mixed-step.js";
 import { makeSupervisedStep } from "./supervised-step.js";
 import { forwardFlopsPerExample, readSupervisedStep, supervisedTrainer } from "./supervised-trainer.js";
 import { passCharge, type MethodTrainer, type TrainerSetup, type TrainerStepReport } from "./trainer.js";
@@ -46,7 +46,7 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
 
   // per-example mixing: one accumulator per stage (jit retraces per group size), one update
   const accumulator = memo((k: number) => makeStageAccumulator(stageStep(k).recipe, reasoner));
-  let update: MixedUpdate | null = null;
+  let update: ReturnType<typeof makeMixedUpdate> | null = null;
 
   /** One update on a batch whose examples train the stages `stages` (one group per stage). */
   async function mixedStep(examples: readonly Example[], stages: number[]): Promise<TrainerStepReport> {

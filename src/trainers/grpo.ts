@@ -57,13 +57,9 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
   }
   // the learned reward model, fitted once before the first policy update
   let learned: TrainedRewardModel | null = null;
-  let fitReport: Record<string, number | null> | null = null;
   const proxy = async (): Promise<RewardModel> => {
     if (rewardModel) return rewardModel;
-    if (!learned) {
-      learned = await trainRewardModel(task, setup.taskOptions, limits, o.rewardModel);
-      fitReport = { ...learned.fit };
-    }
+    learned ??= await trainRewardModel(task, setup.taskOptions, limits, o.rewardModel);
     return learned.score;
   };
   const G = o.groupSize;
@@ -153,7 +149,7 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
           kl,
           sampledTokens: mean(r.sampled.map((s) => s.length)),
           ...(o.reward === "model" && task.inexact ? hackingDiagnostics(task.inexact.injection(setup.taskOptions), rows.map(rowChain), rows.map(rowAnswer), correct, rewards) : {}),
-          ...(fitReport && step === 0 ? { rewardModelFit: fitReport } : {}),
+          ...(learned && step === 0 ? { rewardModelFit: { ...learned.fit } } : {}),
         },
       };
     },
@@ -162,7 +158,7 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
       goldSampler?.dispose();
       scorer.dispose();
       update.dispose();
-      (learned as TrainedRewardModel | null)?.dispose();
+      learned?.dispose();
     },
   });
 }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { jit, lax, np, random, type Array, type OwnedFunction } from "../engine/jax.js";
 import { ref, type Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
-import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
+import { makeGuardedTrainStep, type GradientTransformation } from "../optim/index.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
 import type { BudgetCharge } from "../engine/flops.js";
 import { passCharge } from "./trainer.js";
@@ -197,9 +197,6 @@ export interface PolicyUpdateOptions {
 }
 
 export type PolicyMetrics = { clipFraction: Array; kl: Array };
-export type PolicyUpdate<P extends Tree, S extends Tree> = OwnedFunction<
-  (params: P, state: S, batch: Record<string, Array>) => [Array, P, S, PolicyMetrics, StepHealth]
->;
 
 /**
  * The GRPO loss on a batch {prompt, inputs, targets, action, answer, adv [N], answerWeight [N],
@@ -231,14 +228,14 @@ export function policyLoss<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: R
 }
 
 /** One jit: the policy loss's gradient and the optimizer's guarded update. */
-export function makePolicyUpdate<P extends Tree, S extends Tree>(reasoner: Reasoner<P>, optimizer: GradientTransformation<S>, o: PolicyUpdateOptions): PolicyUpdate<P, S> {
+export function makePolicyUpdate<P extends Tree, S extends Tree>(reasoner: Reasoner<P>, optimizer: GradientTransformation<S>, o: PolicyUpdateOptions) {
   return makeGuardedTrainStep<P, Record<string, Array>, S, PolicyMetrics>((params, batch) => {
     const [[loss, metrics], grads] = valueAndGradAux((p: P) => {
       const out = policyLoss(reasoner, p, batch, o);
       return [out.loss, out.metrics];
     }, params);
     return { loss, grads, metrics };
-  }, optimizer) as unknown as PolicyUpdate<P, S>;
+  }, optimizer);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,11 +7,11 @@
 // optionally subsampled to M rows by systematic resampling ∝ |weight| (unbiased). The memory is
 // a JSON map in checkpoints; use a fixed training set (--train-examples) so questions recur.
 import { z } from "zod";
-import { np, type Array, type OwnedFunction } from "../engine/jax.js";
+import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import { SeededRng } from "../common/seeded-rng.js";
 import type { Reasoner } from "../models/reasoner.js";
-import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
+import { makeGuardedTrainStep, type GradientTransformation } from "../optim/index.js";
 import type { Example } from "../tasks/index.js";
 import { answerFromChain } from "../recipes/framing.js";
 import { addCharges, fullRow, fullWidth, goldRow, makeSampler, passCharges, rolloutArrays, rolloutGrids, sampleRows, stepKey, tokenLogProbs, type RolloutRow } from "./policy-gradient.js";
@@ -64,8 +64,6 @@ export function systematicResample(w: readonly number[], M: number, u: number): 
   return { index, weight: index.map((i) => (Math.sign(w[i]) * total) / M) };
 }
 
-type TriceMetrics = Record<string, never>;
-
 /** −Σ_rows w_row Σ_t log π(target_t) over each row's actions. Borrows p, consumes batch. */
 function weightedLogLik<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Record<string, Array>, temperature: number): Array {
   const logp = tokenLogProbs(reasoner, p, batch.prompt, batch.inputs, batch.targets, temperature);
@@ -74,10 +72,10 @@ function weightedLogLik<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Reco
 }
 
 function makeTriceUpdate<P extends Tree, S extends Tree>(reasoner: Reasoner<P>, optimizer: GradientTransformation<S>, temperature: number) {
-  return makeGuardedTrainStep<P, Record<string, Array>, S, TriceMetrics>((params, batch) => {
+  return makeGuardedTrainStep<P, Record<string, Array>, S, Record<string, never>>((params, batch) => {
     const [[loss], grads] = valueAndGradAux((p: P) => [weightedLogLik(reasoner, p, batch, temperature), {}], params);
     return { loss, grads, metrics: {} };
-  }, optimizer) as unknown as OwnedFunction<(params: P, state: S, batch: Record<string, Array>) => [Array, P, S, TriceMetrics, StepHealth]>;
+  }, optimizer);
 }
 
 const keyOf = (e: Example) => e.question.join(" ");
