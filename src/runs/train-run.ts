@@ -17,12 +17,8 @@ import { checkCurriculum, resume, trainerMaker, type Training } from "./run-star
 import { rollBack, type RollbackEvent } from "./run-rollback.js";
 
 /** A step's numbers, as written to metrics.jsonl. */
-export interface StepLog {
+export interface StepLog extends Pick<TrainerStepReport, "loss" | "accuracy" | "gradNorm" | "applied"> {
   step: number;
-  loss: number;
-  accuracy: number;
-  gradNorm: number;
-  applied: boolean;
   examples: number;
   flops: number;
   wallMs: number;
