@@ -2,7 +2,7 @@
 // norms over the reasoner's recurrent hidden state (`recurrentStateMask`), unit-norm rescaling,
 // zero probes, stop-gradient. States keep the batch on axis 0 (reasoner.ts).
 import { lax, np, type Array, type DType } from "../engine/jax.js";
-import { dispose, flatten, leaves, type Tree } from "../engine/tree.js";
+import { dispose, flatten, leaves, ref, type Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 
 /** The differentiable part of a ReasonerState (position is a trace-time number). */
@@ -112,11 +112,6 @@ export function addProbes(reasoner: Pick<Reasoner, "recurrentStateMask">, s: Rea
   return { ...(rebuild(out) as unknown as ChainState), position: s.position };
 }
 
-/** Per-example norm [B] of the probes' cotangents (each already restricted to the recurrent state). Consumes them. */
-export function probeNorm(probeGrads: Array[]): Array {
-  return perExampleNorm(probeGrads);
-}
-
 /** The same state with no gradient flowing back through any leaf. Consumes `s`. */
 export function stopGradientState(s: ReasonerState): ReasonerState {
   const [ls, rebuild] = flatten(chainPart(s) as unknown as Tree);
@@ -128,6 +123,9 @@ export function stopGradientState(s: ReasonerState): ReasonerState {
 export function disposeState(s: ChainState | ReasonerState): void {
   dispose([s.latent, s.carry]);
 }
+
+/** A second reference to the same state (the chain goes on from `s`; the copy is read on the side). Borrows `s`. */
+export const refState = (s: ReasonerState): ReasonerState => ({ latent: s.latent.ref, carry: ref(s.carry), position: s.position });
 
 /** The dtype of the first floating-point leaf of a parameter tree (float32 or float64). */
 export function floatDtype(params: Tree): DType {

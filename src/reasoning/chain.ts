@@ -24,7 +24,6 @@ export interface LatentChainResult<P extends Tree> {
   latentNorms: Array;
 }
 
-
 /** Where the chain is cut: s_{stopAt} is under stop-gradient (−1: nowhere). */
 export interface ChainPlan {
   latentSteps: number;

@@ -45,12 +45,7 @@ export function exitSteps(changes: Array, threshold: number): Array {
 /** Pick row-wise among K candidates [B, W] int32 by exit step [B] (1..K): [B, W]. Consumes all. */
 export function selectByStep(candidates: Array[], exit: Array): Array {
   const [B] = exit.shape;
-  let out: Array | null = null;
-  candidates.forEach((c, i) => {
-    const pick = np.equal(exit.ref, i + 1).astype(np.int32).reshape([B, 1]);
-    const term = c.mul(pick);
-    out = out ? out.add(term) : term;
-  });
+  const out = candidates.map((c, i) => c.mul(np.equal(exit.ref, i + 1).astype(np.int32).reshape([B, 1]))).reduce((a, b) => a.add(b));
   exit.dispose();
-  return out!;
+  return out;
 }

@@ -44,14 +44,10 @@ export function gradNormValueAndGrad<P extends Tree>(
     position = s.position;
     return chainPart(s);
   };
-  let pullRead: OwnedFunction<(g: ChainState) => [P]> | null = null;
-  let state: ChainState;
-  if (cut < 0) {
-    const [s0, pull] = vjpFresh(readPrompt, [params]);
-    [state, pullRead] = [s0, pull as OwnedFunction<(g: ChainState) => [P]>];
-  } else {
-    state = readPrompt(params);
-  }
+  /** `f(...args)`, with its pullback where gradient flows (`differentiate`), else forward only (null). */
+  const run = <R>(f: (...a: any[]) => ChainState, args: unknown[], differentiate: boolean): [ChainState, R | null] =>
+    differentiate ? (vjpFresh(f, args) as [ChainState, R]) : [f(...args), null];
+  let [state, pullRead] = run<OwnedFunction<(g: ChainState) => [P]>>(readPrompt, [params], cut < 0);
   prompt.dispose();
 
   const thinkFrom = (p: P, latent: Array, carry: Tree): ChainState => {
@@ -63,14 +59,9 @@ export function gradNormValueAndGrad<P extends Tree>(
   const positions: number[] = []; // of s_1 … s_K
   const latentNorms: Array[] = [];
   for (let k = 0; k < K; k++) {
-    if (cut < 0 || k >= cut) {
-      const [next, pull] = vjpFresh(thinkFrom, [params, state.latent, state.carry]);
-      state = next;
-      pulls.push(pull as Pullback<P>);
-    } else {
-      state = thinkFrom(params, state.latent, state.carry);
-      pulls.push(null);
-    }
+    const [next, pull] = run<Pullback<P>>(thinkFrom, [params, state.latent, state.carry], cut < 0 || k >= cut);
+    state = next;
+    pulls.push(pull);
     positions.push(position);
     latentNorms.push(perExampleNorm([state.latent.ref]).mean());
   }

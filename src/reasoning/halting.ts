@@ -100,8 +100,7 @@ export function actWeights(z: Array, epsilon: number): ActWeights {
   const before = cum.ref.sub(h.ref); // c_{n−1}, with c_0 = 0
   const stop = 1 - epsilon;
   // reached_n: c_n ≥ 1 − ε, or n = N (forced halt); the halting step is the first n reached
-  const reached = np.maximum(lax.stopGradient(np.greaterEqual(cum, stop).astype(dtype)), lastColumn(N, dtype));
-  const halt = firstTrue(reached);
+  const halt = firstReached(lax.stopGradient(np.greaterEqual(cum, stop).astype(dtype)));
   const active = np.subtract(1, np.cumsum(halt.ref, 1)).add(halt.ref); // 1 for n ≤ N(t)
   const remainder = np.subtract(1, before); // R at n = N(t)
   const p = active.sub(halt.ref).mul(h).add(halt.ref.mul(remainder.ref));
@@ -135,16 +134,17 @@ export function firstTrue(mask: Array): Array {
   return m.ref.mul(np.equal(np.cumsum(m, 1), 1).astype(m.dtype));
 }
 
+/** [B, N] 0/1 steps reached → the one-hot of each row's first, the last step when none is. Consumes `reached`. */
+const firstReached = (reached: Array): Array => firstTrue(np.maximum(reached, lastColumn(reached.shape[1], reached.dtype)));
+
 /**
  * Inference, "threshold": halt at the first step whose cumulative halting probability reaches
  * `threshold` (PonderNet: Σ_{j≤n} p_j; ACT: Σ_{j≤n} h_j, whose own rule is threshold = 1 − ε);
  * the last step when none does. Returns the one-hot halting step [B, N]. Consumes `weights`.
  */
 export function haltAtThreshold(weights: Array, threshold: number): Array {
-  const [, N] = weights.shape;
   const dtype = weights.dtype;
-  const reached = np.greaterEqual(np.cumsum(weights, 1), threshold).astype(dtype);
-  return firstTrue(np.maximum(reached, lastColumn(N, dtype)));
+  return firstReached(np.greaterEqual(np.cumsum(weights, 1), threshold).astype(dtype));
 }
 
 /**
@@ -152,9 +152,8 @@ export function haltAtThreshold(weights: Array, threshold: number): Array {
  * `u` [B, N] in [0, 1)), the last step always. Returns the one-hot halting step [B, N]. Consumes both.
  */
 export function haltBySampling(lambda: Array, u: Array): Array {
-  const [, N] = lambda.shape;
   const dtype = lambda.dtype;
-  return firstTrue(np.maximum(np.less(u, lambda).astype(dtype), lastColumn(N, dtype)));
+  return firstReached(np.less(u, lambda).astype(dtype));
 }
 
 /** The step number (1 … N) of a one-hot halting step [B, N]: [B] float. Consumes it. */

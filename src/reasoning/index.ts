@@ -2,18 +2,16 @@
 export {
   latentChainValueAndGrad,
   type LatentChainOptions,
-  type LatentChainResult,
   type Readout,
 } from "./latent-chain.js";
 export { thinkSteps, traceThoughts, type ThoughtTrace } from "./unroll.js";
 export {
-  type ChainState,
-  UNIT_NORM_EPS,
-  perExampleNorm,
   recurrentNorm,
   unitNormPerExample,
-  stopGradientState,
+  disposeState,
+  refState,
   floatDtype,
+  vectorOf,
 } from "./chain-state.js";
 export { FEEDBACKS, type FeedbackKind, type FeedbackMlp, type WithFeedback, applyFeedback, feedbackFlops, initFeedback, withFeedback } from "./feedback.js";
 export { EXIT_RULES, type ExitRule, type ExitRuleName, exitSteps, klDivergence, relativeChange, selectByStep } from "./exit.js";
@@ -23,7 +21,6 @@ export {
   velocity,
   velocityFlops,
   clipNorm,
-  unitRows,
   flowStep,
   sequenceLogProb,
   ascentDirection,

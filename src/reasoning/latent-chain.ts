@@ -20,7 +20,7 @@
 import { lax, valueAndGrad, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
-import { addProbes, disposeState, floatDtype, lossAndAux, perExampleNorm, probeNorm, stopGradientState, vectorOf, zeroProbes } from "./chain-state.js";
+import { addProbes, disposeState, floatDtype, lossAndAux, perExampleNorm, stopGradientState, vectorOf, zeroProbes } from "./chain-state.js";
 import { gradNormValueAndGrad } from "./grad-norm.js";
 import type { ChainPlan, LatentChainResult, Readout } from "./chain.js";
 
@@ -94,7 +94,7 @@ function bpttValueAndGrad<P extends Tree>(
   const lossAndGrads = valueAndGrad(chain as never, { argnums: [0, 1], hasAux: true }) as unknown as (p: P, probes: Array[][]) => Out;
   const [[loss, extra], [grads, probeGrads]] = lossAndGrads(params, probes);
   prompt.dispose();
-  const stepGradNorms = vectorOf(probeGrads.map((g) => probeNorm(g).mean()), dtype);
+  const stepGradNorms = vectorOf(probeGrads.map((g) => perExampleNorm(g).mean()), dtype);
   disposeState(template);
   return { loss, grads, aux: extra.aux, stepGradNorms, latentNorms: extra.latentNorms };
 }

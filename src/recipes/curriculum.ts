@@ -16,11 +16,10 @@
 // (a continuous thought), pause reads its learned `<latent>` filler token ("pause as thought").
 import { z } from "zod";
 import { SeededRng } from "../common/seeded-rng.js";
-import { np } from "../engine/jax.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
-import { answerWidth, promptGrid, type TokenGrid } from "./framing.js";
+import { answerWidth, grid } from "./framing.js";
 import type { Batch } from "./batch.js";
-import { tokens } from "./supervised-parts.js";
+import { forcedBatch } from "./supervised-parts.js";
 
 export const OPTIMIZER_RESETS = ["never", "stage", "epoch"] as const;
 export const MIXINGS = ["batch", "example"] as const;
@@ -136,24 +135,13 @@ export function stageSequence(e: Example, layout: StageLayout): { prompt: number
  */
 export function stageFrame(examples: readonly Example[], limits: Limits, layout: StageLayout): Batch {
   const width = restWidth(limits, layout.removed);
-  const B = examples.length;
-  const inputs: TokenGrid = { ids: new Int32Array(B * width).fill(SPECIAL.pad), rows: B, cols: width };
-  const targets: TokenGrid = { ids: new Int32Array(B * width).fill(SPECIAL.pad), rows: B, cols: width };
-  const mask = new Float32Array(B * width);
-  examples.forEach((e, r) => {
-    const rest = stageSequence(e, layout).rest;
-    const target = [...rest.slice(1), SPECIAL.end];
-    if (rest.length > width) throw new Error(`curriculum framing: ${rest.length} tokens exceed the width ${width}`);
-    inputs.ids.set(rest, r * width);
-    targets.ids.set(target, r * width);
-    target.forEach((t, i) => (mask[r * width + i] = t === SPECIAL.answer ? 0 : 1));
-  });
-  return {
-    prompt: tokens(promptGrid(examples, limits)),
-    restIn: tokens(inputs),
-    restTarget: tokens(targets),
-    restMask: np.array(mask).reshape([B, width]),
-  };
+  const rests = examples.map((e) => stageSequence(e, layout).rest);
+  const long = rests.find((rest) => rest.length > width);
+  if (long) throw new Error(`curriculum framing: ${long.length} tokens exceed the width ${width}`);
+  const targets = rests.map((rest) => [...rest.slice(1), SPECIAL.end]);
+  const mask = new Float32Array(examples.length * width);
+  targets.forEach((target, r) => target.forEach((t, i) => (mask[r * width + i] = t === SPECIAL.answer ? 0 : 1)));
+  return forcedBatch(examples, limits, "rest", { inputs: grid(rests, width, "right"), targets: grid(targets, width, "right"), mask });
 }
 
 /** The recipe side of a curriculum: the schedule, and the recipe that trains stage k. */

@@ -5,23 +5,19 @@ import type { Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
 import type { Limits } from "../tasks/index.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
-import type { Batch, SupervisedRecipe } from "./recipe.js";
-import { answerAfter, greedyAnswer, plainLossAndGrad, promptAnswerBatch } from "./supervised-parts.js";
+import type { SupervisedRecipe } from "./recipe.js";
+import { backprop, forcedLoss, greedyAnswer, promptAnswerBatch, readPrompt, type ForwardLoss } from "./supervised-parts.js";
 
 export function direct(): SupervisedRecipe {
-  const sequenceLength = (l: Limits) => promptWidth(l) + answerWidth(l);
-  const forward = <P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Batch) =>
-    answerAfter(reasoner, p, reasoner.read(p, reasoner.start(batch.prompt.shape[0]), batch.prompt), batch);
+  const forward: ForwardLoss = (reasoner, p, batch) => forcedLoss(reasoner, p, readPrompt(reasoner, p, batch.prompt), batch);
   return {
     name: "direct",
-    sequenceLength,
+    sequenceLength: (l: Limits) => promptWidth(l) + answerWidth(l),
     frame: promptAnswerBatch,
-    lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
-      return plainLossAndGrad((p: P) => forward(reasoner, p, batch), params);
-    },
+    lossAndGrad: backprop(forward),
     loss: forward,
     predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
-      return greedyAnswer(reasoner, p, reasoner.read(p, reasoner.start(prompt.shape[0]), prompt), limits);
+      return greedyAnswer(reasoner, p, readPrompt(reasoner, p, prompt), limits);
     },
     answerOf: answerFromDecoded,
     positions: (l: Limits) => ({ read: promptWidth(l), think: 0, decode: answerWidth(l) }),

@@ -12,26 +12,21 @@ import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerFromChain, answerWidth, chainFromDecoded, promptWidth } from "./framing.js";
-import { chooseToken, contentOnlyBias, disposeState, targetLogProbs } from "./greedy.js";
+import { disposeState } from "../reasoning/index.js";
+import { chooseToken, contentOnlyBias, decodeTokens, targetLogProbs } from "./greedy.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
-import { tokenRows } from "./supervised-parts.js";
+import { readPrompt, tokenRows } from "./supervised-parts.js";
 
 /** Tokens a fixed chain's row holds after `<bot>`: K chain tokens, `<eot> <ans>`, the answer and its `<eos>`. */
 export const fixedChainWidth = (chainTokens: number, limits: Limits) => chainTokens + 2 + answerWidth(limits);
 
-/** A fixed chain written: its K tokens [B, K], the state after the last one was fed, and the logits that followed it. */
-interface WrittenChain {
-  chain: Array;
-  state: ReasonerState;
-  logits: Array;
-}
-
 /**
- * Feed `<bot>` and choose K content tokens from `state` (the prompt read), feeding each back.
- * `keys` null: greedy; else one key per choice (`keys.ref.slice(i)`). `first` [B]: the first
- * token is this one, not chosen (a corrupted step, for monitoring). Consumes state and first.
+ * Feed `<bot>` and choose K content tokens from `state` (the prompt read), feeding each back:
+ * returns the K tokens [B, K] and the state after the last was fed. `keys` null: greedy; else one
+ * key per choice (`keys.ref.slice(i)`). `first` [B]: the first token is this one, not chosen (a
+ * corrupted step, for monitoring). Consumes state and first.
  */
-function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, keys: Array | null, first?: Array): WrittenChain {
+function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, chainTokens: number, temperature: number, keys: Array | null, first?: Array): [Array, ReasonerState] {
   const [B] = state.latent.shape;
   const V = reasoner.config.vocab;
   const bias = contentOnlyBias(V);
@@ -49,7 +44,8 @@ function writeChain<P extends Tree>(reasoner: Reasoner<P>, p: P, state: Reasoner
     [logits, next] = reasoner.decode(p, next, token.reshape([B, 1]));
   }
   bias.dispose();
-  return { chain: np.stack(chosen, 1), state: next, logits: logits.reshape([B, V]) };
+  logits.dispose(); // what follows the chain is the caller's
+  return [np.stack(chosen, 1), next];
 }
 
 /**
@@ -71,37 +67,21 @@ export function decodeFixedChain<P extends Tree>(
   first?: Array,
 ): Array {
   const [B] = state.latent.shape;
-  const V = reasoner.config.vocab;
   const n = answerWidth(limits);
   const keys = key === null ? null : random.split(key, chainTokens + n);
-  const written = writeChain(reasoner, p, state, chainTokens, temperature, keys === null ? null : keys.ref.slice([0, chainTokens]), first);
+  const [chain, written] = writeChain(reasoner, p, state, chainTokens, temperature, keys === null ? null : keys.ref.slice([0, chainTokens]), first);
   if (!withAnswer) {
     keys?.dispose();
-    written.logits.dispose();
-    disposeState(written.state);
-    return written.chain;
+    disposeState(written);
+    return chain;
   }
-  written.logits.dispose(); // what follows the chain is forced: <eot> <ans>
-  state = written.state;
-  const step = (token: Array): Array => {
-    const [logits, next] = reasoner.decode(p, state, token.reshape([B, 1]));
-    state = next;
-    return logits.reshape([B, V]);
-  };
-  step(tokenRows(B, [SPECIAL.endThought])).dispose();
-  let logits = step(tokenRows(B, [SPECIAL.answer]));
-  const bias = contentOnlyBias(V);
-  const answer: Array[] = [];
-  for (let i = 0; i < n; i++) {
-    const token = chooseToken(i === 0 ? logits.add(bias.ref) : logits, temperature, keys === null ? null : keys.ref.slice(chainTokens + i));
-    answer.push(token.ref);
-    if (i < n - 1) logits = step(token);
-    else token.dispose();
-  }
-  bias.dispose();
+  // what follows the chain is forced: <eot> <ans>
+  const [eotLogits, afterEot] = reasoner.decode(p, written, tokenRows(B, [SPECIAL.endThought]));
+  eotLogits.dispose();
+  const answerKeys = keys === null ? null : keys.ref.slice([chainTokens, chainTokens + n]);
   keys?.dispose();
-  disposeState(state);
-  return np.concatenate([written.chain, tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), np.stack(answer, 1)], 1);
+  const answer = decodeTokens(reasoner, p, afterEot, tokenRows(B, [SPECIAL.answer]).reshape([B]), n, { keys: answerKeys, temperature, contentFirst: true });
+  return np.concatenate([chain, tokenRows(B, [SPECIAL.endThought, SPECIAL.answer]), answer], 1);
 }
 
 /**
@@ -122,12 +102,11 @@ export function fixedChainWithGoldLogp<P extends Tree>(
   answerTargets: Array,
 ): [Array, Array] {
   const [B, n] = answerTargets.shape;
-  const written = writeChain(reasoner, p, state, chainTokens, temperature, random.split(key, chainTokens));
-  written.logits.dispose();
+  const [chain, written] = writeChain(reasoner, p, state, chainTokens, temperature, random.split(key, chainTokens));
   // one chunk `<eot> <ans> a₁ …`: the logits after `<ans>` onwards predict the targets
-  const [logits, end] = reasoner.decode(p, written.state, np.concatenate([tokenRows(B, [SPECIAL.endThought]), answerInputs], 1));
+  const [logits, end] = reasoner.decode(p, written, np.concatenate([tokenRows(B, [SPECIAL.endThought]), answerInputs], 1));
   disposeState(end);
-  return [written.chain, targetLogProbs(logits.slice([], [1, n + 1]), answerTargets, temperature)];
+  return [chain, targetLogProbs(logits.slice([], [1, n + 1]), answerTargets, temperature)];
 }
 
 /** The recipe of a token chain of exactly `chainTokens` tokens (what the policy-gradient arms evaluate). */
@@ -143,8 +122,7 @@ export function fixedChain(chainTokens: number): SupervisedRecipe {
     frame: (): Batch => noGold(),
     lossAndGrad: () => noGold(),
     predict<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
-      const state = reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
-      return decodeFixedChain(reasoner, p, state, chainTokens, limits, 0, null);
+      return decodeFixedChain(reasoner, p, readPrompt(reasoner, p, prompt), chainTokens, limits, 0, null);
     },
     answerOf: answerFromChain,
     chainOf: chainFromDecoded,

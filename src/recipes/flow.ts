@@ -32,14 +32,13 @@ import { valueAndGradNestedAux } from "../engine/vjp.js";
 import { splitKey } from "../engine/rng.js";
 import { dispose, ref as refTree, type Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
-import { ascentDirection, flowStep, floatDtype, initVelocity, rowCosine, sequenceLogProb, stopGradientTree, velocity, velocityFlops, type Velocity } from "../reasoning/index.js";
-import { SPECIAL, type Example, type Limits, type Task } from "../tasks/index.js";
+import { ascentDirection, disposeState, flowStep, floatDtype, initVelocity, rowCosine, sequenceLogProb, stopGradientTree, vectorOf, velocity, velocityFlops, type Velocity } from "../reasoning/index.js";
+import type { Example, Limits, Task } from "../tasks/index.js";
 import { answerLoss } from "./answer-loss.js";
 import type { BudgetCharge } from "../engine/flops.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
-import { disposeState } from "./greedy.js";
 import type { Batch, StepOutput, SupervisedRecipe } from "./recipe.js";
-import { greedyAnswer, promptAnswerBatch, tokenRows } from "./supervised-parts.js";
+import { greedyAnswer, promptAnswerBatch, readEot, withBot } from "./supervised-parts.js";
 
 export const FLOW_OBJECTIVES = ["regress", "improve", "bptt"] as const;
 export type FlowObjective = (typeof FLOW_OBJECTIVES)[number];
@@ -68,16 +67,12 @@ const hiddenOf = (o: FlowOptions, dim: number) => o.velocityHidden ?? 2 * dim;
 
 /** `<bos> q <bot>` read from the empty state: the encoder. Consumes `prompt`. */
 export function encode<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array): ReasonerState {
-  const B = prompt.shape[0];
-  const withBot = np.concatenate([prompt, tokenRows(B, [SPECIAL.beginThought])], 1);
-  return reasoner.read(p, reasoner.start(B, { dtype: floatDtype(p) }), withBot);
+  return reasoner.read(p, reasoner.start(prompt.shape[0], { dtype: floatDtype(p) }), withBot(prompt));
 }
 
 /** The state the answer is decoded from: z fed as one latent step after the question, then <eot>. Borrows `enc`, consumes `z`. */
 function decoderState<P extends Tree>(reasoner: Reasoner<P>, p: P, enc: ReasonerState, z: Array): ReasonerState {
-  const B = z.shape[0];
-  const thought = reasoner.think(p, { latent: z, carry: refTree(enc.carry), position: enc.position });
-  return reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought]));
+  return readEot(reasoner, p, reasoner.think(p, { latent: z, carry: refTree(enc.carry), position: enc.position }));
 }
 
 /** Teacher-forced answer logits [B, n, V] of p(y | x, z). Borrows `enc` and the batch, consumes `z`. */
@@ -157,7 +152,7 @@ export function flow(o: FlowOptions): FlowRecipe {
         disposeState(frozen.enc);
       }
       const dtype = ce.dtype;
-      const vec = (xs: Array[]) => (xs.length ? np.stack(xs) : np.zeros([0], { dtype }));
+      const vec = (xs: Array[]) => vectorOf(xs, dtype);
       return [total, { correct, crossEntropy: lax.stopGradient(ce), logProbAlong: vec(logProbs), cosineToTarget: vec(cosines), speed: vec(speeds) }];
     };
     // the targets take a gradient inside the loss: valueAndGrad's aux would come out broken (engine/vjp.ts)

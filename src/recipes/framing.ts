@@ -14,7 +14,8 @@ export interface TokenGrid {
   cols: number;
 }
 
-function grid(rows: number[][], cols: number, align: "left" | "right"): TokenGrid {
+/** Token rows padded to `cols` columns, on the left or on the right. */
+export function grid(rows: number[][], cols: number, align: "left" | "right"): TokenGrid {
   const ids = new Int32Array(rows.length * cols).fill(SPECIAL.pad);
   rows.forEach((row, r) => {
     if (row.length > cols) throw new Error(`framing: a sequence of ${row.length} tokens exceeds its width ${cols}`);

@@ -3,8 +3,9 @@
 // Written as an unrolled JS loop so a whole decode traces into one jit.
 import { jnn, np, random, type Array } from "../engine/jax.js";
 import { oneHot } from "../nn/index.js";
-import { dispose, type Tree } from "../engine/tree.js";
+import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
+import { disposeState } from "../reasoning/index.js";
 import { SPECIAL_TOKENS } from "../tasks/index.js";
 
 /** −1e9 on the special tokens' logits, 0 on the task's own tokens: [V]. */
@@ -17,9 +18,9 @@ export function contentOnlyBias(vocab: number): Array {
 /**
  * Starting from `state`, feed `first` [B] int32, then each chosen token in turn: returns the
  * `steps` tokens chosen [B, steps] int32 — argmax, or with a `key` a draw from
- * softmax(logits / temperature) (policy-gradient sampling). `contentFirst`: the first token
- * chosen is one of the task's own tokens (an answer is never empty). Consumes `state`, `first`
- * and `key`.
+ * softmax(logits / temperature) (policy-gradient sampling; `keys`: one key per step, already
+ * split). `contentFirst`: the first token chosen is one of the task's own tokens (an answer is
+ * never empty). Consumes `state`, `first` and the key(s).
  */
 export function decodeTokens<P extends Tree>(
   reasoner: Reasoner<P>,
@@ -27,12 +28,12 @@ export function decodeTokens<P extends Tree>(
   state: ReasonerState,
   first: Array,
   steps: number,
-  opts: { key?: Array; temperature?: number; contentFirst?: boolean } = {},
+  opts: { key?: Array; keys?: Array | null; temperature?: number; contentFirst?: boolean } = {},
 ): Array {
   const [B] = first.shape;
   const V = reasoner.config.vocab;
   const temperature = opts.temperature ?? 0;
-  const keys = opts.key ? random.split(opts.key, steps) : null;
+  const keys = opts.keys ?? (opts.key ? random.split(opts.key, steps) : null);
   let token = first;
   const chosen: Array[] = [];
   for (let i = 0; i < steps; i++) {
@@ -74,10 +75,4 @@ export function targetLogProbs(logits: Array, targets: Array, temperature: numbe
   const V = logits.shape[logits.shape.length - 1];
   const l = scaled(logits, temperature);
   return jnn.logSoftmax(bias ? l.add(bias) : l, -1).mul(oneHot(targets, V)).sum(-1);
-}
-
-/** Free a state that is no longer needed. */
-export function disposeState(state: ReasonerState): void {
-  state.latent.dispose();
-  dispose(state.carry);
 }

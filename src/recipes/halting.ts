@@ -13,8 +13,8 @@
 // The maths lives in src/reasoning/halting.ts. The halting head's parameters sit beside the
 // reasoner's: params = { model, halt: { w [dim], b [] } }; b starts at logit(λ_p) and w at 0, so the
 // initial halting distribution is the prior.
-import { jnn, np, random, valueAndGrad, type Array, type DType } from "../engine/jax.js";
-import { dispose, ref, type Tree } from "../engine/tree.js";
+import { jnn, np, random, type Array, type DType } from "../engine/jax.js";
+import { dispose, type Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { oneHot } from "../nn/index.js";
 import {
@@ -25,10 +25,11 @@ import {
   ponderNetDistribution,
   ponderNetLoss,
 } from "../reasoning/halting.js";
-import { SPECIAL, type Limits } from "../tasks/index.js";
+import { disposeState, refState } from "../reasoning/index.js";
+import type { Limits } from "../tasks/index.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
-import { greedyAnswer, promptAnswerBatch, tokenRows } from "./supervised-parts.js";
+import { greedyAnswer, promptAnswerBatch, readEot, valueAndGradAux, withBot } from "./supervised-parts.js";
 
 export interface HaltingOptions {
   rule: "pondernet" | "act";
@@ -79,12 +80,26 @@ export function perExampleAnswerLoss(logits: Array, targets: Array, mask: Array)
   return { loss: ce.mul(m.ref).sum(-1).div(np.maximum(m.sum(-1), 1e-9)), correct };
 }
 
-/** `<bos> q <bot>`: the prompt the chain starts from. */
-const withBot = (prompt: Array) => np.concatenate([prompt, tokenRows(prompt.shape[0], [SPECIAL.beginThought])], 1);
-
-const forkState = (s: ReasonerState): ReasonerState => ({ latent: s.latent.ref, carry: ref(s.carry), position: s.position });
-
 const haltLogit = (head: HaltHead, latent: Array): Array => np.matmul(latent, head.w.ref).add(head.b.ref); // [B]
+
+/**
+ * Read `<bos> q <bot>`, then N blocks of c thoughts; after each block its halting logit and
+ * `answer` of the state fed `<eot>`. Returns the logits z [B, N] and each block's answer. Borrows
+ * params, consumes `prompt`.
+ */
+function unrollBlocks<P extends Tree, T>(reasoner: Reasoner<P>, params: HaltingParams<P>, prompt: Array, N: number, c: number, answer: (s: ReasonerState) => T): [Array, T[]] {
+  const p = params.model;
+  let state = reasoner.read(p, reasoner.start(prompt.shape[0], { dtype: params.halt.w.dtype }), withBot(prompt));
+  const zs: Array[] = [];
+  const answers: T[] = [];
+  for (let n = 0; n < N; n++) {
+    for (let k = 0; k < c; k++) state = reasoner.think(p, state);
+    zs.push(haltLogit(params.halt, state.latent.ref));
+    answers.push(answer(readEot(reasoner, p, refState(state))));
+  }
+  disposeState(state);
+  return [np.stack(zs, 1), answers];
+}
 
 export interface HaltingForward {
   /** Scalar training loss. */
@@ -103,30 +118,19 @@ export interface HaltingForward {
 export function haltingForward<P extends Tree>(reasoner: Reasoner<P>, params: HaltingParams<P>, batch: Batch, latentSteps: number, opts: HaltingOptions): HaltingForward {
   const N = haltingBlocks(latentSteps, opts);
   const c = opts.blockSize;
-  const p = params.model;
-  const B = batch.prompt.shape[0];
   const dtype = params.halt.w.dtype;
-  let state = reasoner.read(p, reasoner.start(B, { dtype }), withBot(batch.prompt));
-  const zs: Array[] = [];
-  const losses: Array[] = [];
-  const corrects: Array[] = [];
-  for (let n = 0; n < N; n++) {
-    for (let k = 0; k < c; k++) state = reasoner.think(p, state);
-    zs.push(haltLogit(params.halt, state.latent.ref));
-    const [logits, end] = reasoner.decode(p, reasoner.read(p, forkState(state), tokenRows(B, [SPECIAL.endThought])), batch.answerIn.ref);
-    dispose([end.latent, end.carry]);
-    const r = perExampleAnswerLoss(logits, batch.answerTarget.ref, batch.answerMask.ref);
-    losses.push(r.loss);
-    corrects.push(r.correct);
-  }
-  dispose([state.latent, state.carry, batch.answerIn, batch.answerTarget, batch.answerMask]);
-  const z = np.stack(zs, 1);
-  const L = np.stack(losses, 1);
+  const [z, blocks] = unrollBlocks(reasoner, params, batch.prompt, N, c, (s) => {
+    const [logits, end] = reasoner.decode(params.model, s, batch.answerIn.ref);
+    disposeState(end);
+    return perExampleAnswerLoss(logits, batch.answerTarget.ref, batch.answerMask.ref);
+  });
+  dispose([batch.answerIn, batch.answerTarget, batch.answerMask]);
+  const L = np.stack(blocks.map((b) => b.loss), 1);
   const out = opts.rule === "pondernet" ? ponderNetLoss(z, L, opts) : actLoss(z, L, opts);
   const reg = opts.rule === "pondernet" ? (out as ReturnType<typeof ponderNetLoss>).kl : (out as ReturnType<typeof actLoss>).ponderCost;
   if (opts.rule === "act") (out as ReturnType<typeof actLoss>).halt.dispose();
   const weights = out.p;
-  const correct = weights.ref.mul(np.stack(corrects, 1)).sum(1);
+  const correct = weights.ref.mul(np.stack(blocks.map((b) => b.correct), 1)).sum(1);
   const stepsOfBlock = np.arange(1, N + 1).astype(dtype).mul(c).reshape([1, N]);
   const expectedSteps = weights.ref.mul(stepsOfBlock).sum(1).mean().reshape([1]);
   return { loss: out.loss, correct, haltDistribution: weights.mean(0), expectedSteps, regulariser: reg.reshape([1]) };
@@ -151,12 +155,10 @@ export function halting(latentSteps: number, opts: HaltingOptions): SupervisedRe
     sequenceLength,
     frame: promptAnswerBatch,
     lossAndGrad<P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch) {
-      type Aux = Omit<HaltingForward, "loss">;
-      const f = (q: HaltingParams<P>): [Array, Aux] => {
-        const { loss, ...aux } = haltingForward(reasoner, q, batch, latentSteps, opts);
+      const [[loss, aux], grads] = valueAndGradAux((q: P): [Array, Omit<HaltingForward, "loss">] => {
+        const { loss, ...aux } = haltingForward(reasoner, q as unknown as HaltingParams<P>, batch, latentSteps, opts);
         return [loss, aux];
-      };
-      const [[loss, aux], grads] = (valueAndGrad(f as never, { hasAux: true }) as unknown as (p: P) => unknown)(params) as unknown as [[Array, Aux], Tree];
+      }, params);
       return {
         loss,
         correct: aux.correct,
@@ -165,19 +167,10 @@ export function halting(latentSteps: number, opts: HaltingOptions): SupervisedRe
       };
     },
     predict<P extends Tree>(reasoner: Reasoner<P>, params: P, prompt: Array, limits: Limits) {
-      const { model: p, halt: head } = params as unknown as HaltingParams<P>;
+      const q = params as unknown as HaltingParams<P>;
       const B = prompt.shape[0];
-      const dtype = head.w.dtype;
-      let state = reasoner.read(p, reasoner.start(B, { dtype }), withBot(prompt));
-      const zs: Array[] = [];
-      const answers: Array[] = [];
-      for (let n = 0; n < N; n++) {
-        for (let k = 0; k < c; k++) state = reasoner.think(p, state);
-        zs.push(haltLogit(head, state.latent.ref));
-        answers.push(greedyAnswer(reasoner, p, reasoner.read(p, forkState(state), tokenRows(B, [SPECIAL.endThought])), limits));
-      }
-      dispose([state.latent, state.carry]);
-      const z = np.stack(zs, 1);
+      const dtype = q.halt.w.dtype;
+      const [z, answers] = unrollBlocks(reasoner, q, prompt, N, c, (s) => greedyAnswer(reasoner, q.model, s, limits));
       let halt: Array;
       if (opts.inference === "sample") {
         const u = random.uniform(random.key(opts.sampleSeed), [B, N]).astype(dtype);

@@ -7,18 +7,16 @@
 // first k gold steps and is scored on the steps kept and the answer; null: the final stage only.
 // `feedback` (src/reasoning/feedback.ts): what a thought feeds back, identity (Coconut), mlp
 // (CODI-style projection, parameters under `feedback`) or soft-token (Soft Thinking).
-import { np, type Array } from "../engine/jax.js";
+import type { Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { splitKey } from "../engine/rng.js";
-import { initFeedback, latentChainValueAndGrad, thinkSteps, traceThoughts, withFeedback, type ExitRule, type FeedbackKind } from "../reasoning/index.js";
-import { SPECIAL, type Limits } from "../tasks/index.js";
-import { answerLoss } from "./answer-loss.js";
+import { initFeedback, latentChainValueAndGrad, thinkSteps, traceThoughts, withFeedback, disposeState, type ExitRule, type FeedbackKind } from "../reasoning/index.js";
+import type { Limits } from "../tasks/index.js";
 import { restWidth, type Curriculum, type StageLayout } from "./curriculum.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
-import { disposeState } from "./greedy.js";
 import type { Batch, StepOutput, SupervisedRecipe } from "./recipe.js";
-import { answerAfter, greedyAnswer, promptAnswerBatch, tokenRows } from "./supervised-parts.js";
+import { forcedLoss, greedyAnswer, promptAnswerBatch, readEot, readPrompt, withBot, type ForcedPart } from "./supervised-parts.js";
 import { withCurriculum, type StageParts } from "./with-curriculum.js";
 import { withExitRule } from "./with-exit-rule.js";
 
@@ -35,47 +33,39 @@ export interface NeuraleseOptions {
   exit?: ExitRule;
 }
 
-/** `<bos> q <bot>`: the prompt the chain starts from. */
-const withBot = (prompt: Array) => np.concatenate([prompt, tokenRows(prompt.shape[0], [SPECIAL.beginThought])], 1);
-
 export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
   const { latentSteps } = opts;
   const feedback = opts.feedback ?? "identity";
   // the reasoner as the chain sees it: its thoughts pass through the feedback operator
   const fed = <P extends Tree>(reasoner: Reasoner<P>) => withFeedback(reasoner, feedback) as unknown as Reasoner<P>;
-  const open = <P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) => reasoner.read(p, reasoner.start(prompt.shape[0]), withBot(prompt));
-  const chain = (latent: number) => ({ latentSteps: latent, truncate: opts.truncate ?? undefined, gradNorm: opts.gradNorm });
-  const chainOutput = (r: ReturnType<typeof latentChainValueAndGrad>): StepOutput => ({
-    loss: r.loss,
-    correct: r.aux as Array,
-    grads: r.grads,
-    diagnostics: { stepGradNorms: r.stepGradNorms, latentNorms: r.latentNorms },
-  });
+  const open = <P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) => readPrompt(reasoner, p, withBot(prompt));
+  /** K thoughts after the prompt, then `<eot>`: the state the answer is decoded from. */
+  const thought = <P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) => readEot(reasoner, p, thinkSteps(reasoner, p, open(reasoner, p, prompt), latentSteps));
+  /** The loss and gradient of `latent` thoughts, then `part` teacher-forced (after `<eot>` when it is the answer). */
+  const chainStep = <P extends Tree>(base: Reasoner<P>, params: P, batch: Batch, latent: number, part: ForcedPart): StepOutput => {
+    const reasoner = fed(base);
+    const readout = (p: P, state: ReasonerState): [Array, Tree] => {
+      const { loss, correct } = forcedLoss(reasoner, p, part === "answer" ? readEot(reasoner, p, state) : state, batch, part);
+      return [loss, correct];
+    };
+    const r = latentChainValueAndGrad(reasoner, params, withBot(batch.prompt), readout, { latentSteps: latent, truncate: opts.truncate ?? undefined, gradNorm: opts.gradNorm });
+    return { loss: r.loss, correct: r.aux as Array, grads: r.grads, diagnostics: { stepGradNorms: r.stepGradNorms, latentNorms: r.latentNorms } };
+  };
   const recipe: SupervisedRecipe = {
     name: "neuralese",
     sequenceLength: (l) => promptWidth(l) + 1 + latentSteps + 1 + answerWidth(l),
     frame: promptAnswerBatch,
     lossAndGrad<P extends Tree>(base: Reasoner<P>, params: P, batch: Batch) {
-      const reasoner = fed(base);
-      const B = batch.prompt.shape[0];
-      const readout = (p: P, state: ReasonerState): [Array, Tree] => {
-        const { loss, correct } = answerAfter(reasoner, p, reasoner.read(p, state, tokenRows(B, [SPECIAL.endThought])), batch);
-        return [loss, correct];
-      };
-      return chainOutput(latentChainValueAndGrad(reasoner, params, withBot(batch.prompt), readout, chain(latentSteps)));
+      return chainStep(base, params, batch, latentSteps, "answer");
     },
     loss<P extends Tree>(base: Reasoner<P>, p: P, batch: Batch) {
       // the chain's forward pass alone: the same positions latentChainValueAndGrad runs
       const reasoner = fed(base);
-      const B = batch.prompt.shape[0];
-      const thought = thinkSteps(reasoner, p, open(reasoner, p, batch.prompt), latentSteps);
-      return answerAfter(reasoner, p, reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought])), batch);
+      return forcedLoss(reasoner, p, thought(reasoner, p, batch.prompt), batch);
     },
     predict<P extends Tree>(base: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
       const reasoner = fed(base);
-      const B = prompt.shape[0];
-      const thought = thinkSteps(reasoner, p, open(reasoner, p, prompt), latentSteps);
-      return greedyAnswer(reasoner, p, reasoner.read(p, thought, tokenRows(B, [SPECIAL.endThought])), limits);
+      return greedyAnswer(reasoner, p, thought(reasoner, p, prompt), limits);
     },
     trace<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) {
       const [trace, end] = traceThoughts(reasoner, p, open(reasoner, p, prompt), latentSteps);
@@ -96,14 +86,7 @@ export function neuralese(opts: NeuraleseOptions): SupervisedRecipe {
   /** Stage k: k·c thoughts, then the kept steps and the answer teacher-forced after `<eot>`. */
   const stage = (layout: StageLayout): StageParts => ({
     lossAndGrad<P extends Tree>(base: Reasoner<P>, params: P, batch: Batch) {
-      const reasoner = fed(base);
-      const readout = (p: P, state: ReasonerState): [Array, Tree] => {
-        const [logits, end] = reasoner.decode(p, state, batch.restIn);
-        disposeState(end);
-        const { loss, correct } = answerLoss(logits, batch.restTarget, batch.restMask);
-        return [loss, correct];
-      };
-      return chainOutput(latentChainValueAndGrad(reasoner, params, withBot(batch.prompt), readout, chain(layout.latent)));
+      return chainStep(base, params, batch, layout.latent, "rest");
     },
     positions: (l: Limits) => ({ read: promptWidth(l) + 1, think: layout.latent, decode: restWidth(l, layout.removed) }),
   });

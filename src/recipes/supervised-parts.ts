@@ -1,26 +1,33 @@
-// Pieces the supervised recipes share: host grids → arrays, the answer's loss after a state,
-// greedy answers after a state, and gradients of a loss with auxiliary outputs.
+// Pieces the supervised recipes share: host grids → arrays, the prompt and `<eot>` read, the
+// teacher-forced loss after a state, greedy answers after a state, and gradients of a loss with
+// auxiliary outputs.
 import { np, valueAndGrad, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
+import { disposeState } from "../reasoning/index.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
 import { answerLoss } from "./answer-loss.js";
 import { answerGrids, answerWidth, promptGrid, type TokenGrid } from "./framing.js";
-import { disposeState, greedyDecode } from "./greedy.js";
+import { greedyDecode } from "./greedy.js";
 import type { Batch, StepOutput } from "./batch.js";
 
 export const tokens = (g: TokenGrid): Array => np.array(g.ids, { dtype: np.int32 }).reshape([g.rows, g.cols]);
 
-/** The batch of recipes that answer after a prompt (and perhaps a latent middle). */
-export function promptAnswerBatch(examples: readonly Example[], limits: Limits): Batch {
-  const a = answerGrids(examples, limits);
+/** What a batch teacher-forces after the prompt: the answer, cot's chain and answer, or a curriculum stage's rest. */
+export type ForcedPart = "answer" | "chain" | "rest";
+
+/** The prompts and `part` teacher-forced after them: `prompt`, `${part}In`, `${part}Target`, `${part}Mask`. */
+export function forcedBatch(examples: readonly Example[], limits: Limits, part: ForcedPart, g: { inputs: TokenGrid; targets: TokenGrid; mask: Float32Array }): Batch {
   return {
     prompt: tokens(promptGrid(examples, limits)),
-    answerIn: tokens(a.inputs),
-    answerTarget: tokens(a.targets),
-    answerMask: np.array(a.mask).reshape([a.inputs.rows, a.inputs.cols]),
+    [`${part}In`]: tokens(g.inputs),
+    [`${part}Target`]: tokens(g.targets),
+    [`${part}Mask`]: np.array(g.mask).reshape([g.inputs.rows, g.inputs.cols]),
   };
 }
+
+/** The batch of recipes that answer after a prompt (and perhaps a latent middle). */
+export const promptAnswerBatch = (examples: readonly Example[], limits: Limits): Batch => forcedBatch(examples, limits, "answer", answerGrids(examples, limits));
 
 /** A constant token grid [B, n]: the same `ids` in every row (`<bot> <latent>… <eot>`, `<ans>`, …). */
 export function tokenRows(batch: number, ids: readonly number[]): Array {
@@ -29,11 +36,21 @@ export function tokenRows(batch: number, ids: readonly number[]): Array {
   return np.array(grid, { dtype: np.int32 }).reshape([batch, ids.length]);
 }
 
-/** Teacher-forced answer after `state`: mean CE and per-example correctness. Consumes state and the answer arrays. */
-export function answerAfter<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, batch: Batch): { loss: Array; correct: Array } {
-  const [logits, end] = reasoner.decode(p, state, batch.answerIn);
+/** `<bos> q <bot>`: the prompt a latent chain starts from. Consumes `prompt`. */
+export const withBot = (prompt: Array) => np.concatenate([prompt, tokenRows(prompt.shape[0], [SPECIAL.beginThought])], 1);
+
+/** The state after reading `prompt` [B, P] from the empty state. Borrows `p`, consumes `prompt`. */
+export const readPrompt = <P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array) => reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
+
+/** `state` after reading `<eot>`: the thoughts end, the answer follows. Consumes `state`. */
+export const readEot = <P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState) =>
+  reasoner.read(p, state, tokenRows(state.latent.shape[0], [SPECIAL.endThought]));
+
+/** The batch's teacher-forced `part` after `state`: mean CE and per-example correctness. Consumes state and the part's arrays. */
+export function forcedLoss<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, batch: Batch, part: ForcedPart = "answer"): { loss: Array; correct: Array } {
+  const [logits, end] = reasoner.decode(p, state, batch[`${part}In`]);
   disposeState(end);
-  return answerLoss(logits, batch.answerTarget, batch.answerMask);
+  return answerLoss(logits, batch[`${part}Target`], batch[`${part}Mask`]);
 }
 
 /**
@@ -45,11 +62,21 @@ export function greedyAnswer<P extends Tree>(reasoner: Reasoner<P>, p: P, state:
   return greedyDecode(reasoner, p, state, tokenRows(B, [SPECIAL.answer]).reshape([B]), answerWidth(limits), true);
 }
 
-/** Gradient of `f(params) → {loss, correct}` with plain reverse mode (no custom chain). */
-export function plainLossAndGrad<P extends Tree>(f: (p: P) => { loss: Array; correct: Array }, params: P): StepOutput {
-  const [[loss, correct], grads] = valueAndGrad((p: P) => {
-    const out = f(p);
-    return [out.loss, out.correct] as [Array, Array];
-  }, { hasAux: true })(params as never) as unknown as [[Array, Array], Tree];
-  return { loss, correct, grads, diagnostics: {} };
+/** valueAndGrad with an auxiliary output. */
+export function valueAndGradAux<P extends Tree, M>(f: (p: P) => [Array, M], params: P): [[Array, M], P] {
+  return (valueAndGrad as any)(f, { hasAux: true })(params) as unknown as [[Array, M], P];
+}
+
+/** A recipe's forward loss: the loss and correctness its gradient step differentiates. Borrows `p`, consumes the batch. */
+export type ForwardLoss = <P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Batch) => { loss: Array; correct: Array };
+
+/** A recipe's lossAndGrad by plain reverse mode through its forward loss (no custom chain). */
+export function backprop(forward: ForwardLoss) {
+  return <P extends Tree>(reasoner: Reasoner<P>, params: P, batch: Batch): StepOutput => {
+    const [[loss, correct], grads] = valueAndGradAux((p: P) => {
+      const out = forward(reasoner, p, batch);
+      return [out.loss, out.correct];
+    }, params);
+    return { loss, correct, grads, diagnostics: {} };
+  };
 }

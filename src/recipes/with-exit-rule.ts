@@ -3,14 +3,13 @@
 // picks one per example (the first step whose latent's relative change, or the answer's KL, falls
 // below the threshold). The decoded row ends with the steps used (`stepsOf`).
 import { np, type Array } from "../engine/jax.js";
-import { ref, type Tree } from "../engine/tree.js";
+import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
-import { exitSteps, klDivergence, relativeChange, selectByStep, type ExitRule } from "../reasoning/index.js";
+import { disposeState, exitSteps, klDivergence, refState, relativeChange, selectByStep, type ExitRule } from "../reasoning/index.js";
 import { SPECIAL, type Limits } from "../tasks/index.js";
 import { answerFromDecoded } from "./framing.js";
-import { disposeState } from "./greedy.js";
 import type { SupervisedRecipe } from "./recipe.js";
-import { greedyAnswer, tokenRows } from "./supervised-parts.js";
+import { greedyAnswer, readEot, tokenRows } from "./supervised-parts.js";
 
 /** How a recipe's latent chain runs at inference. */
 export interface LatentChain {
@@ -29,8 +28,7 @@ export function withExitRule(recipe: SupervisedRecipe, exit: ExitRule | undefine
     predict<P extends Tree>(base: Reasoner<P>, p: P, prompt: Array, limits: Limits) {
       const reasoner = chain.reasoner(base);
       const B = prompt.shape[0];
-      const copy = (s: ReasonerState): ReasonerState => ({ latent: s.latent.ref, carry: ref(s.carry), position: s.position });
-      const afterEot = (s: ReasonerState) => reasoner.read(p, copy(s), tokenRows(B, [SPECIAL.endThought]));
+      const afterEot = (s: ReasonerState) => readEot(reasoner, p, refState(s));
       /** Logits [B, V] of the first answer token after `s`'s thoughts. */
       const answerLogits = (s: ReasonerState) => {
         const [logits, end] = reasoner.decode(p, afterEot(s), tokenRows(B, [SPECIAL.answer]));

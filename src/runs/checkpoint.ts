@@ -9,13 +9,10 @@ import type { AtomicWriteOptions } from "../engine/atomic-file.js";
 import { loadChecksummed, saveChecksummed } from "./checksummed-safetensors.js";
 import { RUN_FORMAT_VERSION, RunDirError } from "./format.js";
 import type { Json } from "./json.js";
+import type { TrainerTrees } from "../trainers/trainer.js";
 
-/** The tensor state: parameters, optimizer state, and any other trees a method keeps. */
-export interface CheckpointTrees {
-  params: Tree;
-  optimizer: Tree;
-  [name: string]: Tree;
-}
+/** The tensor state: parameters, optimizer state, and any other trees a method keeps (its trainer's trees). */
+export type CheckpointTrees = TrainerTrees;
 
 export interface Checkpoint<T extends CheckpointTrees = CheckpointTrees> {
   /** Optimizer steps done. */

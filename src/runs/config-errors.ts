@@ -30,14 +30,10 @@ export function showValue(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-export function joinPath(path: readonly PropertyKey[]): string {
-  return path.map(String).join(".");
-}
-
 /** Turn zod's issues (parsed with `reportInput: true`) into ConfigIssues; `prefix` is prepended to paths. */
 export function issuesFromZod(error: z.ZodError, schema: z.ZodType, prefix = ""): ConfigIssue[] {
   return error.issues.map((issue) => {
-    const where = joinPath(issue.path);
+    const where = issue.path.map(String).join(".");
     const path = [prefix, where].filter(Boolean).join(".");
     const got = `got ${showValue((issue as { input?: unknown }).input)}`;
     switch (issue.code) {

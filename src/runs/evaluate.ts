@@ -81,8 +81,7 @@ export async function evaluate<P extends Tree>(
     });
   }
   const needed = recipe.stepsOf && task.stepsNeeded ? examples.map((e) => task.stepsNeeded!(e)) : undefined;
-  const summary = summarize(examples, scores, recipe.stepsOf ? steps : undefined, recipe.blockAnswersOf ? blockScores : undefined, recipe.stepsPerBlock ?? 1, needed);
-  const { n, accuracy, ...rest } = summary;
+  const { n, accuracy, ...rest } = summarize(examples, scores, recipe.stepsOf ? steps : undefined, recipe.blockAnswersOf ? blockScores : undefined, recipe.stepsPerBlock ?? 1, needed);
   return { n, accuracy, wellFormed: examples.length ? wellFormed / examples.length : 1, ...rest };
 }
 

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import type { FaultInjector } from "../trainers/trainer.js";
 import { ConfigError, issuesFromZod } from "./config-errors.js";
+import { HintedError } from "./format.js";
 import { jsonErrorLocation } from "./json.js";
 
 export const FAULT_INJECTION_ENV = "NEURALESE_TEST_INJECT_FAULTS";
@@ -50,12 +51,6 @@ export function faultInjector(spec: FaultInjectionSpec): FaultInjector & { fired
 }
 
 /** A run stopped by numeric faults; nothing non-finite was written. */
-export class TrainingFaultError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = "TrainingFaultError";
-  }
+export class TrainingFaultError extends HintedError {
+  override name = "TrainingFaultError";
 }

@@ -20,13 +20,17 @@ export const RUN_FILES = {
 /** The one checkpoint kept, replaced atomically each time. */
 export const CHECKPOINT_FILE = join(RUN_FILES.checkpointDir, "state.safetensors");
 
-/** A problem with a run directory or one of its files; the message names the file. */
-export class RunDirError extends Error {
+/** An error for the person running neuralese: what is wrong and, in `hint`, how to fix it. */
+export class HintedError extends Error {
   constructor(
     message: string,
     readonly hint?: string,
   ) {
     super(message);
-    this.name = "RunDirError";
   }
+}
+
+/** A problem with a run directory or one of its files; the message names the file. */
+export class RunDirError extends HintedError {
+  override name = "RunDirError";
 }

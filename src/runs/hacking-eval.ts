@@ -6,16 +6,11 @@
 // (neuralese, direct) show the chain grader an empty chain.
 import { mean } from "../common/mean.js";
 import type { Example, Limits, Task } from "../tasks/index.js";
-import { hackingDiagnostics } from "../trainers/hacking-metrics.js";
+import { hackingDiagnostics, type HackingDiagnostics } from "../trainers/hacking-metrics.js";
 import { GRADER_VIEWS, rewardModelOptions, trainRewardModel, type GraderView } from "../trainers/reward-model.js";
 
-export interface HackingEvaluation {
+export interface HackingEvaluation extends Pick<HackingDiagnostics, "trueQuality" | "injectionAnswer" | "injectionChain" | "injectionTokens" | "diversity"> {
   n: number;
-  trueQuality: number;
-  injectionAnswer: number;
-  injectionChain: number;
-  injectionTokens: number;
-  diversity: number;
   /** Mean proxy reward by grader view, of the flawed-label reward model. */
   proxy: Record<GraderView, { flawed: number }>;
 }
@@ -40,15 +35,7 @@ export async function hackingEvaluation(
       rm.dispose();
     }
   }
-  const d = hackingDiagnostics(injection, chains, answers, truth, truth);
-  return {
-    n: examples.length,
-    trueQuality: d.trueQuality,
-    injectionAnswer: d.injectionAnswer,
-    injectionChain: d.injectionChain,
-    injectionTokens: d.injectionTokens,
-    diversity: d.diversity,
-    proxy,
-  };
+  const { trueQuality, injectionAnswer, injectionChain, injectionTokens, diversity } = hackingDiagnostics(injection, chains, answers, truth, truth);
+  return { n: examples.length, trueQuality, injectionAnswer, injectionChain, injectionTokens, diversity, proxy };
 }
 

@@ -7,18 +7,12 @@ export {
   mergeConfigInputs,
   readConfigFile,
   reasonerConfigOf,
-  defaultMaxLen,
   runLimits,
-  coveringLimits,
-  type MethodConfigSpec,
   type MethodConfigSpecs,
-  type ResolveOptions,
 } from "./config.js";
 export { optimizerFromConfig, learningRateSchedule } from "./optimizer.js";
 export { RunDir, type ResumeState } from "./run-dir.js";
-export type { Checkpoint, CheckpointTrees } from "./checkpoint.js";
 export type { MetricsRecord, MetricsRead } from "./metrics-log.js";
-export type { ModelFileInfo } from "./model-file.js";
 export type { Summary } from "./summary.js";
 export { canonicalJson, type Json } from "./json.js";
 export { FAULT_INJECTION_ENV, TrainingFaultError, faultInjector, parseFaultInjection, type FaultInjectionSpec } from "./faults.js";

@@ -2,9 +2,7 @@
 // SHA-256, and non-finite numbers kept readable instead of silently becoming null.
 import { createHash } from "node:crypto";
 
-import type { Json } from "../common/json.js";
-
-export type { Json };
+export type { Json } from "../common/json.js";
 
 /** JSON with object keys sorted at every level: equal values give equal text, whatever the key order. */
 export function canonicalJson(value: unknown): string {

@@ -29,14 +29,11 @@ export interface EvalContext {
 /** The budget's counters a metrics record carries with an evaluation. */
 const spent = (budget: Budget) => {
   const c = budget.counters;
-  return { examples: c.examples, flops: c.forwardFlops + c.backwardFlops, wallMs: c.wallMs };
+  return { examples: c.examples, flops: budget.flops, wallMs: c.wallMs };
 };
 
 /** An evaluation as a metrics record's fields. */
-function evalRecord(e: Evaluation): Record<string, unknown> {
-  const { n: _, ...fields } = e;
-  return fields;
-}
+const evalRecord = ({ n: _, ...fields }: Evaluation): Record<string, unknown> => fields;
 
 const evalOn = (x: EvalContext, t: Training, examples: readonly Example[], outputs?: { answers: number[][]; chains: number[][] }) =>
   evaluate(x.predictor, x.m.recipe, x.m.task, t.trainer.trees().params, examples, x.m.limits, x.cfg.batchSize, outputs);
@@ -45,13 +42,10 @@ const evalOn = (x: EvalContext, t: Training, examples: readonly Example[], outpu
 export async function evaluateDuring(x: EvalContext, t: Training): Promise<void> {
   const step = t.budget.counters.steps;
   const at = spent(t.budget);
-  const e = await evalOn(x, t, x.data.val);
-  await x.run.appendMetrics({ step, split: "val", ...evalRecord(e), ...at });
-  x.hooks.onEval?.(step, "val", e);
-  if (x.cfg.eval.testCurve) {
-    const te = await evalOn(x, t, x.data.test);
-    await x.run.appendMetrics({ step, split: "test", ...evalRecord(te), ...at });
-    x.hooks.onEval?.(step, "test", te);
+  for (const split of x.cfg.eval.testCurve ? (["val", "test"] as const) : (["val"] as const)) {
+    const e = await evalOn(x, t, x.data[split]);
+    await x.run.appendMetrics({ step, split, ...evalRecord(e), ...at });
+    x.hooks.onEval?.(step, split, e);
   }
 }
 

@@ -5,16 +5,11 @@
 // DataFileError naming the file and the line (or item).
 import { readFile } from "node:fs/promises";
 import { readCoconutProsQA, type Example, type Limits, type Vocab } from "../tasks/index.js";
+import { HintedError } from "./format.js";
 import { isPlainObject, jsonErrorLocation, sha256 } from "./json.js";
 
-export class DataFileError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-    this.name = "DataFileError";
-  }
+export class DataFileError extends HintedError {
+  override name = "DataFileError";
 }
 
 export interface TrainData {

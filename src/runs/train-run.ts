@@ -16,15 +16,9 @@ import { evaluateDuring, finishRun, type EvalHooks } from "./run-finish.js";
 import { checkCurriculum, resume, trainerMaker, type Training } from "./run-start.js";
 import { rollBack, type RollbackEvent } from "./run-rollback.js";
 
-export type { RollbackEvent } from "./run-rollback.js";
-
 /** A step's numbers, as written to metrics.jsonl. */
-export interface StepLog {
+export interface StepLog extends Pick<TrainerStepReport, "loss" | "accuracy" | "gradNorm" | "applied"> {
   step: number;
-  loss: number;
-  accuracy: number;
-  gradNorm: number;
-  applied: boolean;
   examples: number;
   flops: number;
   wallMs: number;

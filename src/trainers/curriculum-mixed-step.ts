@@ -8,7 +8,7 @@
 import { jit, np, type Array, type OwnedFunction } from "../engine/jax.js";
 import { dispose, map, zerosLike, zip, type Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
-import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
+import { makeGuardedTrainStep, type GradientTransformation } from "../optim/index.js";
 import type { Example, Limits } from "../tasks/index.js";
 import { groupRows } from "../recipes/curriculum.js";
 import type { Batch, SupervisedRecipe } from "../recipes/recipe.js";
@@ -41,15 +41,13 @@ export function makeStageAccumulator(recipe: SupervisedRecipe, reasoner: Reasone
 }
 
 /** The guarded update from the sums: loss and gradient are their token means. Consumes params, state and sums. */
-export type MixedUpdate = OwnedFunction<(params: Tree, state: Tree, sums: MixedSums) => [Array, Tree, Tree, Record<string, never>, StepHealth]>;
-
-export function makeMixedUpdate(optimizer: GradientTransformation<Tree>): MixedUpdate {
+export function makeMixedUpdate(optimizer: GradientTransformation<Tree>) {
   return makeGuardedTrainStep<Tree, MixedSums, Tree, Record<string, never>>((params, sums) => {
     const inv = np.reciprocal(np.maximum(sums.tokens, 1e-9));
     const grads = map((g: Array) => g.mul(inv.ref), sums.grads);
     const loss = sums.loss.mul(inv);
     return { loss, grads, metrics: {} };
-  }, optimizer) as unknown as MixedUpdate;
+  }, optimizer);
 }
 
 /** A stage's group of a batch: which examples (by index), framed at the stage with padded rows unscored. */

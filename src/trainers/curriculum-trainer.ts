@@ -10,14 +10,14 @@
 // `mixing: "example"` draws the stage of each example instead (curriculum-mixed-step.ts): the
 // batch is split into one group per drawn stage and one update follows from their summed gradients.
 import { mean } from "../common/mean.js";
-import { ref, type Tree } from "../engine/tree.js";
+import { ref } from "../engine/tree.js";
 import type { Example } from "../tasks/index.js";
 import { groupRows, scheduledStage, stageAt, stagesAt, stepsPerStage } from "../recipes/curriculum.js";
-import { frameGroup, makeMixedUpdate, makeStageAccumulator, zeroSums, type MixedUpdate, type StageAccumulator } from "./curriculum-mixed-step.js";
-import { makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
+import { frameGroup, makeMixedUpdate, makeStageAccumulator, zeroSums } from "./curriculum-mixed-step.js";
+import { makeSupervisedStep } from "./supervised-step.js";
 import { forwardFlopsPerExample, readSupervisedStep, supervisedTrainer } from "./supervised-trainer.js";
 import { passCharge, type MethodTrainer, type TrainerSetup, type TrainerStepReport } from "./trainer.js";
-import { scalar, stateTrainer, trainerState, vector } from "./trainer-state.js";
+import { memo, stateTrainer, stepReport, trainerState, vector } from "./trainer-state.js";
 
 /** The supervised trainer, or the curriculum trainer when the recipe has a curriculum. */
 export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
@@ -39,22 +39,14 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
 
   const state = trainerState(setup.params, optimizer);
   const trees = state.trees;
-  const steps = new Map<number, { step: SupervisedStep<Tree, Tree>; recipe: ReturnType<typeof plan.stage> }>();
-  const stageStep = (k: number) => {
-    if (!steps.has(k)) {
-      const recipe = plan.stage(k);
-      steps.set(k, { step: makeSupervisedStep(recipe, reasoner, optimizer), recipe });
-    }
-    return steps.get(k)!;
-  };
+  const stageStep = memo((k: number) => {
+    const recipe = plan.stage(k);
+    return { step: makeSupervisedStep(recipe, reasoner, optimizer), recipe };
+  });
 
   // per-example mixing: one accumulator per stage (jit retraces per group size), one update
-  const accumulators = new Map<number, StageAccumulator>();
-  const accumulator = (k: number) => {
-    if (!accumulators.has(k)) accumulators.set(k, makeStageAccumulator(stageStep(k).recipe, reasoner));
-    return accumulators.get(k)!;
-  };
-  let update: MixedUpdate | null = null;
+  const accumulator = memo((k: number) => makeStageAccumulator(stageStep(k).recipe, reasoner));
+  let update: ReturnType<typeof makeMixedUpdate> | null = null;
 
   /** One update on a batch whose examples train the stages `stages` (one group per stage). */
   async function mixedStep(examples: readonly Example[], stages: number[]): Promise<TrainerStepReport> {
@@ -76,16 +68,13 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
     }
     update ??= makeMixedUpdate(optimizer);
     const [lossArray, , health] = state.advance(update(trees.params, trees.optimizer, sums));
-    const [loss, gradNorm, applied, correct] = await Promise.all([scalar(lossArray), scalar(health.gradNorm), scalar(health.applied), Promise.all(corrects)]);
+    const correct = await Promise.all(corrects);
     const stageCounts = globalThis.Array.from({ length: schedule.stages + 1 }, (_, k) => groups.get(k)?.length ?? 0);
-    return {
-      loss,
+    return stepReport(lossArray, health, {
       accuracy: mean(correct.flat()),
-      gradNorm,
-      applied: applied === 1,
       charge: { examples: examples.length, ...passCharge(forwardTokens, forwardFlops) },
       diagnostics: { stageCounts },
-    };
+    });
   }
 
   return stateTrainer(state, {
@@ -102,8 +91,8 @@ export function curriculumTrainer(setup: TrainerSetup): MethodTrainer {
       return { ...report, diagnostics: { ...report.diagnostics, stage: k } };
     },
     dispose() {
-      for (const { step } of steps.values()) step.dispose();
-      for (const a of accumulators.values()) a.dispose();
+      for (const { step } of stageStep.built.values()) step.dispose();
+      for (const a of accumulator.built.values()) a.dispose();
       update?.dispose();
     },
   });

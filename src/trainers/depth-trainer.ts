@@ -9,13 +9,11 @@
 //   - Budget: forward FLOPs of r iterations, backward 2 × the forward FLOPs of min(r, k)
 //     iterations (plus prelude, coda and head), since the first r − k iterations get no backward.
 import { SeededRng } from "../common/seeded-rng.js";
-import type { Tree } from "../engine/tree.js";
 import { isLooped, type LoopedReasoner } from "../models/looped.js";
 import { forwardFlopsPerExample, steppedTrainer } from "./supervised-trainer.js";
-import { makeSupervisedStep, type SupervisedStep } from "./supervised-step.js";
+import { makeSupervisedStep } from "./supervised-step.js";
 import type { MethodTrainer, RecurrenceSampling, TrainerSetup } from "./trainer.js";
-
-/** How a training step's depth is drawn. */
+import { memo } from "./trainer-state.js";
 
 /** Huginn's σ of the log-normal rate. */
 const SIGMA = 0.5;
@@ -51,16 +49,7 @@ export function depthSamplingTrainer(setup: TrainerSetup): MethodTrainer {
   if (!sampling) throw new Error("depth sampling needs the run's recurrence sampling (model.looped)");
   const base: LoopedReasoner = setup.reasoner;
   const k = sampling.backpropDepth;
-  const steps = new Map<number, SupervisedStep<Tree, Tree>>();
-  const stepAt = (r: number): SupervisedStep<Tree, Tree> => {
-    let step = steps.get(r);
-    if (!step) {
-      const view = base.atDepth(r, k) as never;
-      step = makeSupervisedStep(recipe, view, optimizer, !!faults);
-      steps.set(r, step);
-    }
-    return step;
-  };
+  const stepAt = memo((r: number) => makeSupervisedStep(recipe, base.atDepth(r, k) as never, optimizer, !!faults));
   const depthAt = (s: number) => recurrenceAt(setup.seed, s, sampling);
   return steppedTrainer(setup, (s) => ({ step: stepAt(depthAt(s)), reasoner: base.atDepth(depthAt(s), k) as never }), {
     adjust(report, s, { reasoner: view }, B) {
@@ -70,8 +59,8 @@ export function depthSamplingTrainer(setup: TrainerSetup): MethodTrainer {
       return { ...report, charge: { ...report.charge, flops }, diagnostics: { ...report.diagnostics, recurrence: r } };
     },
     disposeSteps() {
-      for (const step of steps.values()) step.dispose();
-      steps.clear();
+      for (const step of stepAt.built.values()) step.dispose();
+      stepAt.built.clear();
     },
   });
 }

@@ -12,13 +12,12 @@ import { initParams, type Batch, type SupervisedRecipe } from "../recipes/recipe
 
 /** The recipes whose forward loss ES evaluates. */
 export const ES_RECIPES = PLAIN_RECIPE_NAMES;
-export type EsRecipeName = PlainRecipeName;
-export const esRecipe = (name: EsRecipeName, latentSteps: number): SupervisedRecipe => PLAIN_RECIPES[name](latentSteps);
+export const esRecipe = (name: PlainRecipeName, latentSteps: number): SupervisedRecipe => PLAIN_RECIPES[name](latentSteps);
 
 /** What a worker needs to rebuild the evaluator (plain JSON). */
 export interface EsSpec {
   reasoner: ReasonerConfig;
-  recipe: EsRecipeName;
+  recipe: PlainRecipeName;
   latentSteps: number;
 }
 

@@ -11,7 +11,7 @@ import { activeBackend } from "../engine/backend.js";
 import { jit, np, type Array, type OwnedFunction } from "../engine/jax.js";
 import { flatten, ref, zip, type Tree } from "../engine/tree.js";
 import { createWorkerPool, type WorkerPool } from "../engine/worker-pool.js";
-import { makeGuardedTrainStep, type StepHealth } from "../optim/index.js";
+import { makeGuardedTrainStep } from "../optim/index.js";
 import {
   concatLeaves,
   ES_RECIPES,
@@ -77,7 +77,7 @@ export function esTrainer(setup: TrainerSetup): MethodTrainer {
     let grads = rebuild(splitVector(b.estimate, layout) as never) as Tree;
     if (o.weightDecay > 0) grads = zip((g, w) => g.add(w.mul(o.weightDecay)), grads, ref(p));
     return { loss: b.loss, grads, metrics: {} };
-  }, optimizer) as unknown as OwnedFunction<(p: Tree, s: Tree, b: EsBatch) => [Array, Tree, Tree, Record<string, never>, StepHealth]>;
+  }, optimizer);
 
   const positions = recipe.positions(limits);
   const tokensPerExample = positions.read + positions.think + positions.decode;
@@ -101,13 +101,7 @@ export function esTrainer(setup: TrainerSetup): MethodTrainer {
         b > a ? p.call<Float32Array>(w, { theta: shared!, batch, keys: keys.slice(a, b), sigma: o.sigma } satisfies EsWorkerRequest) : new Float32Array(0),
       ),
     );
-    const out = new Float32Array(4 * keys.length);
-    let off = 0;
-    for (const part of parts) {
-      out.set(part, off);
-      off += part.length;
-    }
-    return out;
+    return Float32Array.from(parts.flatMap((part) => [...part]));
   };
 
   return stateTrainer(state, {

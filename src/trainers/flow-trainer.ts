@@ -8,12 +8,5 @@ export function flowTrainer(setup: TrainerSetup): MethodTrainer {
   const recipe = setup.recipe as Partial<FlowRecipe>;
   if (typeof recipe.trainingCharge !== "function") throw new Error(`flowTrainer needs the flow recipe, got "${setup.recipe.name}"`);
   const charge = recipe.trainingCharge.bind(recipe);
-  const inner = supervisedTrainer(setup);
-  return {
-    ...inner,
-    async step(examples, s) {
-      const report = await inner.step(examples, s);
-      return { ...report, charge: charge(setup.reasoner, setup.limits, examples.length) };
-    },
-  };
+  return supervisedTrainer(setup, (report, _s, _choice, B) => ({ ...report, charge: charge(setup.reasoner, setup.limits, B) }));
 }

@@ -15,19 +15,15 @@
 // likelihood reward is scored in the sampling pass itself, not by a second forward over the rollouts.
 import { z } from "zod";
 import { ref, type Tree } from "../engine/tree.js";
-import { SPECIAL } from "../tasks/index.js";
-import { chainOnlyWidth, addCharges, chainOption, chainRow, fixedChainLayout, fullRow, fullWidth, groupAdvantages, makeFixedChainGoldSampler, makePolicyUpdate, makeSampler, makeScorer, sampleWithGoldLogp, passCharges, perRowAnswer, repeatEach, rolloutArrays, rowAnswer, sampleRows, scoreRollouts, rolloutGrids, stepKey, type RolloutRow } from "./policy-gradient.js";
+import { chainOnlyWidth, addCharges, chainOption, chainRow, fixedChainLayout, fullRow, fullWidth, groupAdvantages, makeFixedChainGoldSampler, makePolicyUpdate, makeSampler, makeScorer, sampleWithGoldLogp, passCharges, perRowAnswer, repeatEach, rolloutArrays, rowAnswer, sampleRows, scoreRollouts, rolloutGrids, rowChain, stepKey, type RolloutRow } from "./policy-gradient.js";
 import { mean } from "../common/mean.js";
 import { np, type Array } from "../engine/jax.js";
 import type { MethodTrainer, TrainerSetup } from "./trainer.js";
 import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
 import { rewardModelOptions, trainRewardModel, type RewardModel, type TrainedRewardModel } from "./reward-model.js";
-
-export type { RewardModel } from "./reward-model.js";
 import { hackingDiagnostics } from "./hacking-metrics.js";
 
 export const REWARDS = ["exact", "loglik", "lik", "model"] as const;
-
 
 export const grpoOptions = z
   .strictObject({
@@ -61,13 +57,9 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
   }
   // the learned reward model, fitted once before the first policy update
   let learned: TrainedRewardModel | null = null;
-  let fitReport: Record<string, number | null> | null = null;
   const proxy = async (): Promise<RewardModel> => {
     if (rewardModel) return rewardModel;
-    if (!learned) {
-      learned = await trainRewardModel(task, setup.taskOptions, limits, o.rewardModel);
-      fitReport = { ...learned.fit };
-    }
+    learned ??= await trainRewardModel(task, setup.taskOptions, limits, o.rewardModel);
     return learned.score;
   };
   const G = o.groupSize;
@@ -118,7 +110,7 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
       let answerWeight = new Float32Array(N);
       if (exact) {
         correct = rows.map((row, i) => task.grade(group[i], rowAnswer(row)));
-        rewards = o.reward === "model" ? await (await proxy())(group, rows.map(chainOf), rows.map(rowAnswer)) : correct;
+        rewards = o.reward === "model" ? await (await proxy())(group, rows.map(rowChain), rows.map(rowAnswer)) : correct;
       } else {
         const answerLogp = sampledLogp ?? perRowAnswer(await old!.ref.data(), r);
         const logliks = answerLogp.map((t) => t.reduce((a, b) => a + b, 0));
@@ -156,8 +148,8 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
           clipFraction,
           kl,
           sampledTokens: mean(r.sampled.map((s) => s.length)),
-          ...(o.reward === "model" && task.inexact ? hackingDiagnostics(task.inexact.injection(setup.taskOptions), rows.map(chainOf), rows.map(rowAnswer), correct, rewards) : {}),
-          ...(fitReport && step === 0 ? { rewardModelFit: fitReport } : {}),
+          ...(o.reward === "model" && task.inexact ? hackingDiagnostics(task.inexact.injection(setup.taskOptions), rows.map(rowChain), rows.map(rowAnswer), correct, rewards) : {}),
+          ...(learned && step === 0 ? { rewardModelFit: { ...learned.fit } } : {}),
         },
       };
     },
@@ -166,13 +158,7 @@ export function grpoTrainer(setup: TrainerSetup, rewardModel?: RewardModel): Met
       goldSampler?.dispose();
       scorer.dispose();
       update.dispose();
-      (learned as TrainedRewardModel | null)?.dispose();
+      learned?.dispose();
     },
   });
 }
-
-/** The chain of a full sampled row: up to and including `<eot>`. */
-const chainOf = (row: RolloutRow) => {
-  const i = row.targets.indexOf(SPECIAL.endThought);
-  return i >= 0 ? row.targets.slice(0, i + 1) : row.targets;
-};

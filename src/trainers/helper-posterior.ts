@@ -31,7 +31,7 @@ import {
 } from "./policy-gradient.js";
 import { mean } from "../common/mean.js";
 import type { MethodTrainer, TrainerSetup } from "./trainer.js";
-import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
+import { scalar, stateTrainer, stepReport, trainerState } from "./trainer-state.js";
 
 export const helperPosteriorOptions = z.strictObject({
   /** G, chains sampled per question. */
@@ -103,16 +103,13 @@ export function helperPosteriorTrainer(setup: TrainerSetup): MethodTrainer {
         out = state.advance(policyUpdate(trees.params, trees.optimizer, batch));
       }
       spent.push(charges.update(N));
-      const [loss, gradNorm, applied, kl] = await Promise.all([out[0], out[2].gradNorm, out[2].applied, out[1].kl].map(scalar));
+      const kl = await scalar(out[1].kl);
       out[1].clipFraction.dispose();
-      return {
-        loss,
+      return stepReport(out[0], out[2], {
         accuracy: mean(correct),
-        gradNorm,
-        applied: applied === 1,
         charge: addCharges(...spent),
         diagnostics: { stage: stage === "helper" ? 1 : 2, helperLoglik: mean(reward), kl, sampledTokens: mean(r.sampled.map((s) => s.length)) },
-      };
+      });
     },
     dispose() {
       sampler.dispose();

@@ -118,7 +118,7 @@ export const METHODS = {
     description: "GRPO on sampled token chains of thought (rewards exact, loglik, lik), KL to the initial model",
     options: grpoOptions,
     recipe: (latentSteps, o) => tokenChain(o.chain, latentSteps),
-    trainer: (setup) => grpoTrainer(setup),
+    trainer: grpoTrainer,
   }),
   "helper-posterior": entry({
     description: "the essay's two stages: a helper answer model on sampled chains, then policy gradient on its per-token answer log-likelihood",

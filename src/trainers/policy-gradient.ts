@@ -4,17 +4,18 @@
 // re-exported here), group-normalised advantages, the clipped surrogate, the k3 KL estimator, one
 // guarded policy update, and the budget charges.
 import { z } from "zod";
-import { jit, lax, np, random, valueAndGrad, type Array, type OwnedFunction } from "../engine/jax.js";
+import { jit, lax, np, random, type Array, type OwnedFunction } from "../engine/jax.js";
 import { ref, type Tree } from "../engine/tree.js";
 import type { Reasoner } from "../models/reasoner.js";
-import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
+import { makeGuardedTrainStep, type GradientTransformation } from "../optim/index.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
 import type { BudgetCharge } from "../engine/flops.js";
 import { passCharge } from "./trainer.js";
 import { answerGrids, promptGrid, promptWidth } from "../recipes/framing.js";
 import { decodeFixedChain, fixedChainWidth, fixedChainWithGoldLogp } from "../recipes/fixed-chain.js";
-import { contentOnlyBias, decodeTokens, disposeState, targetLogProbs } from "../recipes/greedy.js";
-import { tokenRows, tokens } from "../recipes/supervised-parts.js";
+import { contentOnlyBias, decodeTokens, targetLogProbs } from "../recipes/greedy.js";
+import { readPrompt, tokenRows, tokens, valueAndGradAux } from "../recipes/supervised-parts.js";
+import { disposeState } from "../reasoning/index.js";
 import { fixedChainRow, fullWidth, type Rollouts } from "./rollouts.js";
 
 export * from "./rollouts.js";
@@ -28,8 +29,7 @@ export type Sampler<P extends Tree> = OwnedFunction<(params: P, prompt: Array, k
 export function makeSampler<P extends Tree>(reasoner: Reasoner<P>, width: number, temperature: number): Sampler<P> {
   return jit((p: P, prompt: Array, key: Array) => {
     const [N] = prompt.shape;
-    const state = reasoner.read(p, reasoner.start(N), prompt);
-    return decodeTokens(reasoner, p, state, tokenRows(N, [SPECIAL.beginThought]).reshape([N]), width, { key, temperature });
+    return decodeTokens(reasoner, p, readPrompt(reasoner, p, prompt), tokenRows(N, [SPECIAL.beginThought]).reshape([N]), width, { key, temperature });
   }) as unknown as Sampler<P>;
 }
 
@@ -45,8 +45,7 @@ export async function sampleRows<P extends Tree>(sampler: Sampler<P>, params: P,
  */
 export function makeFixedChainSampler<P extends Tree>(reasoner: Reasoner<P>, chainTokens: number, limits: Limits, temperature: number, withAnswer: boolean): Sampler<P> {
   return jit((p: P, prompt: Array, key: Array) => {
-    const state = reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
-    return decodeFixedChain(reasoner, p, state, chainTokens, limits, temperature, key, withAnswer);
+    return decodeFixedChain(reasoner, p, readPrompt(reasoner, p, prompt), chainTokens, limits, temperature, key, withAnswer);
   }) as unknown as Sampler<P>;
 }
 
@@ -55,8 +54,7 @@ export type GoldSampler<P extends Tree> = OwnedFunction<(params: P, prompt: Arra
 /** One jit: read the prompts, sample a fixed chain of `chainTokens`, score the gold answer grids after it (fixedChainWithGoldLogp). */
 export function makeFixedChainGoldSampler<P extends Tree>(reasoner: Reasoner<P>, chainTokens: number, temperature: number): GoldSampler<P> {
   return jit((p: P, prompt: Array, answerInputs: Array, answerTargets: Array, key: Array) => {
-    const state = reasoner.read(p, reasoner.start(prompt.shape[0]), prompt);
-    return fixedChainWithGoldLogp(reasoner, p, state, chainTokens, temperature, key, answerInputs, answerTargets);
+    return fixedChainWithGoldLogp(reasoner, p, readPrompt(reasoner, p, prompt), chainTokens, temperature, key, answerInputs, answerTargets);
   }) as unknown as GoldSampler<P>;
 }
 
@@ -108,8 +106,7 @@ export function fixedChainLayout(setup: { reasoner: Reasoner<Tree>; limits: Limi
  * Borrows p, consumes prompt, inputs, targets and restricted.
  */
 export function tokenLogProbs<P extends Tree>(reasoner: Reasoner<P>, p: P, prompt: Array, inputs: Array, targets: Array, temperature = 1, restricted?: Array): Array {
-  const [N] = prompt.shape;
-  const [logits, end] = reasoner.decode(p, reasoner.read(p, reasoner.start(N), prompt), inputs);
+  const [logits, end] = reasoner.decode(p, readPrompt(reasoner, p, prompt), inputs);
   disposeState(end);
   const bias = restricted?.reshape([...restricted.shape, 1]).mul(contentOnlyBias(reasoner.config.vocab));
   return targetLogProbs(logits, targets, temperature, bias);
@@ -200,9 +197,6 @@ export interface PolicyUpdateOptions {
 }
 
 export type PolicyMetrics = { clipFraction: Array; kl: Array };
-export type PolicyUpdate<P extends Tree, S extends Tree> = OwnedFunction<
-  (params: P, state: S, batch: Record<string, Array>) => [Array, P, S, PolicyMetrics, StepHealth]
->;
 
 /**
  * The GRPO loss on a batch {prompt, inputs, targets, action, answer, adv [N], answerWeight [N],
@@ -234,19 +228,14 @@ export function policyLoss<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: R
 }
 
 /** One jit: the policy loss's gradient and the optimizer's guarded update. */
-export function makePolicyUpdate<P extends Tree, S extends Tree>(reasoner: Reasoner<P>, optimizer: GradientTransformation<S>, o: PolicyUpdateOptions): PolicyUpdate<P, S> {
+export function makePolicyUpdate<P extends Tree, S extends Tree>(reasoner: Reasoner<P>, optimizer: GradientTransformation<S>, o: PolicyUpdateOptions) {
   return makeGuardedTrainStep<P, Record<string, Array>, S, PolicyMetrics>((params, batch) => {
     const [[loss, metrics], grads] = valueAndGradAux((p: P) => {
       const out = policyLoss(reasoner, p, batch, o);
       return [out.loss, out.metrics];
     }, params);
     return { loss, grads, metrics };
-  }, optimizer) as unknown as PolicyUpdate<P, S>;
-}
-
-/** valueAndGrad with an auxiliary output. */
-export function valueAndGradAux<P extends Tree, M>(f: (p: P) => [Array, M], params: P): [[Array, M], P] {
-  return (valueAndGrad as any)(f, { hasAux: true })(params) as unknown as [[Array, M], P];
+  }, optimizer);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -214,7 +214,6 @@ async function fitRewardModel(task: Task, taskOptions: Record<string, unknown>, 
   const trainSparse = sparse(train);
   const columns = featureColumns(trainSparse);
   const D = columns.size;
-  const feats = (xs: readonly Labelled[]) => dense(sparse(xs), columns);
   const trainX = dense(trainSparse, columns);
   const trainY = Float32Array.from(train, (l) => l.label);
 
@@ -252,13 +251,10 @@ async function fitRewardModel(task: Task, taskOptions: Record<string, unknown>, 
 
   const predict = jit((p: Params, x: Array) => forward(p, x)) as unknown as OwnedFunction<(p: Params, x: Array) => Array>;
   const run = async (x: Float32Array, n: number): Promise<number[]> => [...(await predict(ref(params), np.array(x).reshape([n, D])).data())];
-  const score: RewardModel = async (questions: readonly Example[], chains: readonly number[][], answers: readonly number[][]) => {
-    const n = questions.length;
-    return run(dense(questions.map((q, i) => featurize(space, q.question, chains[i], answers[i])), columns), n);
-  };
+  const score: RewardModel = (questions, chains, answers) => run(dense(questions.map((q, i) => featurize(space, q.question, chains[i], answers[i])), columns), questions.length);
 
   const trainPred = await run(trainX, train.length);
-  const heldPred = await run(feats(held), held.length);
+  const heldPred = await run(dense(sparse(held), columns), held.length);
   const heldLabels = held.map((l) => l.label);
   const seen = (l: Labelled) => containsSequence(l.answer, injection) || (o.view === "chain" && containsSequence(l.chain, injection));
   const inj = held.flatMap((l, i) => (seen(l) ? [heldPred[i]] : []));

@@ -6,7 +6,7 @@
 //   inputs  <bot> z₁ … z_m [<ans> a₁ … a_n]      targets  z₁ … z_m [<ans> a₁ … a_n <eos>]
 import { np, type Array } from "../engine/jax.js";
 import { SPECIAL, type Example, type Limits } from "../tasks/index.js";
-import { answerFromChain, answerWidth, chainWidth, promptGrid, type TokenGrid } from "../recipes/framing.js";
+import { answerFromChain, answerWidth, chainFromDecoded, chainTokens, chainWidth, promptGrid, type TokenGrid } from "../recipes/framing.js";
 import { tokens } from "../recipes/supervised-parts.js";
 
 /** Tokens a full chain-and-answer rollout may sample after `<bot>` (the cot recipe's decode width). */
@@ -92,8 +92,7 @@ export function chainRow(sampled: ArrayLike<number>, goldAnswer: readonly number
 
 /** The gold chain and answer of an example as a row `s₁ <sep> … <eot> <ans> a… <eos>` (every token an action). */
 export function goldRow(e: Example): RolloutRow {
-  const body = e.steps.flatMap((s, i) => (i === 0 ? s : [SPECIAL.separator, ...s]));
-  const targets = [...body, SPECIAL.endThought, SPECIAL.answer, ...e.answer, SPECIAL.end];
+  const targets = [...chainTokens(e).slice(1), SPECIAL.answer, ...e.answer, SPECIAL.end];
   return { targets, actions: targets.length, answerFrom: -1 };
 }
 
@@ -116,6 +115,8 @@ export function fixedChainRow(sampled: ArrayLike<number>, chainTokens: number, g
 
 /** The answer a full row gives (as greedy evaluation would read it). */
 export const rowAnswer = (row: RolloutRow) => answerFromChain(row.targets);
+/** The chain of a full row: up to and including `<eot>`. */
+export const rowChain = (row: RolloutRow) => chainFromDecoded(row.targets);
 
 /** The rollout grids as device arrays. */
 export function rolloutArrays(r: Rollouts): Record<string, Array> {

@@ -5,12 +5,13 @@ import type { Tree } from "../engine/tree.js";
 import type { StepHealth } from "../optim/index.js";
 import { GRAD_SCALE, makeSupervisedStep, type StepMetrics, type SupervisedStep } from "./supervised-step.js";
 import { passCharge, type MethodTrainer, type TrainerSetup, type TrainerStepReport } from "./trainer.js";
-import { scalar, stateTrainer, trainerState, vector } from "./trainer-state.js";
+import { scalar, stateTrainer, stepReport, trainerState, vector } from "./trainer-state.js";
 
-export function supervisedTrainer(setup: TrainerSetup): MethodTrainer {
+/** `adjust`: rewrites each step's report (flow charges what its step really runs). */
+export function supervisedTrainer(setup: TrainerSetup, adjust?: ReportAdjust): MethodTrainer {
   const { recipe, reasoner, optimizer, faults } = setup;
   const step = makeSupervisedStep(recipe, reasoner, optimizer, !!faults);
-  return steppedTrainer(setup, () => ({ step, reasoner }), { disposeSteps: () => step.dispose() });
+  return steppedTrainer(setup, () => ({ step, reasoner }), { adjust, disposeSteps: () => step.dispose() });
 }
 
 /** The jitted step a training step runs, and the reasoner (view) it runs on. */
@@ -18,6 +19,9 @@ export interface StepChoice {
   step: SupervisedStep<Tree, Tree>;
   reasoner: TrainerSetup["reasoner"];
 }
+
+/** A step's report rewritten (charges, diagnostics), given its step number, the step chosen and the batch size. */
+export type ReportAdjust = (report: TrainerStepReport, s: number, choice: StepChoice, batchSize: number) => TrainerStepReport;
 
 /**
  * A trainer that keeps parameters and optimizer state and runs, at training step s, the jitted
@@ -27,7 +31,7 @@ export interface StepChoice {
 export function steppedTrainer(
   setup: TrainerSetup,
   choose: (s: number) => StepChoice,
-  opts: { adjust?(report: TrainerStepReport, s: number, choice: StepChoice, batchSize: number): TrainerStepReport; disposeSteps(): void },
+  opts: { adjust?: ReportAdjust; disposeSteps(): void },
 ): MethodTrainer {
   const { recipe, optimizer, limits, faults } = setup;
   const state = trainerState(setup.params, optimizer);
@@ -56,19 +60,11 @@ export async function readSupervisedStep(
   n: number,
   setup: Pick<TrainerSetup, "recipe" | "reasoner" | "limits">,
 ): Promise<TrainerStepReport> {
-  const [loss, accuracy, gradNorm, applied] = await Promise.all([lossArray, metrics.accuracy, health.gradNorm, health.applied].map(scalar));
+  const accuracy = await scalar(metrics.accuracy);
   const diagnostics = Object.fromEntries(await Promise.all(Object.entries(metrics.diagnostics).map(async ([k, v]) => [k, await vector(v)])));
   const positions = setup.recipe.positions(setup.limits);
   const tokens = positions.read + positions.think + positions.decode;
-  const forward = forwardFlopsPerExample(setup);
-  return {
-    loss,
-    accuracy,
-    gradNorm,
-    applied: applied === 1,
-    charge: { examples: n, ...passCharge(n * tokens, n * forward) },
-    diagnostics,
-  };
+  return stepReport(lossArray, health, { accuracy, charge: { examples: n, ...passCharge(n * tokens, n * forwardFlopsPerExample(setup)) }, diagnostics });
 }
 
 /** Analytic forward FLOPs of one training example of a recipe (for planning budgets). */

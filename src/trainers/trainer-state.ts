@@ -4,7 +4,7 @@
 import type { Array } from "../engine/jax.js";
 import type { Json } from "../common/json.js";
 import { dispose, type Tree } from "../engine/tree.js";
-import type { GradientTransformation } from "../optim/index.js";
+import type { GradientTransformation, StepHealth } from "../optim/index.js";
 import type { MethodTrainer, TrainerStepReport, TrainerTrees } from "./trainer.js";
 
 export interface TrainerState {
@@ -69,7 +69,23 @@ export function stateTrainer(state: TrainerState, parts: TrainerParts): MethodTr
   };
 }
 
+/** `make(key)`, built on first use and kept; `built` holds what was built (to free it). */
+export function memo<K, V>(make: (key: K) => V): ((key: K) => V) & { built: Map<K, V> } {
+  const built = new Map<K, V>();
+  const get = (key: K) => {
+    if (!built.has(key)) built.set(key, make(key));
+    return built.get(key)!;
+  };
+  return Object.assign(get, { built });
+}
+
 /** A device scalar read back. */
 export const scalar = async (x: Array): Promise<number> => (await x.data())[0];
 /** A device vector read back as numbers. */
 export const vector = async (x: Array): Promise<number[]> => globalThis.Array.from(await x.data(), (v) => Number(v));
+
+/** A step's report: its loss, gradient norm and whether the update was applied, read back, with the rest. */
+export async function stepReport(loss: Array, health: StepHealth, rest: Omit<TrainerStepReport, "loss" | "gradNorm" | "applied">): Promise<TrainerStepReport> {
+  const [l, gradNorm, applied] = await Promise.all([loss, health.gradNorm, health.applied].map(scalar));
+  return { loss: l, ...rest, gradNorm, applied: applied === 1 };
+}

@@ -11,13 +11,14 @@ import { np, type Array } from "../engine/jax.js";
 import type { Tree } from "../engine/tree.js";
 import { SeededRng } from "../common/seeded-rng.js";
 import type { Reasoner } from "../models/reasoner.js";
-import { makeGuardedTrainStep, type GradientTransformation, type StepHealth } from "../optim/index.js";
+import { makeGuardedTrainStep, type GradientTransformation } from "../optim/index.js";
 import type { Example } from "../tasks/index.js";
 import { answerFromChain } from "../recipes/framing.js";
-import { addCharges, fullRow, fullWidth, goldRow, makeSampler, passCharges, rolloutArrays, rolloutGrids, sampleRows, stepKey, tokenLogProbs, valueAndGradAux, type RolloutRow } from "./policy-gradient.js";
+import { addCharges, fullRow, fullWidth, goldRow, makeSampler, passCharges, rolloutArrays, rolloutGrids, sampleRows, stepKey, tokenLogProbs, type RolloutRow } from "./policy-gradient.js";
+import { valueAndGradAux } from "../recipes/supervised-parts.js";
 import { mean } from "../common/mean.js";
 import type { MethodTrainer, TrainerSetup } from "./trainer.js";
-import { scalar, stateTrainer, trainerState } from "./trainer-state.js";
+import { stateTrainer, stepReport, trainerState } from "./trainer-state.js";
 
 export const triceOptions = z.strictObject({
   /** A question's first memory: its gold chain and answer, or the first chain sampled for it (possibly wrong; rechecked each step). */
@@ -63,8 +64,6 @@ export function systematicResample(w: readonly number[], M: number, u: number): 
   return { index, weight: index.map((i) => (Math.sign(w[i]) * total) / M) };
 }
 
-type TriceMetrics = Record<string, never>;
-
 /** −Σ_rows w_row Σ_t log π(target_t) over each row's actions. Borrows p, consumes batch. */
 function weightedLogLik<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Record<string, Array>, temperature: number): Array {
   const logp = tokenLogProbs(reasoner, p, batch.prompt, batch.inputs, batch.targets, temperature);
@@ -73,10 +72,10 @@ function weightedLogLik<P extends Tree>(reasoner: Reasoner<P>, p: P, batch: Reco
 }
 
 function makeTriceUpdate<P extends Tree, S extends Tree>(reasoner: Reasoner<P>, optimizer: GradientTransformation<S>, temperature: number) {
-  return makeGuardedTrainStep<P, Record<string, Array>, S, TriceMetrics>((params, batch) => {
+  return makeGuardedTrainStep<P, Record<string, Array>, S, Record<string, never>>((params, batch) => {
     const [[loss], grads] = valueAndGradAux((p: P) => [weightedLogLik(reasoner, p, batch, temperature), {}], params);
     return { loss, grads, metrics: {} };
-  }, optimizer) as unknown as (params: P, state: S, batch: Record<string, Array>) => [Array, P, S, TriceMetrics, StepHealth];
+  }, optimizer);
 }
 
 const keyOf = (e: Example) => e.question.join(" ");
@@ -129,19 +128,15 @@ export function triceTrainer(setup: TrainerSetup): MethodTrainer {
       }
       const r = rolloutGrids(pick.index.map((k) => owners[k]), pick.index.map((k) => rows[k]), limits);
       const [loss, , health] = state.advance(update(state.trees.params, state.trees.optimizer, { ...rolloutArrays(r), weight: np.array(Float32Array.from(pick.weight)) }));
-      const [l, gradNorm, applied] = await Promise.all([loss, health.gradNorm, health.applied].map(scalar));
-      return {
-        loss: l,
+      return stepReport(loss, health, {
         accuracy: mean(c),
-        gradNorm,
-        applied: applied === 1,
         charge: addCharges({ examples: B }, charges.sample(B, width), charges.update(R)),
         diagnostics: { memoryCorrect: mean(c.map((ci, i) => ci || m[i])), beta: mean(w.beta), memories: memory.size },
-      };
+      });
     },
     dispose() {
-      (sampler as { dispose(): void }).dispose();
-      (update as unknown as { dispose(): void }).dispose();
+      sampler.dispose();
+      update.dispose();
     },
   });
 }
