@@ -6,6 +6,9 @@
 # It loads the sources while it runs: run it on a snapshot (git archive) if you keep editing.
 set -u
 out=${1:?usage: bench/identity.sh OUTDIR}
+# train reports a finished run of the same config instead of retraining it, even with --force:
+# a used folder would hash the old models
+if [ -n "$(ls -A "$out" 2>/dev/null)" ]; then echo "bench/identity.sh: $out is not empty; give a new folder" >&2; exit 2; fi
 mkdir -p "$out"
 cd "$(dirname "$0")/.."
 common="--max-steps 4 --eval-every 100 --val-examples 16 --test-examples 16 --checkpoint-every 100 --batch-size 8 --dim 16 --heads 2 --seed 7"
