@@ -52,6 +52,12 @@ export function bootstrapMean(xs: readonly number[], opts: { level?: number; res
   return { mean: m, lo: quantile(sorted, tail), hi: quantile(sorted, 1 - tail), std: std(xs), n: xs.length };
 }
 
+/** bootstrapMean of `xs`, or null when there are no values. */
+export const bootstrapMeanOrNull = (xs: readonly number[]): Interval | null => (xs.length ? bootstrapMean(xs) : null);
+
+/** The mean of `xs`, or null when there are no values. */
+export const meanOrNull = (xs: readonly number[]): number | null => (xs.length ? mean(xs) : null);
+
 /** The first point (in curve order) whose value reaches `target`, or null when none does. */
 export function firstReaching<P>(points: readonly P[], value: (p: P) => number, target: number): P | null {
   for (const p of points) if (value(p) >= target) return p;

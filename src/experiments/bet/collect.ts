@@ -18,7 +18,7 @@ import {
   type RunResult,
 } from "../../report/bet-summary.js";
 import type { HackingEvaluation } from "../../runs/hacking-eval.js";
-import { bootstrapMean, firstReaching, mean } from "../stats.js";
+import { bootstrapMean, bootstrapMeanOrNull, firstReaching, mean } from "../stats.js";
 import { computeVerdicts } from "./verdict.js";
 import { adaptiveOf, armMonitor, curveOf, gradProfileOf, hackingFinalOf, hackingOf, readMonitor, type Rec } from "./run-figures.js";
 import type { PlannedRun } from "./plan.js";
@@ -140,7 +140,7 @@ function armDataOf(done: readonly RunResult[]): ArmSummary["data"] {
           seeds: scores.length,
           accuracy: bootstrapMean(scores.map((s) => s.accuracy)),
           byDifficulty: Object.fromEntries(diffs.map((d) => [d, bootstrapMean(scores.flatMap((s) => (d in s.byDifficulty ? [s.byDifficulty[d]] : [])))])),
-          namesAnOption: naming.length ? bootstrapMean(naming) : null,
+          namesAnOption: bootstrapMeanOrNull(naming),
         },
       ];
     }),
@@ -179,7 +179,6 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
       for (const budget of spec.budgets) {
         const group = spec.seeds.map((seed) => runs.find((r) => r.task === task.name && r.arm === arm && r.budget === budget.id && r.seed === seed));
         const done = group.filter((r): r is RunResult => r?.status === "finished");
-        const interval = (xs: number[]) => (xs.length ? bootstrapMean(xs) : null);
         const reach = (x: (p: CurvePoint) => number) => {
           // the first evaluation at or above the target, and the one before it (the start: 0)
           const crossings = group.map((r) => {
@@ -192,7 +191,7 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
           });
           const values = crossings.map((c) => c?.value ?? null);
           const got = values.filter((v): v is number => v !== null);
-          return { values, before: crossings.map((c) => c?.before ?? null), reached: got.length, interval: interval(got) };
+          return { values, before: crossings.map((c) => c?.before ?? null), reached: got.length, interval: bootstrapMeanOrNull(got) };
         };
         const difficulties = [...new Set(done.flatMap((r) => Object.keys(r.testByDifficulty)))].sort((a, b) => Number(a) - Number(b));
         const withSteps = done.filter((r) => r.stepsUsedByDifficulty);
@@ -206,8 +205,8 @@ export function summarizeBet(spec: BetSpec, runs: readonly RunResult[], armLabel
           budget: budget.id,
           seeds: spec.seeds,
           finishedSeeds: done.length,
-          test: interval(done.map((r) => r.test!)),
-          val: interval(done.map((r) => r.val!)),
+          test: bootstrapMeanOrNull(done.map((r) => r.test!)),
+          val: bootstrapMeanOrNull(done.map((r) => r.val!)),
           testByDifficulty: Object.fromEntries(
             difficulties.map((d) => [d, bootstrapMean(done.filter((r) => d in r.testByDifficulty).map((r) => r.testByDifficulty[d]))]),
           ),

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { AdaptiveRun, ArmMonitor, ArmSummary, CurvePoint, HackingFinal, HackingPoint, RunMonitor, RunResult } from "../../report/bet-summary.js";
 import type { HackingEvaluation } from "../../runs/hacking-eval.js";
 import { INSPECT_FILE, type InspectReport } from "../monitor/inspect.js";
-import { bootstrapMean, mean } from "../stats.js";
+import { bootstrapMean, bootstrapMeanOrNull, mean, meanOrNull } from "../stats.js";
 
 export type Rec = Record<string, unknown> & { step: number };
 
@@ -44,15 +44,15 @@ export function armMonitor(runs: readonly { monitor?: RunMonitor | null }[]): Ar
   const at = (pick: (m: RunMonitor) => (number | null)[] | null, k: number) =>
     ms.map((m) => pick(m)?.[k]).filter((x): x is number => typeof x === "number" && Number.isFinite(x));
   const meanAt = (pick: (m: RunMonitor) => (number | null)[] | null) =>
-    ms[0].kind === "latent" ? Array.from({ length: K }, (_, k) => (at(pick, k).length ? mean(at(pick, k)) : null)) : null;
+    ms[0].kind === "latent" ? Array.from({ length: K }, (_, k) => meanOrNull(at(pick, k))) : null;
   const changed = ms.map((m) => m.corruptionChanged).filter((x): x is number => x !== null);
   return {
     kind: ms[0].kind,
     seeds: ms.length,
-    readout: Array.from({ length: K }, (_, k) => (at((m) => m.readout, k).length ? bootstrapMean(at((m) => m.readout, k)) : null)),
+    readout: Array.from({ length: K }, (_, k) => bootstrapMeanOrNull(at((m) => m.readout, k))),
     control: meanAt((m) => m.control),
     lensTop1: meanAt((m) => m.lensTop1),
-    corruptionChanged: changed.length ? bootstrapMean(changed) : null,
+    corruptionChanged: bootstrapMeanOrNull(changed),
   };
 }
 
@@ -68,11 +68,11 @@ export function adaptiveOf(runs: readonly RunResult[]): ArmSummary["adaptive"] {
   return {
     stepsUsed: bootstrapMean(rs.map((a) => a.stepsUsed)),
     latentSteps: Math.max(...rs.map((a) => a.latentSteps)),
-    spearman: rho.length ? bootstrapMean(rho) : null,
+    spearman: bootstrapMeanOrNull(rho),
     spearmanSeeds: rho.length,
-    spearmanNeeded: rhoNeeded.length ? mean(rhoNeeded) : null,
-    oracleSteps: oracleSteps.length ? mean(oracleSteps) : null,
-    oracleSpearman: oracleRho.length ? mean(oracleRho) : null,
+    spearmanNeeded: meanOrNull(rhoNeeded),
+    oracleSteps: meanOrNull(oracleSteps),
+    oracleSpearman: meanOrNull(oracleRho),
   };
 }
 
