@@ -14,9 +14,7 @@ import type { SupervisedRecipe } from "../../recipes/recipe.js";
 import { tokenRows, tokens } from "../../recipes/supervised-parts.js";
 import type { Reasoner } from "../../models/reasoner.js";
 import { SPECIAL, type Example, type Limits, type Task, type Vocab } from "../../tasks/index.js";
-import { stepTargets } from "./monitorability.js";
-
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+import { mean, stepTargets } from "./monitorability.js";
 
 export interface CotMonitor {
   kind: "cot";

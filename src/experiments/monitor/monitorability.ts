@@ -186,7 +186,8 @@ function topTokens(row: Float32Array, k: number): number[] {
   return [...row.keys()].sort((a, b) => row[b] - row[a] || a - b).slice(0, k);
 }
 
-const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+/** The mean of `xs`, NaN when there are none (a figure over no examples). */
+export const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 /**
  * Probes (per thought, per layer, hop and answer targets, held-out split, shuffled control) and
