@@ -171,7 +171,7 @@ test("a non-loopback --host needs the token; a directory that is no run or bet i
   t.after(() => open.child.kill());
   const token = /\?token=(\S+)/.exec(open.url)?.[1];
   assert.ok(token && token.length >= 24, open.out);
-  // through 127.0.0.2, not .1: here 2 of 8 runs of this file saw the token-less request to 127.0.0.1
+  // through 127.0.0.2, not .1: here 2 of 10 runs of this file saw the token-less request to 127.0.0.1
   // answered 200 (what answered is not known; this file's own loopback dashboard listens on 127.0.0.1);
   // the 0.0.0.0 dashboard is the only one that can answer on 127.0.0.2
   const base = `http://127.0.0.2:${new URL(open.url).port}`;
