@@ -5,7 +5,7 @@
 // output that is also a parent is ordered after its consumers, and the linear jaxpr reads an
 // unbound variable. Fix here: each output leaf is passed through a multiply by 1, a fresh node
 // that nothing else consumes (fused away under jit). test/engine/jax-bugs.test.ts pins the bug.
-import { jtree, np, vjp as jaxVjp, type Array, type OwnedFunction } from "./jax.js";
+import { jtree, np, valueAndGrad, vjp as jaxVjp, type Array, type OwnedFunction } from "./jax.js";
 
 /** A fresh handle on every leaf of `out` (consumes `out`). */
 function freshLeaves<T>(out: T): T {
@@ -35,6 +35,12 @@ export function vjpFreshWithAux<F extends (...args: any[]) => [any, any]>(
     return [freshLeaves(out), aux];
   };
   return jaxVjp(wrapped as never, primals as never, { hasAux: true }) as never;
+}
+
+/** `valueAndGrad(f, { hasAux: true })(x)`, typed: [[loss, aux], ∂loss/∂x]. `x` is consumed. */
+export function valueAndGradAux<X, A>(f: (x: X) => [Array, A], x: X): [[Array, A], X] {
+  const vg = valueAndGrad(f as never, { hasAux: true }) as unknown as (x: X) => [[Array, A], X];
+  return vg(x);
 }
 
 /**

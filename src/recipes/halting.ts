@@ -29,7 +29,8 @@ import { disposeState, refState } from "../reasoning/index.js";
 import type { Limits } from "../tasks/index.js";
 import { answerFromDecoded, answerWidth, promptWidth } from "./framing.js";
 import type { Batch, SupervisedRecipe } from "./recipe.js";
-import { greedyAnswer, promptAnswerBatch, readEot, valueAndGradAux, withBot } from "./supervised-parts.js";
+import { greedyAnswer, promptAnswerBatch, readEot, withBot } from "./supervised-parts.js";
+import { valueAndGradAux } from "../engine/vjp.js";
 
 export interface HaltingOptions {
   rule: "pondernet" | "act";

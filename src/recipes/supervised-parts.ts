@@ -1,7 +1,8 @@
 // Pieces the supervised recipes share: host grids → arrays, the prompt and `<eot>` read, the
 // teacher-forced loss after a state, greedy answers after a state, and gradients of a loss with
 // auxiliary outputs.
-import { np, valueAndGrad, type Array } from "../engine/jax.js";
+import { np, type Array } from "../engine/jax.js";
+import { valueAndGradAux } from "../engine/vjp.js";
 import type { Tree } from "../engine/tree.js";
 import type { Reasoner, ReasonerState } from "../models/reasoner.js";
 import { disposeState } from "../reasoning/index.js";
@@ -60,11 +61,6 @@ export function forcedLoss<P extends Tree>(reasoner: Reasoner<P>, p: P, state: R
 export function greedyAnswer<P extends Tree>(reasoner: Reasoner<P>, p: P, state: ReasonerState, limits: Limits): Array {
   const [B] = state.latent.shape;
   return greedyDecode(reasoner, p, state, tokenRows(B, [SPECIAL.answer]).reshape([B]), answerWidth(limits), true);
-}
-
-/** valueAndGrad with an auxiliary output. */
-export function valueAndGradAux<P extends Tree, M>(f: (p: P) => [Array, M], params: P): [[Array, M], P] {
-  return (valueAndGrad as any)(f, { hasAux: true })(params) as unknown as [[Array, M], P];
 }
 
 /** A recipe's forward loss: the loss and correctness its gradient step differentiates. Borrows `p`, consumes the batch. */

@@ -14,7 +14,8 @@ import { passCharge } from "./trainer.js";
 import { answerGrids, promptGrid, promptWidth } from "../recipes/framing.js";
 import { decodeFixedChain, fixedChainWidth, fixedChainWithGoldLogp } from "../recipes/fixed-chain.js";
 import { contentOnlyBias, decodeTokens, targetLogProbs } from "../recipes/greedy.js";
-import { readPrompt, tokenRows, tokens, valueAndGradAux } from "../recipes/supervised-parts.js";
+import { readPrompt, tokenRows, tokens } from "../recipes/supervised-parts.js";
+import { valueAndGradAux } from "../engine/vjp.js";
 import { disposeState } from "../reasoning/index.js";
 import { fixedChainRow, fullWidth, type Rollouts } from "./rollouts.js";
 

@@ -15,7 +15,7 @@ import { makeGuardedTrainStep, type GradientTransformation } from "../optim/inde
 import type { Example } from "../tasks/index.js";
 import { answerFromChain } from "../recipes/framing.js";
 import { addCharges, fullRow, fullWidth, goldRow, makeSampler, passCharges, rolloutArrays, rolloutGrids, sampleRows, stepKey, tokenLogProbs, type RolloutRow } from "./policy-gradient.js";
-import { valueAndGradAux } from "../recipes/supervised-parts.js";
+import { valueAndGradAux } from "../engine/vjp.js";
 import { mean } from "../common/mean.js";
 import type { MethodTrainer, TrainerSetup } from "./trainer.js";
 import { stateTrainer, stepReport, trainerState } from "./trainer-state.js";
